@@ -1,0 +1,5 @@
+"""``python -m wyoming_rt``."""
+
+from .cli import main
+
+raise SystemExit(main())

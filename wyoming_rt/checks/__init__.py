@@ -1,0 +1,1 @@
+"""Pure functions from results to findings and metrics. No I/O, no network."""

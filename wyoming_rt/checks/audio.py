@@ -1,0 +1,168 @@
+"""Validity of the audio a TTS server returned, from the event trace and the assembled PCM."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..findings import Finding, finding, rule
+from ..trace import Trace
+
+AUDIO_START_FIRST = rule(
+    "tts.audio-start-missing",
+    "error",
+    "An audio-chunk arrived before any audio-start.",
+    "Streaming HA builds the WAV header from the first audio-start; without it there is no format.",
+)
+FORMAT_INVALID = rule(
+    "tts.format-invalid",
+    "error",
+    "rate/width/channels missing, not integers, or outside sane ranges.",
+    "HA writes these into the WAV header; ffmpeg then cannot decode the audio.",
+)
+FORMAT_CHANGED = rule(
+    "tts.format-changed",
+    "error",
+    "rate/width/channels differ between audio-start and chunks, or between chunks.",
+    "HA takes the format once and concatenates raw chunks: a change plays as noise or at the wrong speed.",
+)
+PARTIAL_SAMPLES = rule(
+    "tts.partial-samples",
+    "error",
+    "An audio-chunk payload is not a whole number of sample frames (width x channels).",
+    "Concatenated chunks then shift by a byte: the rest of the stream turns into loud noise.",
+)
+EMPTY_AUDIO = rule(
+    "tts.empty-audio",
+    "error",
+    "No audio bytes for a non-empty text.",
+    "HA gets an empty WAV and the user hears nothing.",
+)
+IMPLAUSIBLE_DURATION = rule(
+    "tts.duration-implausible",
+    "error",
+    "Audio duration is far from what the text needs (also a sign of a wrong declared sample rate).",
+    "Audio much shorter than the text is cut off or mis-declared; much longer is stuck or wrong-rate.",
+)
+
+# Plausible speaking speed in characters of text per second of audio. Natural English is
+# about 12-18; the bounds are wide on purpose and allow for leading/trailing silence.
+MIN_CHARS_PER_S = 4.0
+MAX_CHARS_PER_S = 35.0
+SLACK_S = 1.5
+
+_SANE_RATES_HZ = range(4000, 192_001)
+_SANE_WIDTHS = (1, 2, 3, 4)
+_SANE_CHANNELS = range(1, 9)
+
+
+@dataclass
+class AudioValidation:
+    """What the returned audio is, and what is wrong with it."""
+
+    valid: bool
+    duration_s: float | None
+    rate: int | None
+    width: int | None
+    channels: int | None
+    bytes: int
+    chunks: int
+    segments: int
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "duration_s": None if self.duration_s is None else round(self.duration_s, 3),
+            "rate": self.rate,
+            "width": self.width,
+            "channels": self.channels,
+            "bytes": self.bytes,
+            "chunks": self.chunks,
+            "segments": self.segments,
+        }
+
+
+def _format_of(data: dict[str, Any]) -> tuple[Any, Any, Any]:
+    return data.get("rate"), data.get("width"), data.get("channels")
+
+
+def _format_is_sane(fmt: tuple[Any, Any, Any]) -> bool:
+    rate, width, channels = fmt
+    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in fmt)
+    return ints and rate in _SANE_RATES_HZ and width in _SANE_WIDTHS and channels in _SANE_CHANNELS
+
+
+def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) -> AudioValidation:
+    """Check the audio events of one TTS answer against the rules above."""
+    findings: list[Finding] = []
+    declared: tuple[Any, Any, Any] | None = None
+    chunk_format: tuple[Any, Any, Any] | None = None
+    total_bytes = chunks = segments = 0
+    reported: set[str] = set()
+
+    def report(rule_: Any, message: str) -> None:
+        if rule_.id not in reported:  # one finding per rule per answer
+            reported.add(rule_.id)
+            findings.append(finding(rule_, message, utterance))
+
+    for entry in trace.received():
+        if entry.type == "audio-start":
+            segments += 1
+            fmt = _format_of(entry.data)
+            if not _format_is_sane(fmt):
+                report(FORMAT_INVALID, f"audio-start declares rate/width/channels {fmt}")
+            if declared is not None and fmt != declared:
+                report(FORMAT_CHANGED, f"audio-start format changed from {declared} to {fmt}")
+            declared = declared or fmt
+        elif entry.type == "audio-chunk":
+            chunks += 1
+            total_bytes += entry.payload_length
+            fmt = _format_of(entry.data)
+            if declared is None:
+                report(AUDIO_START_FIRST, f"audio-chunk #{chunks} arrived before any audio-start")
+            if not _format_is_sane(fmt):
+                report(FORMAT_INVALID, f"audio-chunk #{chunks} declares rate/width/channels {fmt}")
+                continue
+            reference = chunk_format or declared
+            if reference is not None and fmt != reference:
+                report(FORMAT_CHANGED, f"audio-chunk #{chunks} format {fmt} differs from {reference}")
+            chunk_format = chunk_format or fmt
+            frame_bytes = fmt[1] * fmt[2]
+            if entry.payload_length % frame_bytes:
+                report(
+                    PARTIAL_SAMPLES,
+                    f"audio-chunk #{chunks} has {entry.payload_length} bytes, not a multiple of {frame_bytes}",
+                )
+
+    fmt = declared if declared is not None and _format_is_sane(declared) else chunk_format
+    rate = width = channels = None
+    duration_s: float | None = None
+    if fmt is not None and _format_is_sane(fmt):
+        rate, width, channels = fmt
+        duration_s = total_bytes / (rate * width * channels)
+
+    if total_bytes == 0 and text.strip():
+        report(EMPTY_AUDIO, f"no audio returned for {len(text)} characters of text")
+    elif duration_s is not None and text.strip():
+        chars = len(text.strip())
+        shortest_s = chars / MAX_CHARS_PER_S
+        longest_s = chars / MIN_CHARS_PER_S + SLACK_S
+        if not shortest_s <= duration_s <= longest_s:
+            report(
+                IMPLAUSIBLE_DURATION,
+                f"{duration_s:.2f} s of audio for {chars} characters "
+                f"(plausible: {shortest_s:.2f}-{longest_s:.2f} s at {rate} Hz as declared)",
+            )
+
+    return AudioValidation(
+        valid=not any(f.severity == "error" for f in findings),
+        duration_s=duration_s,
+        rate=rate,
+        width=width,
+        channels=channels,
+        bytes=total_bytes,
+        chunks=chunks,
+        segments=segments,
+        findings=findings,
+    )

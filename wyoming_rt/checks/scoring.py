@@ -1,0 +1,62 @@
+"""Word and character error rates, raw and after English normalisation (jiwer).
+
+"Raw" compares the words as written (case and punctuation count). "Normalised" first applies
+Whisper's English normaliser, so "ten" and "10", "Kansas?" and "kansas", "50 percent" and
+"50%" agree: the figure that says whether the server understood the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jiwer
+from whisper_normalizer.english import EnglishTextNormalizer
+
+
+@lru_cache(maxsize=1)
+def _normalizer() -> EnglishTextNormalizer:
+    return EnglishTextNormalizer()
+
+
+def normalize(text: str) -> str:
+    """Whisper's English normalisation, whitespace folded."""
+    return " ".join(_normalizer()(text).split())
+
+
+def _raw(text: str) -> str:
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Score:
+    """Error rates of one hypothesis (or a whole corpus) against its reference."""
+
+    wer: float | None
+    cer: float | None
+    wer_raw: float | None
+    cer_raw: float | None
+
+
+def _rates(references: list[str], hypotheses: list[str]) -> tuple[float | None, float | None]:
+    pairs = [(r, h) for r, h in zip(references, hypotheses) if r]
+    if not pairs:
+        return None, None
+    refs = [r for r, _ in pairs]
+    hyps = [h for _, h in pairs]
+    return float(jiwer.wer(refs, hyps)), float(jiwer.cer(refs, hyps))
+
+
+def score(reference: str, hypothesis: str) -> Score:
+    """Score one transcript. Rates are ``None`` when the reference has no words."""
+    return score_corpus([reference], [hypothesis])
+
+
+def score_corpus(references: Sequence[str], hypotheses: Sequence[str]) -> Score:
+    """Corpus-level rates: total errors over total reference words (not a mean of rates)."""
+    if len(references) != len(hypotheses):
+        raise ValueError("references and hypotheses differ in length")
+    wer, cer = _rates([normalize(r) for r in references], [normalize(h) for h in hypotheses])
+    wer_raw, cer_raw = _rates([_raw(r) for r in references], [_raw(h) for h in hypotheses])
+    return Score(wer=wer, cer=cer, wer_raw=wer_raw, cer_raw=cer_raw)

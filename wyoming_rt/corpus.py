@@ -1,0 +1,118 @@
+"""Utterances to send: the bundled corpus, or a directory of ``NAME.wav`` + ``NAME.txt`` pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from .errors import CorpusError
+from .pcm import PcmAudio, from_float, to_ha_format
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One input: an id, the exact reference text, and the audio in HA's format."""
+
+    id: str
+    reference: str
+    audio: PcmAudio
+    source: Path | None = None
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """An ordered collection of utterances and where it came from."""
+
+    name: str
+    utterances: Sequence[Utterance]
+    problems: Sequence[CorpusError] = ()
+    """Files that could not be used; each names its file. The usable ones still run."""
+
+    def __iter__(self) -> Iterator[Utterance]:
+        return iter(self.utterances)
+
+    def __len__(self) -> int:
+        return len(self.utterances)
+
+
+def bundled_corpus_dir() -> Path:
+    """The corpus shipped with the package (wheel) or lying next to it (source checkout)."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir / "_corpus", package_dir.parent / "corpus"):
+        if any(candidate.glob("*.wav")):
+            return candidate
+    raise CorpusError(f"bundled corpus not found (looked in {package_dir / '_corpus'} and {package_dir.parent / 'corpus'})")
+
+
+def load_bundled_corpus() -> Corpus:
+    """The bundled corpus of spoken smart-home commands."""
+    return load_corpus(bundled_corpus_dir(), name="bundled")
+
+
+def read_wav(path: Path) -> PcmAudio:
+    """Read any WAV/FLAC/OGG soundfile can open as PCM, converted to HA's 16 kHz mono 16-bit."""
+    try:
+        samples, rate_hz = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
+        raise CorpusError(f"{path}: unreadable audio file ({_short(exc)})") from exc
+    if samples.shape[0] == 0:
+        raise CorpusError(f"{path}: audio file has no samples")
+    if not np.all(np.isfinite(samples)):
+        raise CorpusError(f"{path}: audio file contains NaN or infinite samples")
+    return to_ha_format(from_float(samples, int(rate_hz)))
+
+
+def read_reference(path: Path) -> str:
+    """Read a transcript file: UTF-8, whitespace folded to single spaces."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise CorpusError(f"{path}: missing transcript (expected next to the .wav)") from exc
+    except OSError as exc:
+        raise CorpusError(f"{path}: unreadable transcript ({_short(exc)})") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path}: transcript is not UTF-8 (byte {exc.start})") from exc
+    text = " ".join(text.split())
+    if not text:
+        raise CorpusError(f"{path}: transcript is empty")
+    return text
+
+
+def load_utterance(wav: Path) -> Utterance:
+    """Load one ``NAME.wav`` and its ``NAME.txt``; raise `CorpusError` naming the bad file."""
+    reference = read_reference(wav.with_suffix(".txt"))
+    return Utterance(id=wav.stem, reference=reference, audio=read_wav(wav), source=wav)
+
+
+def load_corpus(directory: Path, name: str | None = None) -> Corpus:
+    """Load every ``NAME.wav`` with its ``NAME.txt`` from a directory, sorted by name.
+
+    A bad pair is kept in `Corpus.problems` and the others load. Raises `CorpusError` when
+    the directory is missing or holds no usable utterance at all.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CorpusError(f"{directory}: corpus directory not found")
+    wavs = sorted(p for p in directory.iterdir() if p.suffix.lower() == ".wav" and p.is_file())
+    utterances: list[Utterance] = []
+    problems: list[CorpusError] = []
+    for wav in wavs:
+        try:
+            utterances.append(load_utterance(wav))
+        except CorpusError as exc:
+            problems.append(exc)
+    if not utterances:
+        detail = f": {problems[0]}" if problems else ": no .wav files in corpus directory"
+        raise CorpusError(f"{directory}: no usable utterance{detail}")
+    return Corpus(name=name or str(directory), utterances=utterances, problems=problems)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

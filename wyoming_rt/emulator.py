@@ -1,0 +1,480 @@
+"""`HAEmulator`: a Wyoming client that behaves like Home Assistant's wyoming integration.
+
+It reproduces HA's sequences (describe with retries, STT upload in 10 ms chunks, TTS plain
+or streaming) over a fresh connection per operation, and returns what happened: the result,
+its timings and the full event trace. It judges nothing; `checks` does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from anyio.abc import ByteStream
+from wyoming.asr import Transcribe, Transcript
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.info import Describe, Info
+from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
+
+from .endpoint import Endpoint, connect
+from .errors import (
+    ConnectError,
+    FramingError,
+    ProtocolError,
+    ServerClosedError,
+    ServerErrorEvent,
+    WatchdogTimeout,
+    WyomingRTError,
+)
+from .pcm import HA_CHANNELS, HA_CHUNK_BYTES, HA_RATE_HZ, HA_WIDTH_BYTES, PcmAudio, to_ha_format
+from .trace import Trace, TraceEntry
+from .wire import HA_WYOMING_VERSION, EventReader, ReceivedEvent, WireLimits, encode_event
+
+_UPLOAD_BATCH_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """How the emulator talks; the defaults are Home Assistant's."""
+
+    timeout_s: float = 30.0
+    """Watchdog for one whole STT or TTS operation (HA itself has none)."""
+    connect_timeout_s: float = 5.0
+    describe_timeout_s: float = 1.0
+    """HA's timeout for describe -> info (the TCP connect is not covered)."""
+    describe_attempts: int = 4
+    describe_retry_sleep_s: float = 2.0
+    language: str = "en"
+    voice: str | None = None
+    speaker: str | None = None
+    version: str = HA_WYOMING_VERSION
+    limits: WireLimits = field(default_factory=WireLimits)
+
+
+@dataclass
+class DescribeResult:
+    """The server's info, raw and (when it parses) as a `wyoming.info.Info`."""
+
+    info_data: dict[str, Any]
+    info: Info | None
+    parse_error: str | None
+    attempts: int
+    latency_s: float
+    """describe written -> info read, on the successful attempt."""
+    trace: Trace
+    failures: list[str] = field(default_factory=list)
+    """One line per failed attempt before the successful one."""
+
+
+@dataclass
+class SttResult:
+    """A transcript and how long it took."""
+
+    text: str
+    transcript_data: dict[str, Any]
+    latency_s: float
+    """``audio-stop`` written -> ``transcript`` read (0 when the transcript came first)."""
+    upload_s: float
+    audio_duration_s: float
+    transcript_before_audio_stop: bool
+    trace: Trace
+
+
+@dataclass
+class TtsResult:
+    """Synthesised audio as HA would assemble it, with timings."""
+
+    pcm: bytes
+    rate_hz: int | None
+    width_bytes: int | None
+    channels: int | None
+    streaming: bool
+    ttfb_s: float | None
+    """Request written -> first ``audio-chunk`` read."""
+    total_s: float
+    """Request written -> end of the answer (``audio-stop`` or ``synthesize-stopped``)."""
+    trace: Trace
+
+    @property
+    def audio(self) -> PcmAudio | None:
+        if self.rate_hz is None or self.width_bytes is None or self.channels is None:
+            return None
+        return PcmAudio(self.pcm, self.rate_hz, self.width_bytes, self.channels)
+
+
+class _Connection:
+    """One traced connection: writes and reads events, recording each in the trace."""
+
+    def __init__(self, stream: ByteStream, trace: Trace, config: EmulatorConfig) -> None:
+        self.stream = stream
+        self.trace = trace
+        self.version = config.version
+        self.reader = EventReader(stream, config.limits)
+
+    async def send(self, event: Event) -> int:
+        await self.stream.send(encode_event(event, self.version))
+        now = time.perf_counter_ns()
+        self.trace.entries.append(
+            TraceEntry("sent", event.type, event.data, len(event.payload or b""), now)
+        )
+        return now
+
+    async def receive(self) -> ReceivedEvent | None:
+        try:
+            received = await self.reader.read()
+        except FramingError as exc:
+            self.trace.ended = "framing"
+            exc.trace = self.trace
+            raise
+        if received is None:
+            return None
+        event = received.event
+        self.trace.entries.append(
+            TraceEntry(
+                "received",
+                event.type,
+                event.data,
+                len(event.payload or b""),
+                received.arrival_ns,
+                raw_header=received.raw_header,
+            )
+        )
+        return received
+
+    async def send_audio(self, audio: PcmAudio) -> int:
+        """Upload audio as HA does: ``audio-start``, 10 ms chunks, ``audio-stop``.
+
+        Frames go out in batches of up to 64 KiB; the bytes on the wire are the same as
+        one write per event. Returns the time ``audio-stop`` was written.
+        """
+        fmt = {"rate": audio.rate_hz, "width": audio.width_bytes, "channels": audio.channels}
+        await self.send(AudioStart(**fmt).event())
+        chunk_data = AudioChunk(audio=b"", **fmt).event().data
+        full_prefix = _chunk_prefix(chunk_data, HA_CHUNK_BYTES, self.version)
+        pending: list[bytes] = []
+        pending_bytes = 0
+        pending_lengths: list[int] = []
+        pcm = audio.pcm
+        for offset in range(0, len(pcm), HA_CHUNK_BYTES):
+            piece = pcm[offset : offset + HA_CHUNK_BYTES]
+            prefix = full_prefix if len(piece) == HA_CHUNK_BYTES else _chunk_prefix(chunk_data, len(piece), self.version)
+            pending.append(prefix)
+            pending.append(piece)
+            pending_lengths.append(len(piece))
+            pending_bytes += len(prefix) + len(piece)
+            if pending_bytes >= _UPLOAD_BATCH_BYTES:
+                await self._flush_chunks(pending, pending_lengths, chunk_data)
+                pending, pending_lengths, pending_bytes = [], [], 0
+        if pending:
+            await self._flush_chunks(pending, pending_lengths, chunk_data)
+        return await self.send(AudioStop().event())
+
+    async def _flush_chunks(self, frames: list[bytes], lengths: list[int], data: dict[str, Any]) -> None:
+        await self.stream.send(b"".join(frames))
+        now = time.perf_counter_ns()
+        self.trace.entries.extend(TraceEntry("sent", "audio-chunk", data, n, now) for n in lengths)
+
+
+def _chunk_prefix(data: dict[str, Any], payload_length: int, version: str) -> bytes:
+    frame = encode_event(Event("audio-chunk", data, b"\0" * payload_length), version)
+    return frame[: len(frame) - payload_length]
+
+
+class HAEmulator:
+    """Talks to Wyoming servers exactly as Home Assistant does. One connection per call."""
+
+    def __init__(self, config: EmulatorConfig | None = None) -> None:
+        self.config = config or EmulatorConfig()
+
+    @asynccontextmanager
+    async def _open(self, endpoint: Endpoint, operation: str) -> AsyncIterator[_Connection]:
+        trace = Trace(operation, str(endpoint))
+        try:
+            stream = await connect(endpoint, self.config.connect_timeout_s)
+        except WyomingRTError as exc:
+            trace.ended = exc.kind
+            exc.trace = trace
+            raise
+        async with stream:
+            yield _Connection(stream, trace, self.config)
+
+    # ------------------------------------------------------------------ describe
+
+    async def describe(self, endpoint: Endpoint) -> DescribeResult:
+        """``describe`` -> ``info`` with HA's 1 s timeout, 4 attempts and 2 s pauses."""
+        failures: list[str] = []
+        last_error: WyomingRTError | None = None
+        for attempt in range(1, self.config.describe_attempts + 1):
+            try:
+                return await self._describe_once(endpoint, attempt, failures)
+            except WyomingRTError as exc:
+                failures.append(str(exc))
+                last_error = exc
+            if attempt < self.config.describe_attempts:
+                await anyio.sleep(self.config.describe_retry_sleep_s)
+        assert last_error is not None
+        if len(failures) > 1:
+            last_error.args = (f"{last_error} (after {len(failures)} attempts)",)
+        raise last_error
+
+    async def _describe_once(self, endpoint: Endpoint, attempt: int, failures: list[str]) -> DescribeResult:
+        async with self._open(endpoint, "describe") as conn:
+            try:
+                with anyio.fail_after(self.config.describe_timeout_s):
+                    sent_ns = await conn.send(Describe().event())
+                    while True:
+                        received = await conn.receive()
+                        if received is None:
+                            conn.trace.ended = "closed"
+                            raise ServerClosedError(
+                                f"{endpoint} closed the connection before answering describe", trace=conn.trace
+                            )
+                        if received.type == "info":
+                            break
+            except TimeoutError as exc:
+                conn.trace.ended = "timeout"
+                raise WatchdogTimeout(
+                    f"{endpoint} did not answer describe within {self.config.describe_timeout_s:g} s",
+                    trace=conn.trace,
+                ) from exc
+            conn.trace.ended = "complete"
+            data = received.event.data
+            info: Info | None = None
+            parse_error: str | None = None
+            try:
+                info = Info.from_event(received.event)
+            except (TypeError, KeyError, ValueError, AttributeError) as exc:
+                parse_error = f"{type(exc).__name__}: {exc}"
+            return DescribeResult(
+                info_data=data,
+                info=info,
+                parse_error=parse_error,
+                attempts=attempt,
+                latency_s=(received.arrival_ns - sent_ns) / 1e9,
+                trace=conn.trace,
+                failures=list(failures),
+            )
+
+    # ------------------------------------------------------------------ speech to text
+
+    async def transcribe(self, endpoint: Endpoint, audio: PcmAudio, language: str | None = None) -> SttResult:
+        """HA's STT: ``transcribe{language}``, ``audio-start``, 10 ms chunks, ``audio-stop``, read ``transcript``.
+
+        Reads while uploading (as current HA does): a transcript that arrives before
+        ``audio-stop`` ends the upload; an ``error`` event is a failure.
+        """
+        audio = to_ha_format(audio)
+        language = language if language is not None else self.config.language
+        async with self._open(endpoint, "stt") as conn:
+            with self._watchdog(conn.trace, f"STT on {endpoint}"):
+                started_ns = await conn.send(Transcribe(language=language).event())
+                upload_done_ns: int | None = None
+                outcome: ReceivedEvent | WyomingRTError | None = None
+
+                async with anyio.create_task_group() as tg:
+
+                    async def upload() -> None:
+                        nonlocal upload_done_ns
+                        try:
+                            upload_done_ns = await conn.send_audio(audio)
+                        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                            pass  # the server closed; the reader reports it
+
+                    tg.start_soon(upload)
+                    outcome = await self._read_transcript(conn, endpoint)
+                    tg.cancel_scope.cancel()
+
+            if isinstance(outcome, WyomingRTError):
+                raise outcome
+            assert outcome is not None
+            transcript = Transcript.from_event(outcome.event) if "text" in outcome.event.data else None
+            if transcript is None or not isinstance(transcript.text, str):
+                conn.trace.ended = "invalid"
+                raise ProtocolError(f"{endpoint} sent a transcript without a text field", trace=conn.trace)
+            conn.trace.ended = "complete"
+            early = upload_done_ns is None or outcome.arrival_ns < upload_done_ns
+            latency_ns = 0 if early else outcome.arrival_ns - (upload_done_ns or outcome.arrival_ns)
+            upload_ns = (upload_done_ns or outcome.arrival_ns) - started_ns
+            return SttResult(
+                text=transcript.text,
+                transcript_data=outcome.event.data,
+                latency_s=latency_ns / 1e9,
+                upload_s=upload_ns / 1e9,
+                audio_duration_s=audio.duration_s,
+                transcript_before_audio_stop=early,
+                trace=conn.trace,
+            )
+
+    async def _read_transcript(self, conn: _Connection, endpoint: Endpoint) -> ReceivedEvent | WyomingRTError:
+        while True:
+            try:
+                received = await conn.receive()
+            except FramingError as exc:
+                return exc
+            if received is None:
+                conn.trace.ended = "closed"
+                return ServerClosedError(f"{endpoint} closed the connection before sending a transcript", trace=conn.trace)
+            if received.type == "transcript":
+                return received
+            if received.type == "error":
+                conn.trace.ended = "error-event"
+                return ServerErrorEvent(f"{endpoint} answered STT with an error: {_error_text(received)}", trace=conn.trace)
+
+    # ------------------------------------------------------------------ text to speech
+
+    async def synthesize(self, endpoint: Endpoint, text: str, *, streaming: bool = False) -> TtsResult:
+        """HA's TTS. ``streaming`` selects the sequence HA uses for servers that advertise
+        ``supports_synthesize_streaming``."""
+        voice = None
+        if self.config.voice is not None:
+            voice = SynthesizeVoice(name=self.config.voice, speaker=self.config.speaker)
+        async with self._open(endpoint, "tts-streaming" if streaming else "tts") as conn:
+            with self._watchdog(conn.trace, f"TTS on {endpoint}"):
+                if streaming:
+                    return await self._synthesize_streaming(conn, endpoint, text, voice)
+                return await self._synthesize_plain(conn, endpoint, text, voice)
+
+    async def _synthesize_plain(
+        self, conn: _Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None
+    ) -> TtsResult:
+        started_ns = await conn.send(Synthesize(text=text, voice=voice).event())
+        audio = _AudioCollector(started_ns)
+        saw_error: ReceivedEvent | None = None
+        while True:
+            received = await conn.receive()
+            if received is None:
+                conn.trace.ended = "closed"
+                if saw_error is not None:
+                    raise ServerErrorEvent(f"{endpoint} answered TTS with an error: {_error_text(saw_error)}", trace=conn.trace)
+                raise ServerClosedError(f"{endpoint} closed the connection before audio-stop", trace=conn.trace)
+            if received.type == "audio-stop":
+                break
+            if received.type == "audio-chunk":
+                audio.add_chunk(received, format_from_chunk=True)
+            elif received.type == "error":
+                saw_error = received  # HA ignores it and keeps reading
+        conn.trace.ended = "complete"
+        return audio.result(received.arrival_ns, streaming=False, trace=conn.trace)
+
+    async def _synthesize_streaming(
+        self, conn: _Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None
+    ) -> TtsResult:
+        started_ns = await conn.send(SynthesizeStart(voice=voice).event())
+        await conn.send(SynthesizeChunk(text=text).event())
+        await conn.send(Synthesize(text=text, voice=voice).event())
+        await conn.send(SynthesizeStop().event())
+        audio = _AudioCollector(started_ns)
+        while True:
+            received = await conn.receive()
+            if received is None:
+                conn.trace.ended = "closed"  # HA accepts EOF as the end of a stream
+                end_ns = time.perf_counter_ns()
+                break
+            if received.type == "synthesize-stopped":
+                conn.trace.ended = "complete"
+                end_ns = received.arrival_ns
+                break
+            if received.type == "audio-start" and audio.rate_hz is None:
+                audio.set_format(received.event.data)
+            elif received.type == "audio-chunk":
+                audio.add_chunk(received, format_from_chunk=False)
+        return audio.result(end_ns, streaming=True, trace=conn.trace)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _watchdog(self, trace: Trace, what: str) -> _Watchdog:
+        return _Watchdog(self.config.timeout_s, trace, what)
+
+
+class _Watchdog:
+    """``fail_after`` that turns a timeout into `WatchdogTimeout` carrying the trace."""
+
+    def __init__(self, timeout_s: float, trace: Trace, what: str) -> None:
+        self._scope = anyio.fail_after(timeout_s)
+        self._timeout_s = timeout_s
+        self._trace = trace
+        self._what = what
+
+    def __enter__(self) -> None:
+        self._scope.__enter__()
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        try:
+            self._scope.__exit__(exc_type, exc, tb)
+        except TimeoutError as timeout:
+            self._trace.ended = "timeout"
+            last = self._trace.entries[-1].type if self._trace.entries else "nothing"
+            raise WatchdogTimeout(
+                f"{self._what} timed out after {self._timeout_s:g} s (last event: {last})", trace=self._trace
+            ) from timeout
+        if isinstance(exc, (anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError)):
+            self._trace.ended = "closed"
+            raise ServerClosedError(f"{self._what}: connection lost while sending ({type(exc).__name__})", trace=self._trace) from exc
+        return False
+
+
+class _AudioCollector:
+    """Builds the PCM HA would play: format from the first chunk (plain) or audio-start (streaming)."""
+
+    def __init__(self, started_ns: int) -> None:
+        self.started_ns = started_ns
+        self.parts: list[bytes] = []
+        self.first_chunk_ns: int | None = None
+        self.rate_hz: int | None = None
+        self.width_bytes: int | None = None
+        self.channels: int | None = None
+
+    def set_format(self, data: dict[str, Any]) -> None:
+        self.rate_hz, self.width_bytes, self.channels = data.get("rate"), data.get("width"), data.get("channels")
+
+    def add_chunk(self, received: ReceivedEvent, *, format_from_chunk: bool) -> None:
+        if self.first_chunk_ns is None:
+            self.first_chunk_ns = received.arrival_ns
+            if format_from_chunk or self.rate_hz is None:
+                self.set_format(received.event.data)
+        if received.event.payload:
+            self.parts.append(received.event.payload)
+
+    def result(self, end_ns: int, *, streaming: bool, trace: Trace) -> TtsResult:
+        ttfb = None if self.first_chunk_ns is None else (self.first_chunk_ns - self.started_ns) / 1e9
+        return TtsResult(
+            pcm=b"".join(self.parts),
+            rate_hz=_int_or_none(self.rate_hz),
+            width_bytes=_int_or_none(self.width_bytes),
+            channels=_int_or_none(self.channels),
+            streaming=streaming,
+            ttfb_s=ttfb,
+            total_s=(end_ns - self.started_ns) / 1e9,
+            trace=trace,
+        )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _error_text(received: ReceivedEvent) -> str:
+    try:
+        error = Error.from_event(received.event)
+        return f"{error.text} ({error.code})" if error.code else error.text
+    except (KeyError, TypeError):
+        return str(received.event.data)[:200]
+
+
+__all__ = [
+    "ConnectError",
+    "DescribeResult",
+    "EmulatorConfig",
+    "HAEmulator",
+    "SttResult",
+    "TtsResult",
+    "HA_CHANNELS",
+    "HA_RATE_HZ",
+    "HA_WIDTH_BYTES",
+]

@@ -1,0 +1,75 @@
+"""Server addresses (``host:port``, ``tcp://host:port``, ``unix:///path``) and connecting to them."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import anyio
+from anyio.abc import ByteStream
+
+from .errors import ConnectError, UsageError, WatchdogTimeout
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a Wyoming server listens: a TCP host and port, or a Unix socket path."""
+
+    host: str | None = None
+    port: int | None = None
+    path: str | None = None
+
+    @property
+    def uri(self) -> str:
+        if self.path is not None:
+            return f"unix://{self.path}"
+        host = f"[{self.host}]" if self.host and ":" in self.host else self.host
+        return f"tcp://{host}:{self.port}"
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+def parse_endpoint(text: str) -> Endpoint:
+    """Parse ``host:port``, ``tcp://host:port`` or ``unix:///path``; raise `UsageError` if invalid."""
+    text = text.strip()
+    if text.startswith("unix://"):
+        path = text[len("unix://") :]
+        if not path:
+            raise UsageError(f"invalid URI {text!r}: unix:// needs a socket path")
+        return Endpoint(path=path)
+    if "://" not in text:
+        text = f"tcp://{text}"
+    parts = urlsplit(text)
+    if parts.scheme != "tcp":
+        raise UsageError(f"invalid URI {text!r}: use host:port, tcp://host:port or unix:///path")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise UsageError(f"invalid URI {text!r}: {exc}") from exc
+    if not parts.hostname or port is None:
+        raise UsageError(f"invalid URI {text!r}: expected host:port")
+    return Endpoint(host=parts.hostname, port=port)
+
+
+async def connect(endpoint: Endpoint, timeout_s: float) -> ByteStream:
+    """Open a byte stream to the endpoint, failing with `ConnectError` / `WatchdogTimeout`."""
+    try:
+        with anyio.fail_after(timeout_s):
+            if endpoint.path is not None:
+                return await anyio.connect_unix(endpoint.path)
+            assert endpoint.host is not None and endpoint.port is not None
+            return await anyio.connect_tcp(endpoint.host, endpoint.port)
+    except TimeoutError as exc:
+        raise WatchdogTimeout(f"connect to {endpoint} timed out after {timeout_s:g} s") from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ConnectError(f"cannot connect to {endpoint}: {reason}") from exc
+
+
+def free_tcp_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port that is free on ``host`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

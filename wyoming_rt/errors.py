@@ -1,0 +1,77 @@
+"""The exception hierarchy: one base, a few kinds a caller can tell apart.
+
+Every exception carries a one-line ``str()`` meant for a user; the chain (``__cause__``)
+is for developers (``--debug``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .trace import Trace
+
+
+class WyomingRTError(Exception):
+    """Base of every error this library raises on purpose."""
+
+    #: Stable short name of the failure kind, used as a finding rule id suffix.
+    kind = "error"
+
+    def __init__(self, message: str, *, trace: Trace | None = None) -> None:
+        super().__init__(message)
+        self.trace = trace
+
+
+class UsageError(WyomingRTError):
+    """A bad argument (URI, option value)."""
+
+    kind = "usage"
+
+
+class CorpusError(WyomingRTError):
+    """A corpus file that cannot be used (unreadable, empty, missing transcript)."""
+
+    kind = "corpus"
+
+
+class ConnectError(WyomingRTError):
+    """The server could not be reached (refused, unreachable, connect timed out)."""
+
+    kind = "connect"
+
+
+class ProtocolError(WyomingRTError):
+    """The server broke the protocol: bad framing, an error event, a premature close."""
+
+    kind = "protocol"
+
+
+class FramingError(ProtocolError):
+    """Bytes on the wire that do not form a Wyoming event."""
+
+    kind = "framing"
+
+
+class ServerClosedError(ProtocolError):
+    """The server closed the connection before the answer was complete."""
+
+    kind = "closed"
+
+
+class ServerErrorEvent(ProtocolError):
+    """The server answered with an ``error`` event."""
+
+    kind = "error-event"
+
+
+class WatchdogTimeout(WyomingRTError):
+    """A network wait ran past its watchdog."""
+
+    kind = "timeout"
+
+
+class ServerStartError(WyomingRTError):
+    """An embedded server process failed to start or to answer ``describe``."""
+
+    kind = "server-start"

@@ -1,0 +1,46 @@
+"""Findings: named, explained rule violations, and the catalogue of rules."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule a server (or the run) can break. ``id`` is stable: CI configs refer to it."""
+
+    id: str
+    severity: Severity
+    summary: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One broken rule, where it was seen, and a one-line explanation."""
+
+    rule: str
+    severity: Severity
+    message: str
+    utterance: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(id: str, severity: Severity, summary: str, why: str) -> Rule:
+    """Register a rule in the catalogue and return it."""
+    if id in RULES:
+        raise ValueError(f"duplicate rule id {id}")
+    RULES[id] = Rule(id, severity, summary, why)
+    return RULES[id]
+
+
+def finding(rule_: Rule, message: str, utterance: str | None = None) -> Finding:
+    return Finding(rule_.id, rule_.severity, message, utterance)

@@ -1,0 +1,77 @@
+"""Raw PCM audio records and conversion to what Home Assistant sends (16 kHz, 16-bit, mono)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import soxr
+
+HA_RATE_HZ = 16_000
+HA_WIDTH_BYTES = 2
+HA_CHANNELS = 1
+HA_CHUNK_BYTES = 320
+"""10 ms of 16 kHz 16-bit mono: the chunk size of the assist pipeline."""
+
+
+@dataclass(frozen=True)
+class PcmAudio:
+    """Interleaved little-endian signed PCM with its format."""
+
+    pcm: bytes
+    rate_hz: int
+    width_bytes: int
+    channels: int
+
+    @property
+    def frame_bytes(self) -> int:
+        return self.width_bytes * self.channels
+
+    @property
+    def frames(self) -> int:
+        return len(self.pcm) // self.frame_bytes if self.frame_bytes else 0
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.rate_hz if self.rate_hz > 0 else 0.0
+
+    def samples(self) -> np.ndarray:
+        """Float samples in [-1, 1], shape (frames, channels). Supports 8/16/24/32-bit integer PCM."""
+        usable = self.frames * self.frame_bytes
+        raw = self.pcm[:usable]
+        if self.width_bytes == 1:  # 8-bit WAV PCM is unsigned
+            values = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
+        elif self.width_bytes == 2:
+            values = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+        elif self.width_bytes == 3:
+            as_bytes = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
+            ints = (
+                as_bytes[:, 0].astype(np.int32)
+                | (as_bytes[:, 1].astype(np.int32) << 8)
+                | (as_bytes[:, 2].astype(np.int32) << 16)
+            )
+            ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
+            values = ints.astype(np.float32) / float(1 << 23)
+        elif self.width_bytes == 4:
+            values = np.frombuffer(raw, dtype="<i4").astype(np.float32) / float(1 << 31)
+        else:
+            raise ValueError(f"unsupported sample width: {self.width_bytes} bytes")
+        return values.reshape(-1, self.channels)
+
+
+def from_float(samples: np.ndarray, rate_hz: int) -> PcmAudio:
+    """16-bit PCM from float samples of shape (frames,) or (frames, channels)."""
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    ints = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
+    return PcmAudio(ints.tobytes(), rate_hz, 2, int(samples.shape[1]))
+
+
+def to_ha_format(audio: PcmAudio) -> PcmAudio:
+    """Convert any PCM to 16 kHz, 16-bit, mono (average of channels; soxr high-quality resampling)."""
+    if (audio.rate_hz, audio.width_bytes, audio.channels) == (HA_RATE_HZ, HA_WIDTH_BYTES, HA_CHANNELS):
+        return audio
+    mono = audio.samples().mean(axis=1)
+    if audio.rate_hz != HA_RATE_HZ:
+        mono = soxr.resample(mono, audio.rate_hz, HA_RATE_HZ, quality="HQ")
+    return from_float(np.asarray(mono, dtype=np.float32), HA_RATE_HZ)

@@ -1,0 +1,86 @@
+"""Renders the report for a terminal (rich): a table per utterance, percentiles, findings, verdict."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .model import STAGES, Report
+
+_STAGE_LABELS = {
+    "stt": "STT (audio-stop → transcript)",
+    "tts_ttfb": "TTS first audio",
+    "tts_total": "TTS total",
+    "round_trip": "Round trip",
+}
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def render_report(report: Report, console: Console) -> None:
+    """Print the whole report."""
+    stt, tts = report.servers.get("stt"), report.servers.get("tts")
+    streaming = tts.notes.get("streaming") if tts else None
+    console.print(
+        f"[bold]STT[/] {stt.uri if stt else '-'}   [bold]TTS[/] {tts.uri if tts else '-'}"
+        f" ({'streaming' if streaming else 'plain'} synthesis)   corpus: {report.settings.get('corpus', '-')}"
+    )
+
+    table = Table(title="Round trips", title_justify="left", expand=False)
+    table.add_column("utterance", no_wrap=True, overflow="ellipsis", max_width=28)
+    table.add_column("transcript", ratio=1, overflow="fold")
+    table.add_column("WER", justify="right", no_wrap=True)
+    table.add_column("audio", no_wrap=True)
+    for header in ("STT ms", "TTS 1st ms", "TTS ms"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("", justify="center", no_wrap=True)
+    for u in report.utterances:
+        if u.audio is None:
+            audio = "-"
+        else:
+            audio = f"{u.audio.duration_s or 0:.1f}s {u.audio.rate or '?'}Hz" + ("" if u.audio.valid else " INVALID")
+        mark = Text("ok", style="green") if u.passed else Text("FAIL", style="bold red")
+        table.add_row(
+            u.id,
+            "-" if u.transcript is None else u.transcript.strip(),
+            _rate(u.wer),
+            audio,
+            _ms(u.latency_ms.get("stt")),
+            _ms(u.latency_ms.get("tts_ttfb")),
+            _ms(u.latency_ms.get("tts_total")),
+            mark,
+        )
+    console.print(table)
+
+    latency = Table(title="Latency (ms)", title_justify="left")
+    for header in ("stage", "n", "P50", "P95", "P99", "max"):
+        latency.add_column(header, justify="left" if header == "stage" else "right")
+    for stage in STAGES:
+        stats = report.summary.latency.get(stage)
+        if stats is None:
+            latency.add_row(_STAGE_LABELS[stage], "0", "-", "-", "-", "-")
+        else:
+            latency.add_row(_STAGE_LABELS[stage], str(stats.count), _ms(stats.p50), _ms(stats.p95), _ms(stats.p99), _ms(stats.max))
+    console.print(latency)
+
+    s = report.summary
+    console.print(
+        f"WER {_rate(s.score.wer)} (raw {_rate(s.score.wer_raw)})   CER {_rate(s.score.cer)} (raw {_rate(s.score.cer_raw)})"
+        f"   utterances {s.utterances}, failed {s.failed}"
+    )
+    findings = report.findings
+    if findings:
+        console.print(f"[bold]Findings ({len(findings)})[/]")
+        for f in findings:
+            style = "red" if f.severity == "error" else "yellow"
+            where = f" [{f.utterance}]" if f.utterance else ""
+            console.print(Text.assemble((f"  {f.severity:<7} ", style), (f.rule, "bold"), f"{where}: {f.message}"))
+    verdict = Text("PASS", style="bold green") if report.passed else Text("FAIL", style="bold red")
+    console.print(Text.assemble("Verdict: ", verdict))

@@ -1,0 +1,121 @@
+"""The `Report` data model: everything a run found, JSON-ready."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..checks.audio import AudioValidation
+from ..checks.scoring import Score
+from ..checks.stats import LatencyStats
+from ..findings import Finding
+
+STAGES = ("stt", "tts_ttfb", "tts_total", "round_trip")
+"""Latency stages: STT audio-stop -> transcript; TTS request -> first audio chunk; TTS request
+-> end; full round trip (STT start -> TTS end)."""
+
+
+def _round(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+@dataclass
+class UtteranceReport:
+    """One utterance's round trip: transcript, scores, returned audio, latencies, findings."""
+
+    id: str
+    reference: str
+    transcript: str | None
+    score: Score | None
+    audio: AudioValidation | None
+    latency_ms: dict[str, float | None]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def wer(self) -> float | None:
+        return self.score.wer if self.score else None
+
+    def to_dict(self) -> dict[str, Any]:
+        score = self.score
+        return {
+            "id": self.id,
+            "passed": self.passed,
+            "reference": self.reference,
+            "transcript": self.transcript,
+            "wer": _round(score.wer) if score else None,
+            "cer": _round(score.cer) if score else None,
+            "wer_raw": _round(score.wer_raw) if score else None,
+            "cer_raw": _round(score.cer_raw) if score else None,
+            "audio": self.audio.to_dict() if self.audio else None,
+            "latency_ms": {k: _round(v, 3) for k, v in self.latency_ms.items()},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class ServerReport:
+    """A server under test: where it is and what it advertised."""
+
+    role: str
+    uri: str
+    info: dict[str, Any] | None
+    describe_ms: float | None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"uri": self.uri, "describe_ms": _round(self.describe_ms, 3), "info": self.info, **self.notes}
+
+
+@dataclass
+class Summary:
+    """Corpus-level figures."""
+
+    utterances: int
+    failed: int
+    score: Score
+    latency: dict[str, LatencyStats | None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "utterances": self.utterances,
+            "failed": self.failed,
+            "wer": _round(self.score.wer),
+            "cer": _round(self.score.cer),
+            "wer_raw": _round(self.score.wer_raw),
+            "cer_raw": _round(self.score.cer_raw),
+            "latency_ms": {k: (v.to_dict() if v else None) for k, v in self.latency.items()},
+        }
+
+
+@dataclass
+class Report:
+    """The whole run. ``passed`` is false when any error-severity finding exists."""
+
+    summary: Summary
+    utterances: list[UtteranceReport]
+    servers: dict[str, ServerReport]
+    run_findings: list[Finding] = field(default_factory=list)
+    """Findings not tied to one utterance (info, corpus files, gates)."""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.run_findings + [f for u in self.utterances for f in u.findings]
+
+    @property
+    def passed(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "summary": self.summary.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+            "utterances": [u.to_dict() for u in self.utterances],
+            "servers": {role: s.to_dict() for role, s in self.servers.items()},
+            "settings": self.settings,
+        }

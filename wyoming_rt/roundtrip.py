@@ -1,0 +1,93 @@
+"""Runs each utterance through STT, then its transcript through TTS, concurrently."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import anyio
+
+from .corpus import Utterance
+from .emulator import HAEmulator, SttResult, TtsResult
+from .endpoint import Endpoint
+from .errors import WyomingRTError
+
+
+@dataclass
+class RoundTripResult:
+    """What happened to one utterance. Exactly one of each ``*_result``/``*_error`` pair is set
+    once that stage ran; TTS does not run when STT failed or recognised nothing."""
+
+    utterance: Utterance
+    stt: SttResult | None = None
+    stt_error: WyomingRTError | None = None
+    tts: TtsResult | None = None
+    tts_error: WyomingRTError | None = None
+    round_trip_s: float | None = None
+    """From the start of STT to the end of TTS, when both succeeded."""
+
+    @property
+    def transcript(self) -> str | None:
+        return self.stt.text if self.stt else None
+
+
+async def round_trip(
+    emulator: HAEmulator,
+    utterance: Utterance,
+    stt: Endpoint,
+    tts: Endpoint,
+    *,
+    tts_streaming: bool,
+) -> RoundTripResult:
+    """One round trip. Failures are recorded in the result, never raised."""
+    result = RoundTripResult(utterance)
+    started_ns = time.perf_counter_ns()
+    try:
+        result.stt = await emulator.transcribe(stt, utterance.audio)
+    except WyomingRTError as exc:
+        result.stt_error = exc
+        return result
+    text = result.stt.text
+    if not text.strip():
+        return result
+    try:
+        result.tts = await emulator.synthesize(tts, text, streaming=tts_streaming)
+    except WyomingRTError as exc:
+        result.tts_error = exc
+        return result
+    result.round_trip_s = (time.perf_counter_ns() - started_ns) / 1e9
+    return result
+
+
+async def run_round_trips(
+    emulator: HAEmulator,
+    utterances: Sequence[Utterance],
+    stt: Endpoint,
+    tts: Endpoint,
+    *,
+    tts_streaming: bool,
+    concurrency: int = 4,
+    on_result: Callable[[RoundTripResult], None] | None = None,
+) -> list[RoundTripResult]:
+    """Round-trip every utterance, at most ``concurrency`` at a time.
+
+    Results come back in input order, each tied to its own utterance. ``on_result`` is
+    called as each one finishes (for progress display).
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    results: list[RoundTripResult | None] = [None] * len(utterances)
+    limiter = anyio.CapacityLimiter(concurrency)
+
+    async def one(index: int, utterance: Utterance) -> None:
+        async with limiter:
+            result = await round_trip(emulator, utterance, stt, tts, tts_streaming=tts_streaming)
+        results[index] = result
+        if on_result is not None:
+            on_result(result)
+
+    async with anyio.create_task_group() as tg:
+        for index, utterance in enumerate(utterances):
+            tg.start_soon(one, index, utterance)
+    return [r for r in results if r is not None]

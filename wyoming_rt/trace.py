@@ -1,0 +1,68 @@
+"""What happened on one connection: every event sent and received, with its time."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Direction = Literal["sent", "received"]
+
+
+@dataclass
+class TraceEntry:
+    """One event on the wire, as seen by the client."""
+
+    direction: Direction
+    type: str
+    data: dict[str, Any]
+    payload_length: int
+    time_ns: int
+    """Monotonic time (``perf_counter_ns``) at which the event was fully sent or received."""
+    raw_header: bytes | None = None
+    """The header line exactly as received (without the newline); ``None`` for sent events."""
+
+
+@dataclass
+class Trace:
+    """The ordered events of one connection, plus how it ended."""
+
+    operation: str
+    endpoint: str
+    started_ns: int = field(default_factory=time.perf_counter_ns)
+    entries: list[TraceEntry] = field(default_factory=list)
+    ended: str | None = None
+    """How the connection ended: ``"complete"``, ``"closed"``, ``"timeout"``, ``"framing"``, ..."""
+
+    def received(self, event_type: str | None = None) -> list[TraceEntry]:
+        return [
+            e
+            for e in self.entries
+            if e.direction == "received" and (event_type is None or e.type == event_type)
+        ]
+
+    def sent(self, event_type: str | None = None) -> list[TraceEntry]:
+        return [
+            e
+            for e in self.entries
+            if e.direction == "sent" and (event_type is None or e.type == event_type)
+        ]
+
+    def to_dict(self, *, max_entries: int = 200) -> dict[str, Any]:
+        """A JSON-friendly summary; long runs of audio chunks are kept but capped."""
+        entries = [
+            {
+                "direction": e.direction,
+                "type": e.type,
+                "t_ms": round((e.time_ns - self.started_ns) / 1e6, 3),
+                "payload_length": e.payload_length,
+            }
+            for e in self.entries[:max_entries]
+        ]
+        return {
+            "operation": self.operation,
+            "endpoint": self.endpoint,
+            "ended": self.ended,
+            "events": entries,
+            "events_total": len(self.entries),
+        }

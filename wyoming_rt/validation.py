@@ -1,0 +1,137 @@
+"""`validate()`: the whole run against two servers, from describe to the gated report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+
+from .checks.protocol import check_describe_attempts, check_stt_info, check_tts_info, failure_finding
+from .corpus import Corpus
+from .emulator import DescribeResult, EmulatorConfig, HAEmulator
+from .endpoint import Endpoint
+from .errors import ConnectError, WatchdogTimeout, WyomingRTError
+from .findings import Finding, finding, rule
+from .gates import Gates, apply_gates
+from .report.build import build_report
+from .report.model import Report, ServerReport
+from .roundtrip import RoundTripResult, run_round_trips
+
+CORPUS_BAD_FILE = rule(
+    "corpus.bad-file",
+    "error",
+    "A corpus file could not be used (unreadable or empty audio, missing or non-UTF-8 transcript).",
+    "The run is incomplete: that utterance was not tested.",
+)
+
+
+class ServerUnavailableError(ConnectError):
+    """A server could not be reached when the run started."""
+
+
+@dataclass(frozen=True)
+class ValidateOptions:
+    """How to run: concurrency, watchdog, what HA would send, and the gates."""
+
+    concurrency: int = 4
+    timeout_s: float = 30.0
+    language: str = "en"
+    voice: str | None = None
+    speaker: str | None = None
+    tts_streaming: bool | None = None
+    """``None``: as HA does, stream when the TTS server advertises it."""
+    gates: Gates = field(default_factory=Gates)
+
+    def emulator_config(self) -> EmulatorConfig:
+        return EmulatorConfig(
+            timeout_s=self.timeout_s,
+            connect_timeout_s=min(5.0, self.timeout_s),
+            language=self.language,
+            voice=self.voice,
+            speaker=self.speaker,
+        )
+
+
+async def _describe(emulator: HAEmulator, endpoint: Endpoint) -> DescribeResult | WyomingRTError:
+    """HA's describe with retries; every attempt has its own watchdogs, so this is bounded."""
+    try:
+        return await emulator.describe(endpoint)
+    except WyomingRTError as exc:
+        return exc
+
+
+def _advertises_streaming(described: DescribeResult | None) -> bool:
+    if described is None:
+        return False
+    programs = [p for p in described.info_data.get("tts") or [] if isinstance(p, dict) and p.get("installed")]
+    return bool(programs and programs[0].get("supports_synthesize_streaming"))
+
+
+async def validate(
+    stt: Endpoint,
+    tts: Endpoint,
+    corpus: Corpus,
+    options: ValidateOptions | None = None,
+    on_result: Callable[[RoundTripResult], None] | None = None,
+) -> Report:
+    """Describe both servers, round-trip the corpus, check everything and apply the gates.
+
+    Raises `ServerUnavailableError` when a server cannot be connected to at the start.
+    """
+    options = options or ValidateOptions()
+    emulator = HAEmulator(options.emulator_config())
+    described: dict[str, DescribeResult | WyomingRTError] = {}
+
+    async def describe_into(role: str, endpoint: Endpoint) -> None:
+        described[role] = await _describe(emulator, endpoint)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(describe_into, "stt", stt)
+        tg.start_soon(describe_into, "tts", tts)
+
+    run_findings: list[Finding] = [finding(CORPUS_BAD_FILE, str(problem)) for problem in corpus.problems]
+    servers: dict[str, ServerReport] = {}
+    for role, endpoint in (("stt", stt), ("tts", tts)):
+        outcome = described[role]
+        never_connected = outcome.trace is not None and not outcome.trace.entries
+        if isinstance(outcome, (ConnectError, WatchdogTimeout)) and never_connected:
+            raise ServerUnavailableError(f"{role.upper()} server unavailable: {outcome}") from outcome
+        if isinstance(outcome, WyomingRTError):
+            run_findings.append(failure_finding(role, outcome))
+            servers[role] = ServerReport(role, endpoint.uri, None, None)
+            continue
+        check = check_stt_info if role == "stt" else check_tts_info
+        run_findings.extend(check(outcome.info_data, outcome.parse_error))
+        run_findings.extend(check_describe_attempts(role.upper(), outcome.attempts, outcome.failures))
+        servers[role] = ServerReport(role, endpoint.uri, outcome.info_data, outcome.latency_s * 1000)
+
+    tts_described = described["tts"] if isinstance(described["tts"], DescribeResult) else None
+    streaming = options.tts_streaming if options.tts_streaming is not None else _advertises_streaming(tts_described)
+    servers["tts"].notes["streaming"] = streaming
+
+    results = await run_round_trips(
+        emulator,
+        list(corpus),
+        stt,
+        tts,
+        tts_streaming=streaming,
+        concurrency=options.concurrency,
+        on_result=on_result,
+    )
+    settings: dict[str, Any] = {
+        "corpus": corpus.name,
+        "concurrency": options.concurrency,
+        "timeout_s": options.timeout_s,
+        "language": options.language,
+        "voice": options.voice,
+        "tts_streaming": streaming,
+        "upload": "burst",
+        "ha_wyoming_version": emulator.config.version,
+        "max_wer": options.gates.max_wer,
+        "max_p95_ms": options.gates.max_p95_ms,
+    }
+    report = build_report(results, servers, run_findings, settings)
+    report.run_findings.extend(apply_gates(report, options.gates))
+    return report
