@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -64,8 +65,20 @@ async def connect(endpoint: Endpoint, timeout_s: float) -> ByteStream:
     except TimeoutError as exc:
         raise WatchdogTimeout(f"connect to {endpoint} timed out after {timeout_s:g} s") from exc
     except OSError as exc:
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        raise ConnectError(f"cannot connect to {endpoint}: {reason}") from exc
+        raise ConnectError(f"cannot connect to {endpoint}: {_os_reason(exc)}") from exc
+
+
+def _os_reason(exc: BaseException) -> str:
+    """The most specific reason in an OSError chain (anyio wraps the real one)."""
+    cause = exc.__cause__
+    while cause is not None and not isinstance(cause, OSError) and getattr(cause, "exceptions", None):
+        cause = cause.exceptions[0]  # type: ignore[attr-defined]
+    for candidate in (cause, exc):
+        if isinstance(candidate, OSError) and candidate.errno:
+            return os.strerror(candidate.errno)
+        if isinstance(candidate, OSError) and candidate.strerror:
+            return candidate.strerror
+    return str(exc) or type(exc).__name__
 
 
 def free_tcp_port(host: str = "127.0.0.1") -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+import re
 from functools import lru_cache
 
 import jiwer
@@ -20,9 +21,14 @@ def _normalizer() -> EnglishTextNormalizer:
     return EnglishTextNormalizer()
 
 
+# Clock times: "7:30", "7.30" (Whisper's usual spelling) and "7 30" must agree; the
+# Whisper normaliser keeps "7.30" as a decimal and splits "7:30" into two words.
+_CLOCK_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b")
+
+
 def normalize(text: str) -> str:
-    """Whisper's English normalisation, whitespace folded."""
-    return " ".join(_normalizer()(text).split())
+    """Whisper's English normalisation (clock times split first), whitespace folded."""
+    return " ".join(_normalizer()(_CLOCK_TIME.sub(r"\1 \2", text)).split())
 
 
 def _raw(text: str) -> str:

@@ -1,0 +1,83 @@
+"""The command line, end to end, against the real upstream servers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wyoming_rt.endpoint import Endpoint, free_tcp_port
+
+pytestmark = pytest.mark.integration
+
+
+def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wyoming_rt", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_bundled_corpus_passes_against_upstream_servers(
+    wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint, tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    proc = run_cli(
+        "validate", "--stt", wyoming_stt_endpoint.uri, "--tts", wyoming_tts_endpoint.uri,
+        "--json", str(report_path), "--concurrency", "2",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(report_path.read_text())
+    summary = report["summary"]
+    assert report["passed"] is True
+    assert summary["utterances"] >= 20 and summary["failed"] == 0
+    assert summary["wer"] <= 0.15
+    assert summary["wer_raw"] >= summary["wer"]  # normalisation only removes differences of form
+    for stage in ("stt", "tts_ttfb", "tts_total", "round_trip"):
+        stats = summary["latency_ms"][stage]
+        assert stats["count"] == summary["utterances"]
+        assert 0 < stats["p50"] <= stats["p95"] <= stats["p99"] <= stats["max"]
+    for utterance in report["utterances"]:
+        assert utterance["audio"]["valid"] is True, utterance
+        assert utterance["audio"]["rate"] == 22050
+        assert utterance["transcript"], utterance
+    assert report["servers"]["stt"]["info"]["asr"][0]["name"] == "faster-whisper"
+    assert report["servers"]["tts"]["streaming"] is True
+    assert "Verdict: PASS" in proc.stdout
+
+
+def test_wer_gate_fails_the_run(
+    wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint, small_corpus: Path, tmp_path: Path
+) -> None:
+    # A transcript that does not match its audio guarantees WER > 0.
+    first_txt = sorted(small_corpus.glob("*.txt"))[0]
+    first_txt.write_text("completely unrelated reference words\n")
+    report_path = tmp_path / "report.json"
+    proc = run_cli(
+        "validate", "--stt", wyoming_stt_endpoint.uri, "--tts", wyoming_tts_endpoint.uri,
+        "--corpus", str(small_corpus), "--max-wer", "0", "--json", str(report_path),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    report = json.loads(report_path.read_text())
+    assert report["passed"] is False
+    assert [f["rule"] for f in report["findings"]] == ["gate.max-wer"]
+    assert "Verdict: FAIL" in proc.stdout
+
+
+def test_closed_stt_port_exits_2_quickly(wyoming_tts_endpoint: Endpoint, small_corpus: Path) -> None:
+    closed = free_tcp_port()
+    started = time.monotonic()
+    proc = run_cli(
+        "validate", "--stt", f"127.0.0.1:{closed}", "--tts", wyoming_tts_endpoint.uri, "--corpus", str(small_corpus),
+        timeout=60,
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 2
+    assert elapsed < 15
+    assert proc.stderr.strip().splitlines() == [
+        f"wyoming-rt: error: STT server unavailable: cannot connect to tcp://127.0.0.1:{closed}: "
+        "Connection refused (after 4 attempts)"
+    ]

@@ -1,0 +1,155 @@
+"""Faults no real server shows on demand: each becomes a named finding within the watchdog,
+and the other utterances still run."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import anyio
+import numpy as np
+import pytest
+from anyio.abc import SocketStream
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.event import Event
+from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice
+
+from tests.fakes import scripted_server
+from wyoming_rt.corpus import Corpus, Utterance
+from wyoming_rt.gates import Gates
+from wyoming_rt.pcm import from_float
+from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.wire import EventReader, encode_event
+
+pytestmark = pytest.mark.anyio
+
+ATTR = Attribution(name="test", url="")
+STT_INFO = Info(
+    asr=[AsrProgram("fake-stt", ATTR, True, None, None, models=[AsrModel("m", ATTR, True, None, None, languages=["en"])])]
+).event()
+TTS_INFO = Info(tts=[TtsProgram("fake-tts", ATTR, True, None, None, voices=[TtsVoice("v", ATTR, True, None, None, languages=["en"])])]).event()
+TIMEOUT_S = 1.5
+
+
+def tone_corpus(*ids: str) -> Corpus:
+    t = np.arange(16000) / 16000
+    audio = from_float((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+    return Corpus("tones", [Utterance(i, "turn on the lights", audio) for i in ids])
+
+
+Behaviour = Callable[[SocketStream, Event], Awaitable[None]]
+
+
+def fake(info: Event, on_request: Behaviour):  # type: ignore[no-untyped-def]
+    """A server that answers describe with ``info`` and hands anything else to ``on_request``."""
+
+    async def handler(stream: SocketStream) -> None:
+        reader = EventReader(stream)
+        while (received := await reader.read()) is not None:
+            if received.type == "describe":
+                await stream.send(encode_event(info))
+                return
+            if received.type in ("transcribe", "synthesize"):
+                await on_request(stream, received.event)
+                return
+
+    return scripted_server(handler)
+
+
+async def good_stt(stream: SocketStream, request: Event) -> None:
+    reader = EventReader(stream)
+    while (received := await reader.read()) is not None and received.type != "audio-stop":
+        pass
+    await stream.send(encode_event(Event("transcript", {"text": "turn on the lights"})))
+
+
+def audio_reply(seconds: float = 1.0, rate: int = 22050) -> list[bytes]:
+    return [
+        encode_event(AudioStart(rate, 2, 1).event()),
+        encode_event(AudioChunk(rate, 2, 1, bytes(int(seconds * rate) * 2)).event()),
+        encode_event(AudioStop().event()),
+    ]
+
+
+async def run(tts_behaviour: Behaviour, utterances: int = 2):  # type: ignore[no-untyped-def]
+    async with fake(STT_INFO, good_stt) as stt, fake(TTS_INFO, tts_behaviour) as tts:
+        with anyio.fail_after(TIMEOUT_S * utterances + 10):  # hang guard for the test itself
+            options = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2, gates=Gates(max_wer=None))
+            return await validate(stt, tts, tone_corpus(*(f"u{i}" for i in range(utterances))), options)
+
+
+async def test_fake_servers_that_behave_pass() -> None:
+    async def good_tts(stream: SocketStream, request: Event) -> None:
+        await stream.send(b"".join(audio_reply()))
+
+    report = await run(good_tts)
+    assert report.passed, report.findings
+    assert all(u.audio is not None and u.audio.valid for u in report.utterances)
+
+
+async def test_tts_that_never_answers_times_out() -> None:
+    async def hang(stream: SocketStream, request: Event) -> None:
+        await anyio.sleep_forever()
+
+    report = await run(hang)
+    assert [(f.rule, f.utterance) for f in report.findings] == [("tts.timeout", "u0"), ("tts.timeout", "u1")]
+    assert "timed out after 1.5 s" in report.findings[0].message
+
+
+async def test_tts_that_closes_mid_stream() -> None:
+    async def close_early(stream: SocketStream, request: Event) -> None:
+        await stream.send(audio_reply()[0])
+
+    report = await run(close_early)
+    assert {f.rule for f in report.findings} == {"tts.closed"}
+    assert len(report.findings) == 2
+
+
+async def test_tts_that_cuts_a_payload_short() -> None:
+    async def truncate(stream: SocketStream, request: Event) -> None:
+        start, chunk, _ = audio_reply()
+        await stream.send(start + chunk[: len(chunk) // 2])
+
+    report = await run(truncate)
+    assert {f.rule for f in report.findings} == {"tts.framing"}
+    assert "closed inside the payload of audio-chunk" in report.findings[0].message
+
+
+async def test_tts_that_sends_garbage() -> None:
+    async def garbage(stream: SocketStream, request: Event) -> None:
+        await stream.send(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+    report = await run(garbage)
+    assert {f.rule for f in report.findings} == {"tts.framing"}
+
+
+async def test_tts_error_event_after_which_it_closes() -> None:
+    async def error(stream: SocketStream, request: Event) -> None:
+        await stream.send(encode_event(Event("error", {"text": "voice not found", "code": "bad-voice"})))
+
+    report = await run(error)
+    assert {f.rule for f in report.findings} == {"tts.error-event"}
+    assert "voice not found (bad-voice)" in report.findings[0].message
+
+
+async def test_one_bad_answer_does_not_lose_the_others() -> None:
+    calls = 0
+
+    async def first_one_hangs(stream: SocketStream, request: Event) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await anyio.sleep_forever()
+        await stream.send(b"".join(audio_reply()))
+
+    report = await run(first_one_hangs, utterances=4)
+    assert len(report.utterances) == 4
+    assert sorted(u.passed for u in report.utterances) == [False, True, True, True]
+    assert [f.rule for f in report.findings] == ["tts.timeout"]
+
+
+async def test_wrong_declared_rate_is_an_implausible_duration() -> None:
+    async def wrong_rate(stream: SocketStream, request: Event) -> None:
+        await stream.send(b"".join(audio_reply(seconds=0.01)))  # 10 ms for 18 characters
+
+    report = await run(wrong_rate)
+    assert {f.rule for f in report.findings} == {"tts.duration-implausible"}
