@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -81,3 +82,28 @@ def test_closed_stt_port_exits_2_quickly(wyoming_tts_endpoint: Endpoint, small_c
         f"wyoming-rt: error: STT server unavailable: cannot connect to tcp://127.0.0.1:{closed}: "
         "Connection refused (after 4 attempts)"
     ]
+
+
+def test_embedded_default_stops_its_servers_on_ctrl_c() -> None:
+    # The whole bundled corpus takes tens of seconds here, so the interrupt lands mid-run.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wyoming_rt", "validate", "--concurrency", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )
+    children: list[str] = []
+    deadline = time.monotonic() + 60
+    while len(children) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+        children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert len(children) == 2, "the two reference servers did not start"
+    time.sleep(3)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == "wyoming-rt: interrupted"
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()

@@ -24,6 +24,10 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _rate3(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def render_report(report: Report, console: Console) -> None:
     """Print the whole report."""
     stt, tts = report.servers.get("stt"), report.servers.get("tts")
@@ -72,7 +76,7 @@ def render_report(report: Report, console: Console) -> None:
 
     s = report.summary
     console.print(
-        f"WER {_rate(s.score.wer)} (raw {_rate(s.score.wer_raw)})   CER {_rate(s.score.cer)} (raw {_rate(s.score.cer_raw)})"
+        f"WER {_rate3(s.score.wer)} (raw {_rate3(s.score.wer_raw)})   CER {_rate3(s.score.cer)} (raw {_rate3(s.score.cer_raw)})"
         f"   utterances {s.utterances}, failed {s.failed}"
     )
     findings = report.findings
