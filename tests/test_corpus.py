@@ -46,7 +46,7 @@ def test_user_corpus_of_any_rate_and_channels_becomes_16k_mono(tmp_path: Path) -
     corpus = load_corpus(tmp_path)
     assert [u.id for u in corpus] == ["a_mono", "b_stereo"]
     assert corpus.utterances[0].reference == "Turn on the lights"
-    for utterance, seconds in zip(corpus, (0.8, 1.5)):
+    for utterance, seconds in zip(corpus, (0.8, 1.5), strict=True):
         audio = utterance.audio
         assert (audio.rate_hz, audio.width_bytes, audio.channels) == (16000, 2, 1)
         assert audio.duration_s == pytest.approx(seconds, abs=0.002)
@@ -73,7 +73,7 @@ def test_bad_files_are_named_and_the_good_ones_still_load(tmp_path: Path) -> Non
         "latin1.txt": "not UTF-8",
         "no_text.txt": "missing transcript",
     }
-    for problem, (name, reason) in zip(problems, sorted(expected.items())):
+    for problem, (name, reason) in zip(problems, sorted(expected.items()), strict=True):
         assert str(tmp_path / name) in problem and reason in problem
 
 

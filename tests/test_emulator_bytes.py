@@ -5,13 +5,13 @@ from __future__ import annotations
 import anyio
 import pytest
 from anyio.abc import SocketStream
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.event import Event
 
 from tests.fakes import read_until, scripted_server
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.pcm import PcmAudio
 from wyoming_rt.wire import encode_event
-from wyoming.audio import AudioChunk, AudioStart, AudioStop
-from wyoming.event import Event
 
 pytestmark = pytest.mark.anyio
 

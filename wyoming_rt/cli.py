@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -100,7 +101,7 @@ async def _servers(stt: Endpoint | None, tts: Endpoint | None, err: Console) -> 
         if stt is None or tts is None:
             from .servers import upstream
 
-            work = Path(stack.enter_context(_tempdir()))
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wyoming-rt-")))
             if stt is None:
                 err.print("starting wyoming-faster-whisper (tiny.en) ...")
                 stt = (await stack.enter_async_context(upstream.run_upstream_stt(work))).endpoint
@@ -108,12 +109,6 @@ async def _servers(stt: Endpoint | None, tts: Endpoint | None, err: Console) -> 
                 err.print("starting wyoming-piper (en_US-joe-medium) ...")
                 tts = (await stack.enter_async_context(upstream.run_upstream_tts(work))).endpoint
         yield stt, tts
-
-
-def _tempdir():  # type: ignore[no-untyped-def]
-    import tempfile
-
-    return tempfile.TemporaryDirectory(prefix="wyoming-rt-")
 
 
 async def _run_validate(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -141,6 +136,11 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
             err.print(f"  [{done}/{len(corpus)}] {result.utterance.id}: {state}", highlight=False)
 
     async with _servers(stt, tts, err) as (stt_endpoint, tts_endpoint):
+        err.print(
+            f"round-tripping {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
+            f" (concurrency {args.concurrency}, timeout {args.timeout:g} s)",
+            highlight=False,
+        )
         report = await validate(stt_endpoint, tts_endpoint, corpus, options, on_result=progress)
     if args.json:
         write_json(report, args.json)
@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             err.print("wyoming-rt: interrupted", highlight=False)
             return EXIT_INTERRUPTED
         if isinstance(leaf, SystemExit):
-            raise leaf
+            raise leaf from None
         if args.debug:
             err.print_exception(show_locals=False)
         prefix = "error" if isinstance(leaf, WyomingRTError) else f"internal error ({type(leaf).__name__})"

@@ -24,7 +24,6 @@ from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, Synthesize
 
 from .endpoint import Endpoint, connect
 from .errors import (
-    ConnectError,
     FramingError,
     ProtocolError,
     ServerClosedError,
@@ -32,7 +31,7 @@ from .errors import (
     WatchdogTimeout,
     WyomingRTError,
 )
-from .pcm import HA_CHANNELS, HA_CHUNK_BYTES, HA_RATE_HZ, HA_WIDTH_BYTES, PcmAudio, to_ha_format
+from .pcm import HA_CHUNK_BYTES, PcmAudio, to_ha_format
 from .trace import Trace, TraceEntry
 from .wire import HA_WYOMING_VERSION, EventReader, ReceivedEvent, WireLimits, encode_event
 
@@ -404,7 +403,7 @@ class _Watchdog:
     def __enter__(self) -> None:
         self._scope.__enter__()
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         try:
             self._scope.__exit__(exc_type, exc, tb)
         except TimeoutError as timeout:
@@ -416,7 +415,6 @@ class _Watchdog:
         if isinstance(exc, (anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError)):
             self._trace.ended = "closed"
             raise ServerClosedError(f"{self._what}: connection lost while sending ({type(exc).__name__})", trace=self._trace) from exc
-        return False
 
 
 class _AudioCollector:
@@ -467,14 +465,4 @@ def _error_text(received: ReceivedEvent) -> str:
         return str(received.event.data)[:200]
 
 
-__all__ = [
-    "ConnectError",
-    "DescribeResult",
-    "EmulatorConfig",
-    "HAEmulator",
-    "SttResult",
-    "TtsResult",
-    "HA_CHANNELS",
-    "HA_RATE_HZ",
-    "HA_WIDTH_BYTES",
-]
+__all__ = ["DescribeResult", "EmulatorConfig", "HAEmulator", "SttResult", "TtsResult"]

@@ -135,11 +135,11 @@ def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) ->
                     f"audio-chunk #{chunks} has {entry.payload_length} bytes, not a multiple of {frame_bytes}",
                 )
 
-    fmt = declared if declared is not None and _format_is_sane(declared) else chunk_format
+    final_format = declared if declared is not None and _format_is_sane(declared) else chunk_format
     rate = width = channels = None
     duration_s: float | None = None
-    if fmt is not None and _format_is_sane(fmt):
-        rate, width, channels = fmt
+    if final_format is not None and _format_is_sane(final_format):
+        rate, width, channels = final_format
         duration_s = total_bytes / (rate * width * channels)
 
     if total_bytes == 0 and text.strip():

@@ -7,9 +7,9 @@ Whisper's English normaliser, so "ten" and "10", "Kansas?" and "kansas", "50 per
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-import re
 from functools import lru_cache
 
 import jiwer
@@ -46,7 +46,7 @@ class Score:
 
 
 def _rates(references: list[str], hypotheses: list[str]) -> tuple[float | None, float | None]:
-    pairs = [(r, h) for r, h in zip(references, hypotheses) if r]
+    pairs = [(r, h) for r, h in zip(references, hypotheses, strict=True) if r]
     if not pairs:
         return None, None
     refs = [r for r, _ in pairs]

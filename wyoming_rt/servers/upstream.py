@@ -13,8 +13,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import anyio
-
 from ..endpoint import Endpoint, free_tcp_port
 from ..errors import ServerStartError
 from .process import RunningServer, python_module_argv, run_server
