@@ -90,6 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _status(err: Console, line: str) -> None:
+    """Progress for a person at a terminal; stderr stays a single error line in CI and scripts."""
+    if err.is_terminal:
+        err.print(line, highlight=False, soft_wrap=True)
+
+
 def _load_corpus(path: Path | None) -> Corpus:
     return load_bundled_corpus() if path is None else load_corpus(path)
 
@@ -103,10 +109,10 @@ async def _servers(stt: Endpoint | None, tts: Endpoint | None, err: Console) -> 
 
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wyoming-rt-")))
             if stt is None:
-                err.print("starting wyoming-faster-whisper (tiny.en) ...")
+                _status(err, "starting wyoming-faster-whisper (tiny.en) ...")
                 stt = (await stack.enter_async_context(upstream.run_upstream_stt(work))).endpoint
             if tts is None:
-                err.print("starting wyoming-piper (en_US-joe-medium) ...")
+                _status(err, "starting wyoming-piper (en_US-joe-medium) ...")
                 tts = (await stack.enter_async_context(upstream.run_upstream_tts(work))).endpoint
         yield stt, tts
 
@@ -131,15 +137,14 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     def progress(result: RoundTripResult) -> None:
         nonlocal done
         done += 1
-        if err.is_terminal:
-            state = "ok" if result.round_trip_s is not None else "failed"
-            err.print(f"  [{done}/{len(corpus)}] {result.utterance.id}: {state}", highlight=False)
+        state = "ok" if result.round_trip_s is not None else "failed"
+        _status(err, f"  [{done}/{len(corpus)}] {result.utterance.id}: {state}")
 
     async with _servers(stt, tts, err) as (stt_endpoint, tts_endpoint):
-        err.print(
+        _status(
+            err,
             f"round-tripping {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
             f" (concurrency {args.concurrency}, timeout {args.timeout:g} s)",
-            highlight=False,
         )
         report = await validate(stt_endpoint, tts_endpoint, corpus, options, on_result=progress)
     if args.json:
