@@ -7,6 +7,7 @@ happen (usage, a server unreachable at start, an unusable corpus); 130 interrupt
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -25,6 +26,7 @@ from .gates import Gates
 from .report.console import render_report
 from .report.json_writer import write_json
 from .roundtrip import RoundTripResult
+from .servers.reference import Flavour, run_reference_server, server_name
 from .validation import ValidateOptions, validate
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -68,10 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         help="round-trip a corpus through an STT and a TTS server and check everything",
         description="Round-trip a corpus: STT server -> transcript -> TTS server -> audio. "
-        "Without --stt/--tts, starts the upstream reference servers itself.",
+        "Without --stt/--tts, starts the reference servers itself.",
     )
-    v.add_argument("--stt", metavar="URI", help="STT server: host:port, tcp://host:port or unix:///path (default: start wyoming-faster-whisper)")
-    v.add_argument("--tts", metavar="URI", help="TTS server (default: start wyoming-piper)")
+    v.add_argument("--stt", metavar="URI", help="STT server: host:port, tcp://host:port or unix:///path (default: start a reference server)")
+    v.add_argument("--tts", metavar="URI", help="TTS server (default: start a reference server)")
+    v.add_argument(
+        "--reference", choices=("ours", "upstream"), default="ours",
+        help="which reference servers to start for a missing --stt/--tts: wyoming-rt's own (default) "
+        "or the upstream wyoming-faster-whisper / wyoming-piper",
+    )  # fmt: skip
     v.add_argument("--corpus", metavar="DIR", type=Path, help="directory of NAME.wav + NAME.txt pairs (default: the bundled corpus)")
     v.add_argument("--concurrency", metavar="N", type=_positive_int, default=4, help="round trips at once (default: 4)")
     v.add_argument("--timeout", metavar="SECONDS", type=_positive_float, default=30.0, help="watchdog for each STT or TTS request (default: 30)")
@@ -87,6 +94,26 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     v.add_argument("--quiet", action="store_true", help="print only findings and the verdict")
     v.add_argument("--debug", action="store_true", help="show the full error chain on failure")
+
+    serve = commands.add_parser("serve", help="run a reference Wyoming server (faster-whisper STT or Piper TTS)")
+    roles = serve.add_subparsers(dest="role", required=True, parser_class=_Parser)
+    stt = roles.add_parser("stt", help="speech-to-text on faster-whisper")
+    stt.add_argument("--uri", default="tcp://127.0.0.1:10300", help="where to listen (default: tcp://127.0.0.1:10300, loopback only)")
+    stt.add_argument("--model", help="'tiny.en' (packaged, default) or a local CTranslate2 model directory")
+    stt.add_argument("--beam-size", type=_positive_int, default=5, help="beam size (default: 5)")
+    stt.add_argument("--compute-type", default="int8", help="CTranslate2 compute type (default: int8)")
+    stt.add_argument("--cpu-threads", type=int, default=0, help="threads per transcription (default: one per core)")
+    stt.add_argument("--workers", type=_positive_int, default=1, help="transcriptions at once (default: 1)")
+    tts = roles.add_parser("tts", help="text-to-speech on Piper")
+    tts.add_argument("--uri", default="tcp://127.0.0.1:10200", help="where to listen (default: tcp://127.0.0.1:10200, loopback only)")
+    tts.add_argument("--voice", help="'en_US-joe-medium' (packaged, default) or a local .onnx voice (with its .onnx.json)")
+    tts.add_argument("--workers", type=_positive_int, default=1, help="syntheses at once (default: 1)")
+    tts.add_argument(
+        "--first-segment-phonemes", type=int, default=24,
+        help="cut the first sentence after about this many phonemes for a faster first audio (0: never; default: 24)",
+    )  # fmt: skip
+    for p in (stt, tts):
+        p.add_argument("--debug", action="store_true", help="debug logging and full error chains")
     return parser
 
 
@@ -101,19 +128,19 @@ def _load_corpus(path: Path | None) -> Corpus:
 
 
 @asynccontextmanager
-async def _servers(stt: Endpoint | None, tts: Endpoint | None, err: Console) -> AsyncIterator[tuple[Endpoint, Endpoint]]:
-    """The endpoints to test: the given ones, or the upstream servers started for this run."""
+async def _servers(
+    stt: Endpoint | None, tts: Endpoint | None, flavour: Flavour, err: Console
+) -> AsyncIterator[tuple[Endpoint, Endpoint]]:
+    """The endpoints to test: the given ones, or reference servers started for this run."""
     async with AsyncExitStack() as stack:
         if stt is None or tts is None:
-            from .servers import upstream
-
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wyoming-rt-")))
             if stt is None:
-                _status(err, "starting wyoming-faster-whisper (tiny.en) ...")
-                stt = (await stack.enter_async_context(upstream.run_upstream_stt(work))).endpoint
+                _status(err, f"starting {server_name(flavour, 'stt')} ...")
+                stt = (await stack.enter_async_context(run_reference_server(flavour, "stt", work))).endpoint
             if tts is None:
-                _status(err, "starting wyoming-piper (en_US-joe-medium) ...")
-                tts = (await stack.enter_async_context(upstream.run_upstream_tts(work))).endpoint
+                _status(err, f"starting {server_name(flavour, 'tts')} ...")
+                tts = (await stack.enter_async_context(run_reference_server(flavour, "tts", work))).endpoint
         yield stt, tts
 
 
@@ -140,7 +167,7 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         state = "ok" if result.round_trip_s is not None else "failed"
         _status(err, f"  [{done}/{len(corpus)}] {result.utterance.id}: {state}")
 
-    async with _servers(stt, tts, err) as (stt_endpoint, tts_endpoint):
+    async with _servers(stt, tts, args.reference, err) as (stt_endpoint, tts_endpoint):
         _status(
             err,
             f"round-tripping {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
@@ -158,6 +185,23 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
+async def _run_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
+    endpoint = parse_endpoint(args.uri)
+    if args.role == "stt":
+        from .servers.stt import SttSettings, serve_stt
+
+        settings = SttSettings(
+            model=args.model, beam_size=args.beam_size, compute_type=args.compute_type,
+            cpu_threads=args.cpu_threads, workers=args.workers,
+        )  # fmt: skip
+        await serve_stt(endpoint, settings)
+    else:
+        from .servers.tts import TtsSettings, serve_tts
+
+        await serve_tts(endpoint, TtsSettings(voice=args.voice, workers=args.workers, first_segment_phonemes=args.first_segment_phonemes))
+    return EXIT_PASS
+
+
 def _leaf(exc: BaseException) -> BaseException:
     """The first real exception inside (nested) exception groups."""
     while isinstance(getattr(exc, "exceptions", None), (list, tuple)) and exc.exceptions:  # type: ignore[attr-defined]
@@ -172,8 +216,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out.width = 120  # CI logs: wide enough for the table, still readable
     err = Console(stderr=True, highlight=False)
+    command = _run_validate if args.command == "validate" else _run_serve
+    if args.command == "serve":
+        logging.basicConfig(
+            level=logging.DEBUG if args.debug else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
     try:
-        return anyio.run(_run_validate, args, out, err)
+        return anyio.run(command, args, out, err)
     except KeyboardInterrupt:
         err.print("wyoming-rt: interrupted", highlight=False)
         return EXIT_INTERRUPTED

@@ -1,4 +1,4 @@
-"""Integration tests run against the real upstream servers (fixtures from wyoming_rt.pytest_plugin)."""
+"""Integration tests run against real servers: the upstream ones and ours (fixtures from wyoming_rt.pytest_plugin)."""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ from wyoming_rt.endpoint import Endpoint
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
 
-async def test_describe_returns_parsed_info(wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint) -> None:
+async def test_describe_returns_parsed_info(wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint) -> None:
     emulator = HAEmulator()
-    stt = await emulator.describe(wyoming_stt_endpoint)
-    tts = await emulator.describe(wyoming_tts_endpoint)
+    stt = await emulator.describe(wyoming_upstream_stt_endpoint)
+    tts = await emulator.describe(wyoming_upstream_tts_endpoint)
     assert stt.parse_error is None and stt.info is not None
     assert stt.info.asr[0].installed and stt.info.asr[0].models[0].installed
     assert tts.info is not None and tts.info.tts[0].voices
@@ -26,9 +26,9 @@ async def test_describe_returns_parsed_info(wyoming_stt_endpoint: Endpoint, wyom
     assert [e.type for e in stt.trace.entries] == ["describe", "info"]
 
 
-async def test_transcribes_a_bundled_utterance_the_ha_way(wyoming_stt_endpoint: Endpoint) -> None:
+async def test_transcribes_a_bundled_utterance_the_ha_way(wyoming_upstream_stt_endpoint: Endpoint) -> None:
     utterance = next(u for u in load_bundled_corpus() if "kansas" in u.reference.lower())
-    result = await HAEmulator().transcribe(wyoming_stt_endpoint, utterance.audio)
+    result = await HAEmulator().transcribe(wyoming_upstream_stt_endpoint, utterance.audio)
 
     words = normalize(result.text).split()
     assert "weather" in words and "kansas" in words
@@ -44,9 +44,9 @@ async def test_transcribes_a_bundled_utterance_the_ha_way(wyoming_stt_endpoint: 
 
 
 @pytest.mark.parametrize("streaming", [False, True], ids=["plain", "streaming"])
-async def test_synthesizes_valid_audio(wyoming_tts_endpoint: Endpoint, streaming: bool) -> None:
+async def test_synthesizes_valid_audio(wyoming_upstream_tts_endpoint: Endpoint, streaming: bool) -> None:
     text = "Turn off the living room lights. The garage door is open."
-    result = await HAEmulator().synthesize(wyoming_tts_endpoint, text, streaming=streaming)
+    result = await HAEmulator().synthesize(wyoming_upstream_tts_endpoint, text, streaming=streaming)
 
     assert (result.rate_hz, result.width_bytes, result.channels) == (22050, 2, 1)
     validation = validate_tts_audio(result.trace, text)

