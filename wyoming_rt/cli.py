@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     stt = roles.add_parser("stt", help="speech-to-text on faster-whisper")
     stt.add_argument("--uri", default="tcp://127.0.0.1:10300", help="where to listen (default: tcp://127.0.0.1:10300, loopback only)")
     stt.add_argument("--model", help="'tiny.en' (packaged, default) or a local CTranslate2 model directory")
-    stt.add_argument("--beam-size", type=_positive_int, default=5, help="beam size (default: 5)")
+    stt.add_argument("--beam-size", type=_positive_int, default=3, help="beam size (default: 3)")
     stt.add_argument("--compute-type", default="int8", help="CTranslate2 compute type (default: int8)")
     stt.add_argument("--cpu-threads", type=int, default=0, help="threads per transcription (default: one per core)")
     stt.add_argument("--workers", type=_positive_int, default=1, help="transcriptions at once (default: 1)")
@@ -109,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     tts.add_argument("--voice", help="'en_US-joe-medium' (packaged, default) or a local .onnx voice (with its .onnx.json)")
     tts.add_argument("--workers", type=_positive_int, default=1, help="syntheses at once (default: 1)")
     tts.add_argument(
-        "--first-segment-phonemes", type=int, default=24,
-        help="cut the first sentence after about this many phonemes for a faster first audio (0: never; default: 24)",
+        "--first-segment-phonemes", type=int, default=18,
+        help="cut the first sentence after about this many phonemes for a faster first audio (0: never; default: 18)",
     )  # fmt: skip
     for p in (stt, tts):
         p.add_argument("--debug", action="store_true", help="debug logging and full error chains")

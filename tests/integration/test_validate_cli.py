@@ -121,3 +121,15 @@ def test_embedded_default_stops_its_servers_on_ctrl_c() -> None:
     assert child_pids(proc.pid) == []
     for pid in children:
         assert not Path(f"/proc/{pid}").exists(), f"reference server {pid} survived the interrupt"
+
+
+def test_embedded_default_runs_our_reference_servers(tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    proc = run_cli("validate", "--json", str(report_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(report_path.read_text())
+    assert report["passed"] is True and report["summary"]["failed"] == 0
+    assert report["summary"]["wer"] <= 0.15
+    assert report["servers"]["stt"]["info"]["asr"][0]["name"] == "wyoming-rt-stt"
+    assert report["servers"]["tts"]["info"]["tts"][0]["name"] == "wyoming-rt-tts"
+    assert all(u["audio"]["valid"] for u in report["utterances"])

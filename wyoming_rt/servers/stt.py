@@ -3,7 +3,7 @@
 The model is loaded once per process and shared by every connection. Transcription runs in
 worker threads bounded by a limiter, so ``describe`` and other connections are answered
 while a transcription is running. Defaults are chosen for latency on a CPU at equal accuracy:
-int8 weights, beam search 5, no timestamps, no conditioning on earlier text.
+int8 weights, beam search 3, no timestamps, no conditioning on earlier text.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ MAX_AUDIO_S = 300.0
 class SttSettings:
     model: str | None = None
     """Packaged model name (``tiny.en``) or a local CTranslate2 model directory."""
-    beam_size: int = 5
+    beam_size: int = 3
     compute_type: str = "int8"
     cpu_threads: int = 0
     """0: one per core."""
@@ -43,11 +43,11 @@ class SttEngine:
     """A loaded Whisper model and the limiter that shares it."""
 
     def __init__(self, settings: SttSettings) -> None:
+        self.settings = settings
+        self.name, self.path = resolve_whisper_model(settings.model)
         require_module("faster_whisper")
         from faster_whisper import WhisperModel
 
-        self.settings = settings
-        self.name, self.path = resolve_whisper_model(settings.model)
         self.model = WhisperModel(
             str(self.path),
             device="cpu",

@@ -34,7 +34,7 @@ class TtsSettings:
     voice: str | None = None
     """Packaged voice name (``en_US-joe-medium``) or a local ``.onnx`` path."""
     workers: int = 1
-    first_segment_phonemes: int = 24
+    first_segment_phonemes: int = 18
     """Cut the first sentence after about this many phonemes (0: never cut)."""
     samples_per_chunk: int = 1024
 
@@ -43,11 +43,11 @@ class TtsEngine:
     """A loaded Piper voice, its limiter, and the segment planner."""
 
     def __init__(self, settings: TtsSettings) -> None:
+        self.settings = settings
+        self.name, self.path = resolve_piper_voice(settings.voice)
         require_module("piper")
         from piper import PiperVoice
 
-        self.settings = settings
-        self.name, self.path = resolve_piper_voice(settings.voice)
         self.voice = PiperVoice.load(str(self.path))
         config = self.voice.config
         self.sample_rate: int = int(config.sample_rate)
