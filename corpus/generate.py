@@ -225,12 +225,44 @@ def to_pcm16(audio: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
+NEGATIVE_SECONDS = 2.0
+
+
+def negatives(out: Path) -> None:
+    """Clips with no speech at all (``negative/``): an STT server must return an empty text.
+
+    Digital silence, pink noise at -30 dBFS RMS and white noise at -20 dBFS RMS, 2 s each,
+    from a fixed seed (numpy only, no engine needed).
+    """
+    rng = np.random.default_rng(20261122)
+    n = int(NEGATIVE_SECONDS * TARGET_SR)
+    white = rng.standard_normal(n)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))  # 1/f power: pink
+    pink = np.fft.irfft(spectrum, n)
+    clips = {
+        "silence": np.zeros(n),
+        "pink_noise": pink / np.sqrt(np.mean(pink**2)) * 10 ** (-30 / 20),
+        "white_noise": white / np.sqrt(np.mean(white**2)) * 10 ** (-20 / 20),
+    }
+    folder = out / "negative"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, audio in clips.items():
+        pcm = np.clip(np.round(audio * 32767), -32768, 32767).astype("<i2")
+        sf.write(str(folder / f"{name}.wav"), pcm, TARGET_SR, subtype="PCM_16", format="WAV")
+        print(f"negative/{name}.wav: {NEGATIVE_SECONDS:.1f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     here = Path(__file__).resolve().parent
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=here, help="output directory")
     ap.add_argument("--only", nargs="*", help="only (re)generate these utterance ids")
+    ap.add_argument("--negatives-only", action="store_true", help="only (re)generate the speech-free clips in negative/")
     args = ap.parse_args(argv)
+    if args.negatives_only:
+        negatives(args.out)
+        return 0
 
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -280,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"removing stale {p.name}")
                 p.unlink()
 
+    negatives(out)
     with open(out / "manifest.json", "w", encoding="utf-8", newline="\n") as fh:
         json.dump(manifest, fh, indent=2, ensure_ascii=False)
         fh.write("\n")

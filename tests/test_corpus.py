@@ -40,6 +40,21 @@ def test_bundled_corpus_meets_its_contract() -> None:
         assert utterance.reference == manifest[utterance.id]["text"]
 
 
+def test_bundled_negative_clips_have_no_speech_and_an_empty_reference() -> None:
+    negatives = load_bundled_corpus().negatives
+    assert sorted(n.id for n in negatives) == ["negative/pink_noise", "negative/silence", "negative/white_noise"]
+    assert all(n.reference == "" and n.audio.duration_s == pytest.approx(2.0) for n in negatives)
+
+
+def test_user_corpus_negative_folder(tmp_path: Path) -> None:
+    write_pair(tmp_path, "speech", tone(1, 16000), 16000)
+    (tmp_path / "negative").mkdir()
+    soundfile.write(tmp_path / "negative" / "hum.wav", tone(1, 44100), 44100, subtype="PCM_16")
+    corpus = load_corpus(tmp_path)
+    assert [n.id for n in corpus.negatives] == ["negative/hum"]
+    assert corpus.negatives[0].audio.rate_hz == 16000
+
+
 def test_user_corpus_of_any_rate_and_channels_becomes_16k_mono(tmp_path: Path) -> None:
     write_pair(tmp_path, "b_stereo", tone(1.5, 44100, channels=2), 44100)
     write_pair(tmp_path, "a_mono", tone(0.8, 8000), 8000, text="  Turn on\nthe lights \n")

@@ -14,7 +14,7 @@ from wyoming.event import Event
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice
 
 from tests.fakes import scripted_server
-from wyoming_rt.corpus import Corpus, Utterance
+from wyoming_rt.corpus import Corpus, Utterance, load_bundled_corpus
 from wyoming_rt.gates import Gates
 from wyoming_rt.pcm import from_float
 from wyoming_rt.validation import ValidateOptions, validate
@@ -62,10 +62,15 @@ async def good_stt(stream: SocketStream, request: Event) -> None:
     await stream.send(encode_event(Event("transcript", {"text": "turn on the lights"})))
 
 
-def audio_reply(seconds: float = 1.0, rate: int = 22050) -> list[bytes]:
+SPEECH = next(iter(load_bundled_corpus())).audio  # real speech, 16 kHz mono 16-bit
+
+
+def audio_reply(seconds: float | None = None) -> list[bytes]:
+    """audio-start, one chunk of real speech (or ``seconds`` of it), audio-stop."""
+    pcm = SPEECH.pcm if seconds is None else SPEECH.pcm[: int(seconds * 16000) * 2]
     return [
-        encode_event(AudioStart(rate, 2, 1).event()),
-        encode_event(AudioChunk(rate, 2, 1, bytes(int(seconds * rate) * 2)).event()),
+        encode_event(AudioStart(16000, 2, 1).event()),
+        encode_event(AudioChunk(16000, 2, 1, pcm).event()),
         encode_event(AudioStop().event()),
     ]
 
@@ -84,6 +89,28 @@ async def test_fake_servers_that_behave_pass() -> None:
     report = await run(good_tts)
     assert report.passed, report.findings
     assert all(u.audio is not None and u.audio.valid for u in report.utterances)
+
+
+async def test_save_audio_writes_each_stream_in_its_declared_format(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import wave
+
+    from wyoming_rt.report.audio_files import save_audio
+
+    async def good_tts(stream: SocketStream, request: Event) -> None:
+        await stream.send(b"".join(audio_reply()))
+
+    results = []
+    async with fake(STT_INFO, good_stt) as stt, fake(TTS_INFO, good_tts) as tts:
+        options = ValidateOptions(timeout_s=TIMEOUT_S, gates=Gates(max_wer=None))
+        report = await validate(stt, tts, tone_corpus("a", "b"), options, on_result=results.append)
+    index = json.loads(save_audio(results, report, tmp_path).read_text())
+    assert sorted(e["id"] for e in index) == ["a", "b"]
+    for entry in index:
+        with wave.open(str(tmp_path / entry["file"])) as wav:
+            assert (wav.getframerate(), wav.getsampwidth(), wav.getnchannels()) == (16000, 2, 1)
+            assert wav.getnframes() == len(SPEECH.pcm) // 2
+        assert entry["passed"] is True and entry["back_transcript"] == "turn on the lights"
 
 
 async def test_tts_that_never_answers_times_out() -> None:

@@ -19,12 +19,15 @@ import anyio
 from rich.console import Console
 
 from . import __version__
+from .checks.audio_quality import AudioThresholds
 from .corpus import Corpus, load_bundled_corpus, load_corpus
 from .endpoint import Endpoint, parse_endpoint
 from .errors import UsageError, WyomingRTError
 from .gates import Gates
+from .report.audio_files import save_audio
 from .report.console import render_report
 from .report.json_writer import write_json
+from .report.rules_doc import rules_markdown
 from .roundtrip import RoundTripResult
 from .servers.reference import Flavour, run_reference_server, server_name
 from .validation import ValidateOptions, validate
@@ -62,6 +65,16 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _threshold(text: str) -> tuple[str, float]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError("expected NAME=VALUE")
+    try:
+        return name.strip(), float(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="wyoming-rt", description="Validate Wyoming STT/TTS servers the way Home Assistant uses them.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -92,8 +105,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--tts-streaming", choices=("auto", "on", "off"), default="auto",
         help="auto: stream when the server advertises supports_synthesize_streaming, as HA does (default)",
     )  # fmt: skip
+    v.add_argument("--no-negatives", action="store_true", help="do not send the corpus's speech-free clips (negative/) to the STT server")
+    v.add_argument("--no-back-wer", action="store_true", help="do not transcribe the TTS audio back with the STT server")
+    v.add_argument(
+        "--audio-threshold", metavar="NAME=VALUE", action="append", default=[], type=_threshold,
+        help="change an audio check threshold, e.g. clipped_ratio_max=0.01 (repeatable; see docs/checks.md)",
+    )  # fmt: skip
+    v.add_argument("--save-audio", metavar="DIR", type=Path, help="write each returned TTS stream as a WAV, with index.json")
     v.add_argument("--quiet", action="store_true", help="print only findings and the verdict")
     v.add_argument("--debug", action="store_true", help="show the full error chain on failure")
+
+    commands.add_parser("rules", help="print every rule a finding can name, as Markdown (docs/rules.md)")
 
     serve = commands.add_parser("serve", help="run a reference Wyoming server (faster-whisper STT or Piper TTS)")
     roles = serve.add_subparsers(dest="role", required=True, parser_class=_Parser)
@@ -120,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _status(err: Console, line: str) -> None:
     """Progress for a person at a terminal; stderr stays a single error line in CI and scripts."""
     if err.is_terminal:
-        err.print(line, highlight=False, soft_wrap=True)
+        err.print(line, highlight=False, soft_wrap=True, markup=False)
 
 
 def _load_corpus(path: Path | None) -> Corpus:
@@ -149,6 +171,10 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     tts = parse_endpoint(args.tts) if args.tts else None
     if args.speaker and not args.voice:
         raise UsageError("--speaker needs --voice")
+    try:
+        thresholds = AudioThresholds().with_overrides(dict(args.audio_threshold))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     corpus = _load_corpus(args.corpus)
     options = ValidateOptions(
         concurrency=args.concurrency,
@@ -158,12 +184,18 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         speaker=args.speaker,
         tts_streaming={"auto": None, "on": True, "off": False}[args.tts_streaming],
         gates=Gates(max_wer=args.max_wer, max_p95_ms=args.max_p95_ms),
+        back_transcribe=not args.no_back_wer,
+        negatives=not args.no_negatives,
+        audio_thresholds=thresholds,
     )
     done = 0
+    results: list[RoundTripResult] = []
 
     def progress(result: RoundTripResult) -> None:
         nonlocal done
         done += 1
+        if args.save_audio:
+            results.append(result)
         state = "ok" if result.round_trip_s is not None else "failed"
         _status(err, f"  [{done}/{len(corpus)}] {result.utterance.id}: {state}")
 
@@ -176,9 +208,11 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         report = await validate(stt_endpoint, tts_endpoint, corpus, options, on_result=progress)
     if args.json:
         write_json(report, args.json)
+    if args.save_audio:
+        save_audio(results, report, args.save_audio)
     if args.quiet:
         for f in report.findings:
-            out.print(f"{f.severity} {f.rule}{' [' + f.utterance + ']' if f.utterance else ''}: {f.message}", highlight=False)
+            out.print(f"{f.severity} {f.rule}{' [' + f.utterance + ']' if f.utterance else ''}: {f.message}", highlight=False, markup=False)
         out.print("Verdict: PASS" if report.passed else "Verdict: FAIL")
     else:
         render_report(report, out)
@@ -216,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out.width = 120  # CI logs: wide enough for the table, still readable
     err = Console(stderr=True, highlight=False)
+    if args.command == "rules":
+        sys.stdout.write(rules_markdown())
+        return EXIT_PASS
     command = _run_validate if args.command == "validate" else _run_serve
     if args.command == "serve":
         logging.basicConfig(

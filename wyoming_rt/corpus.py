@@ -31,6 +31,8 @@ class Corpus:
     utterances: Sequence[Utterance]
     problems: Sequence[CorpusError] = ()
     """Files that could not be used; each names its file. The usable ones still run."""
+    negatives: Sequence[Utterance] = ()
+    """Clips with no speech (``negative/*.wav``): the expected transcript is empty."""
 
     def __iter__(self) -> Iterator[Utterance]:
         return iter(self.utterances)
@@ -110,7 +112,15 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
     if not utterances:
         detail = f": {problems[0]}" if problems else ": no .wav files in corpus directory"
         raise CorpusError(f"{directory}: no usable utterance{detail}")
-    return Corpus(name=name or str(directory), utterances=utterances, problems=problems)
+    negatives: list[Utterance] = []
+    negative_dir = directory / "negative"
+    if negative_dir.is_dir():
+        for wav in sorted(p for p in negative_dir.iterdir() if p.suffix.lower() == ".wav" and p.is_file()):
+            try:
+                negatives.append(Utterance(id=f"negative/{wav.stem}", reference="", audio=read_wav(wav), source=wav))
+            except CorpusError as exc:
+                problems.append(exc)
+    return Corpus(name=name or str(directory), utterances=utterances, problems=problems, negatives=negatives)
 
 
 def _short(exc: BaseException) -> str:

@@ -26,6 +26,9 @@ class RoundTripResult:
     tts_error: WyomingRTError | None = None
     round_trip_s: float | None = None
     """From the start of STT to the end of TTS, when both succeeded."""
+    back_stt: SttResult | None = None
+    """The TTS audio transcribed back by the STT server (closed loop), when asked for."""
+    back_stt_error: WyomingRTError | None = None
 
     @property
     def transcript(self) -> str | None:
@@ -39,6 +42,7 @@ async def round_trip(
     tts: Endpoint,
     *,
     tts_streaming: bool,
+    back_transcribe: bool = False,
 ) -> RoundTripResult:
     """One round trip. Failures are recorded in the result, never raised."""
     result = RoundTripResult(utterance)
@@ -57,6 +61,14 @@ async def round_trip(
         result.tts_error = exc
         return result
     result.round_trip_s = (time.perf_counter_ns() - started_ns) / 1e9
+    audio = result.tts.audio
+    if back_transcribe and audio is not None and audio.pcm and audio.width_bytes in (1, 2, 3, 4) and audio.channels >= 1:
+        try:
+            result.back_stt = await emulator.transcribe(stt, audio)
+        except WyomingRTError as exc:
+            result.back_stt_error = exc
+        except ValueError:
+            pass  # audio that cannot be decoded is already a finding of the audio checks
     return result
 
 
@@ -67,6 +79,7 @@ async def run_round_trips(
     tts: Endpoint,
     *,
     tts_streaming: bool,
+    back_transcribe: bool = False,
     concurrency: int = 4,
     on_result: Callable[[RoundTripResult], None] | None = None,
 ) -> list[RoundTripResult]:
@@ -82,7 +95,9 @@ async def run_round_trips(
 
     async def one(index: int, utterance: Utterance) -> None:
         async with limiter:
-            result = await round_trip(emulator, utterance, stt, tts, tts_streaming=tts_streaming)
+            result = await round_trip(
+                emulator, utterance, stt, tts, tts_streaming=tts_streaming, back_transcribe=back_transcribe
+            )
         results[index] = result
         if on_result is not None:
             on_result(result)
@@ -91,3 +106,32 @@ async def run_round_trips(
         for index, utterance in enumerate(utterances):
             tg.start_soon(one, index, utterance)
     return [r for r in results if r is not None]
+
+
+@dataclass
+class NegativeResult:
+    """What the STT server made of a clip with no speech."""
+
+    utterance: Utterance
+    stt: SttResult | None = None
+    stt_error: WyomingRTError | None = None
+
+
+async def run_negatives(
+    emulator: HAEmulator, utterances: Sequence[Utterance], stt: Endpoint, *, concurrency: int = 4
+) -> list[NegativeResult]:
+    """Transcribe each speech-free clip; results in input order."""
+    results = [NegativeResult(u) for u in utterances]
+    limiter = anyio.CapacityLimiter(concurrency)
+
+    async def one(result: NegativeResult) -> None:
+        async with limiter:
+            try:
+                result.stt = await emulator.transcribe(stt, result.utterance.audio)
+            except WyomingRTError as exc:
+                result.stt_error = exc
+
+    async with anyio.create_task_group() as tg:
+        for result in results:
+            tg.start_soon(one, result)
+    return results

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import anyio
 
+from .checks.audio_quality import AudioThresholds
 from .checks.protocol import check_describe_attempts, check_stt_info, check_tts_info, failure_finding
 from .corpus import Corpus
 from .emulator import DescribeResult, EmulatorConfig, HAEmulator
@@ -17,7 +18,7 @@ from .findings import Finding, finding, rule
 from .gates import Gates, apply_gates
 from .report.build import build_report
 from .report.model import Report, ServerReport
-from .roundtrip import RoundTripResult, run_round_trips
+from .roundtrip import RoundTripResult, run_negatives, run_round_trips
 
 CORPUS_BAD_FILE = rule(
     "corpus.bad-file",
@@ -43,6 +44,11 @@ class ValidateOptions:
     tts_streaming: bool | None = None
     """``None``: as HA does, stream when the TTS server advertises it."""
     gates: Gates = field(default_factory=Gates)
+    back_transcribe: bool = True
+    """Transcribe the TTS audio back with the STT server and score it ("back WER")."""
+    audio_thresholds: AudioThresholds = field(default_factory=AudioThresholds)
+    negatives: bool = True
+    """Send the corpus's speech-free clips to the STT server and report invented words."""
 
     def emulator_config(self) -> EmulatorConfig:
         return EmulatorConfig(
@@ -117,9 +123,13 @@ async def validate(
         stt,
         tts,
         tts_streaming=streaming,
+        back_transcribe=options.back_transcribe,
         concurrency=options.concurrency,
         on_result=on_result,
     )
+    negatives = []
+    if options.negatives and corpus.negatives:
+        negatives = await run_negatives(emulator, list(corpus.negatives), stt, concurrency=options.concurrency)
     settings: dict[str, Any] = {
         "corpus": corpus.name,
         "concurrency": options.concurrency,
@@ -131,7 +141,9 @@ async def validate(
         "ha_wyoming_version": emulator.config.version,
         "max_wer": options.gates.max_wer,
         "max_p95_ms": options.gates.max_p95_ms,
+        "back_transcribe": options.back_transcribe,
+        "audio_thresholds": asdict(options.audio_thresholds),
     }
-    report = build_report(results, servers, run_findings, settings)
+    report = build_report(results, servers, run_findings, settings, options.audio_thresholds, negatives)
     report.run_findings.extend(apply_gates(report, options.gates))
     return report

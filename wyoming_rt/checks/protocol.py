@@ -79,6 +79,12 @@ STT_EMPTY_TRANSCRIPT = rule(
     "The transcript of a spoken utterance is empty.",
     "HA reports 'no text recognised'; the round trip cannot continue.",
 )
+STT_HALLUCINATION = rule(
+    "stt.hallucination",
+    "warning",
+    "The STT server returned words for a clip with no speech (silence or noise).",
+    "HA acts on invented text (\"You\", \"Thank you for watching!\"): a wrong intent, or a reply to nobody.",
+)
 TTS_NO_STOPPED = rule(
     "tts.synthesize-stopped-missing",
     "warning",

@@ -5,20 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..checks.audio import validate_tts_audio
-from ..checks.protocol import STT_EMPTY_TRANSCRIPT, check_tts_trace, failure_finding
+from ..checks.audio_quality import AudioThresholds, analyse
+from ..checks.protocol import STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, check_tts_trace, failure_finding
 from ..checks.scoring import score, score_corpus
 from ..checks.stats import latency_stats
+from ..checks.timing import stream_timing
 from ..findings import Finding, finding
-from ..roundtrip import RoundTripResult
-from .model import STAGES, Report, ServerReport, Summary, UtteranceReport
+from ..roundtrip import NegativeResult, RoundTripResult
+from .model import STAGES, NegativeReport, Report, ServerReport, Summary, UtteranceReport
 
 
-def utterance_report(result: RoundTripResult) -> UtteranceReport:
+def utterance_report(result: RoundTripResult, thresholds: AudioThresholds | None = None) -> UtteranceReport:
     """Apply every per-utterance check to one round trip."""
     uid = result.utterance.id
     findings: list[Finding] = []
-    latency: dict[str, float | None] = {"stt": None, "stt_upload": None, "tts_ttfb": None, "tts_total": None, "round_trip": None}
+    latency: dict[str, float | None] = {
+        "stt": None, "stt_upload": None, "tts_ttfb": None, "tts_first_audible": None, "tts_total": None, "round_trip": None,
+    }  # fmt: skip
+    rtf: dict[str, float | None] = {"stt": None, "tts": None}
+    quality = None
+    gaps: list[float] = []
+    back_transcript = None
+    back_score = None
     transcript = None
     utterance_score = None
     audio = None
@@ -29,6 +40,8 @@ def utterance_report(result: RoundTripResult) -> UtteranceReport:
         utterance_score = score(result.utterance.reference, transcript)
         latency["stt"] = result.stt.latency_s * 1000
         latency["stt_upload"] = result.stt.upload_s * 1000
+        if result.stt.audio_duration_s > 0:
+            rtf["stt"] = result.stt.latency_s / result.stt.audio_duration_s
         if not transcript.strip():
             findings.append(finding(STT_EMPTY_TRANSCRIPT, f"empty transcript for {result.utterance.audio.duration_s:.2f} s of speech", uid))
     if result.tts_error is not None:
@@ -39,9 +52,44 @@ def utterance_report(result: RoundTripResult) -> UtteranceReport:
         findings.extend(check_tts_trace(result.tts.trace, uid))
         latency["tts_ttfb"] = None if result.tts.ttfb_s is None else result.tts.ttfb_s * 1000
         latency["tts_total"] = result.tts.total_s * 1000
+        pcm = result.tts.audio
+        if audio.valid and pcm is not None and pcm.pcm:
+            quality = analyse(pcm, transcript, thresholds, uid)
+            findings.extend(quality.findings)
+            bytes_per_s = pcm.rate_hz * pcm.width_bytes * pcm.channels
+            timing = stream_timing(result.tts.trace, quality.leading_silence_s, bytes_per_s)
+            gaps = timing.chunk_gaps_s
+            if timing.first_audible_s is not None:
+                latency["tts_first_audible"] = timing.first_audible_s * 1000
+            if pcm.duration_s > 0:
+                rtf["tts"] = result.tts.total_s / pcm.duration_s
     if result.round_trip_s is not None:
         latency["round_trip"] = result.round_trip_s * 1000
-    return UtteranceReport(uid, result.utterance.reference, transcript, utterance_score, audio, latency, findings)
+    if result.back_stt_error is not None:
+        error = result.back_stt_error
+        error.args = (f"back transcription of the TTS audio: {error}",)
+        findings.append(failure_finding("stt", error, uid))
+    elif result.back_stt is not None and transcript is not None:
+        back_transcript = result.back_stt.text
+        back_score = score(transcript, back_transcript)
+    return UtteranceReport(
+        uid, result.utterance.reference, transcript, utterance_score, audio, latency, findings,
+        quality=quality, back_transcript=back_transcript, back_score=back_score, chunk_gaps_s=gaps, rtf=rtf,
+    )  # fmt: skip
+
+
+def negative_report(result: NegativeResult) -> NegativeReport:
+    """A speech-free clip must come back as an empty transcript."""
+    uid = result.utterance.id
+    if result.stt_error is not None:
+        return NegativeReport(uid, None, [failure_finding("stt", result.stt_error, uid)])
+    assert result.stt is not None
+    text = result.stt.text
+    findings = []
+    if text.strip():
+        what = uid.split("/")[-1].replace("_", " ")
+        findings.append(finding(STT_HALLUCINATION, f"heard {text.strip()!r} in {result.utterance.audio.duration_s:.1f} s of {what}", uid))
+    return NegativeReport(uid, text, findings)
 
 
 def build_report(
@@ -49,19 +97,31 @@ def build_report(
     servers: dict[str, ServerReport],
     run_findings: Sequence[Finding] = (),
     settings: dict[str, Any] | None = None,
+    thresholds: AudioThresholds | None = None,
+    negatives: Sequence[NegativeResult] = (),
 ) -> Report:
     """The report of a run: per-utterance checks, corpus scores and latency percentiles."""
-    utterances = [utterance_report(r) for r in results]
+    utterances = [utterance_report(r, thresholds) for r in results]
     scored = [(u.reference, u.transcript) for u in utterances if u.transcript is not None]
     corpus_score = score_corpus([r for r, _ in scored], [h or "" for _, h in scored])
     latency = {
         stage: latency_stats([u.latency_ms[stage] / 1000 for u in utterances if u.latency_ms.get(stage) is not None])  # type: ignore[operator]
         for stage in STAGES
     }
+    backs = [(u.transcript or "", u.back_transcript) for u in utterances if u.back_transcript is not None]
+    rtf = {kind: _mean([u.rtf.get(kind) for u in utterances]) for kind in ("stt", "tts")}
     summary = Summary(
         utterances=len(utterances),
         failed=sum(1 for u in utterances if not u.passed),
         score=corpus_score,
         latency=latency,
+        back_score=score_corpus([r for r, _ in backs], [h or "" for _, h in backs]) if backs else None,
+        chunk_gaps_s=[g for u in utterances for g in u.chunk_gaps_s],
+        rtf=rtf,
     )
-    return Report(summary, utterances, servers, list(run_findings), settings or {})
+    return Report(summary, utterances, servers, list(run_findings), settings or {}, [negative_report(n) for n in negatives])
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return float(np.mean(present)) if present else None

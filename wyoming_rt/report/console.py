@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -11,6 +12,7 @@ from .model import STAGES, Report
 _STAGE_LABELS = {
     "stt": "STT (audio-stop → transcript)",
     "tts_ttfb": "TTS first audio",
+    "tts_first_audible": "TTS first audible",
     "tts_total": "TTS total",
     "round_trip": "Round trip",
 }
@@ -79,6 +81,17 @@ def render_report(report: Report, console: Console) -> None:
         f"WER {_rate3(s.score.wer)} (raw {_rate3(s.score.wer_raw)})   CER {_rate3(s.score.cer)} (raw {_rate3(s.score.cer_raw)})"
         f"   utterances {s.utterances}, failed {s.failed}"
     )
+    extras = []
+    if s.back_score is not None:
+        extras.append(f"back WER {_rate3(s.back_score.wer)} (TTS audio transcribed back)")
+    gaps = [g * 1000 for g in s.chunk_gaps_s]
+    if gaps:
+        extras.append(f"chunk gap P99 {float(np.percentile(gaps, 99)):.0f} ms, longest {max(gaps):.0f} ms")
+    for kind in ("stt", "tts"):
+        if s.rtf.get(kind) is not None:
+            extras.append(f"{kind.upper()} RTF {s.rtf[kind]:.2f}")
+    if extras:
+        console.print("   ".join(extras))
     findings = report.findings
     if findings:
         console.print(f"[bold]Findings ({len(findings)})[/]")

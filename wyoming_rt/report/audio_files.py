@@ -1,0 +1,43 @@
+"""``--save-audio DIR``: every returned TTS stream as a WAV in its declared format, with an index."""
+
+from __future__ import annotations
+
+import json
+import wave
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..roundtrip import RoundTripResult
+from .model import Report
+
+
+def save_audio(results: Sequence[RoundTripResult], report: Report, directory: Path) -> Path:
+    """Write ``ID.wav`` for each utterance that got audio back, and ``index.json``; return the index path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    by_id = {u.id: u for u in report.utterances}
+    index = []
+    for result in results:
+        uid = result.utterance.id
+        audio = result.tts.audio if result.tts else None
+        entry: dict[str, object] = {"id": uid, "file": None}
+        if audio is not None and audio.pcm and audio.width_bytes in (1, 2, 3, 4) and 0 < audio.channels <= 16 and audio.rate_hz > 0:
+            path = directory / f"{uid}.wav"
+            with wave.open(str(path), "wb") as wav:  # the bytes and format exactly as the server declared them
+                wav.setnchannels(audio.channels)
+                wav.setsampwidth(audio.width_bytes)
+                wav.setframerate(audio.rate_hz)
+                wav.writeframes(audio.pcm[: audio.frames * audio.frame_bytes])
+            entry.update(file=path.name, rate=audio.rate_hz, width=audio.width_bytes, channels=audio.channels,
+                         duration_s=round(audio.duration_s, 3))  # fmt: skip
+        utterance = by_id.get(uid)
+        if utterance is not None:
+            entry.update(
+                passed=utterance.passed,
+                text=utterance.transcript,
+                back_transcript=utterance.back_transcript,
+                findings=[f.rule for f in utterance.findings],
+            )
+        index.append(entry)
+    index_path = directory / "index.json"
+    index_path.write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return index_path
