@@ -9,6 +9,7 @@ import anyio
 from anyio.abc import SocketStream
 from wyoming.event import Event
 
+from tests.fakes import scripted_server
 from wyoming_rt.endpoint import Endpoint, connect
 from wyoming_rt.wire import EventReader, encode_event
 
@@ -19,12 +20,10 @@ Mutator = Callable[[Event], list[Event]]
 @asynccontextmanager
 async def fault_proxy(target: Endpoint, make_mutator: Callable[[], Mutator]) -> AsyncIterator[Endpoint]:
     """Listen on a free loopback port; each connection gets a fresh mutator."""
-    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
-    port = listener.extra(anyio.abc.SocketAttribute.local_port)
 
     async def handle(client: SocketStream) -> None:
         mutate = make_mutator()
-        async with client, await connect(target, 5.0) as server:
+        async with await connect(target, 5.0) as server:
 
             async def upstream() -> None:
                 reader = EventReader(client)
@@ -39,16 +38,9 @@ async def fault_proxy(target: Endpoint, make_mutator: Callable[[], Mutator]) -> 
                         await client.send(encode_event(event))
                 tg.cancel_scope.cancel()
 
-            try:
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(upstream)
-                    tg.start_soon(downstream)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-                pass
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(upstream)
+                tg.start_soon(downstream)
 
-    async with listener, anyio.create_task_group() as tg:
-        tg.start_soon(listener.serve, handle)
-        try:
-            yield Endpoint("127.0.0.1", port)
-        finally:
-            tg.cancel_scope.cancel()
+    async with scripted_server(handle) as endpoint:
+        yield endpoint
