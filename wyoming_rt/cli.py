@@ -102,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--voice", help="voice name HA sends with synthesize (default: none, the server's default)")
     v.add_argument("--speaker", help="speaker of the voice (with --voice)")
     v.add_argument(
+        "--ha-mode", choices=("latest", "2026.2"), default="latest",
+        help="which HA STT client to reproduce: latest (reads while uploading, fails on error events; default) "
+        "or 2026.2 (uploads first, then reads, ignoring error events)",
+    )  # fmt: skip
+    v.add_argument(
+        "--pace", choices=("burst", "realtime"), default="burst",
+        help="burst: upload audio as fast as possible (default); realtime: 10 ms every 10 ms, like a microphone",
+    )  # fmt: skip
+    v.add_argument(
         "--tts-streaming", choices=("auto", "on", "off"), default="auto",
         help="auto: stream when the server advertises supports_synthesize_streaming, as HA does (default)",
     )  # fmt: skip
@@ -186,6 +195,8 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         gates=Gates(max_wer=args.max_wer, max_p95_ms=args.max_p95_ms),
         back_transcribe=not args.no_back_wer,
         negatives=not args.no_negatives,
+        ha_mode=args.ha_mode,
+        pace=args.pace,
         audio_thresholds=thresholds,
     )
     done = 0

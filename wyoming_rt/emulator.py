@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 from anyio.abc import ByteStream
@@ -36,6 +36,16 @@ from .trace import Trace, TraceEntry
 from .wire import HA_WYOMING_VERSION, EventReader, ReceivedEvent, WireLimits, encode_event
 
 _UPLOAD_BATCH_BYTES = 64 * 1024
+_CHUNK_S = 0.010
+
+HaMode = Literal["latest", "2026.2"]
+"""Which Home Assistant STT client to reproduce. ``latest`` reads while uploading, accepts a
+transcript that arrives before ``audio-stop`` and fails on an ``error`` event; ``2026.2`` uploads
+everything first, then reads, ignoring every event (``error`` included) until a transcript."""
+
+Pace = Literal["burst", "realtime"]
+"""``burst`` uploads as fast as the connection takes it; ``realtime`` sends 10 ms of audio every
+10 ms, as a microphone does, so that a server working while audio arrives gets its chance."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ class EmulatorConfig:
     speaker: str | None = None
     version: str = HA_WYOMING_VERSION
     limits: WireLimits = field(default_factory=WireLimits)
+    ha_mode: HaMode = "latest"
+    pace: Pace = "burst"
 
 
 @dataclass
@@ -114,7 +126,9 @@ class _Connection:
         self.stream = stream
         self.trace = trace
         self.version = config.version
+        self.pace = config.pace
         self.reader = EventReader(stream, config.limits)
+        self.audio_stop_ns: int | None = None
 
     async def send(self, event: Event) -> int:
         await self.stream.send(encode_event(event, self.version))
@@ -160,9 +174,15 @@ class _Connection:
         pending_bytes = 0
         pending_lengths: list[int] = []
         pcm = audio.pcm
-        for offset in range(0, len(pcm), HA_CHUNK_BYTES):
+        started = anyio.current_time()
+        for index, offset in enumerate(range(0, len(pcm), HA_CHUNK_BYTES)):
             piece = pcm[offset : offset + HA_CHUNK_BYTES]
             prefix = full_prefix if len(piece) == HA_CHUNK_BYTES else _chunk_prefix(chunk_data, len(piece), self.version)
+            if self.pace == "realtime":
+                # Chunk i leaves at start + i * 10 ms: a schedule, so delays never accumulate.
+                await anyio.sleep(max(0.0, started + index * _CHUNK_S - anyio.current_time()))
+                await self._flush_chunks([prefix, piece], [len(piece)], chunk_data)
+                continue
             pending.append(prefix)
             pending.append(piece)
             pending_lengths.append(len(piece))
@@ -265,29 +285,25 @@ class HAEmulator:
     async def transcribe(self, endpoint: Endpoint, audio: PcmAudio, language: str | None = None) -> SttResult:
         """HA's STT: ``transcribe{language}``, ``audio-start``, 10 ms chunks, ``audio-stop``, read ``transcript``.
 
-        Reads while uploading (as current HA does): a transcript that arrives before
-        ``audio-stop`` ends the upload; an ``error`` event is a failure.
+        In ``latest`` mode (the default) it reads while uploading, as current HA does: a
+        transcript that arrives before ``audio-stop`` ends the upload; an ``error`` event is a
+        failure. In ``2026.2`` mode it uploads everything, then reads, ignoring ``error``.
         """
         audio = to_ha_format(audio)
         language = language if language is not None else self.config.language
         async with self._open(endpoint, "stt") as conn:
             with self._watchdog(conn.trace, f"STT on {endpoint}"):
                 started_ns = await conn.send(Transcribe(language=language).event())
-                upload_done_ns: int | None = None
-                outcome: ReceivedEvent | WyomingRTError | None = None
-
-                async with anyio.create_task_group() as tg:
-
-                    async def upload() -> None:
-                        nonlocal upload_done_ns
-                        try:
-                            upload_done_ns = await conn.send_audio(audio)
-                        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-                            pass  # the server closed; the reader reports it
-
-                    tg.start_soon(upload)
-                    outcome = await self._read_transcript(conn, endpoint)
-                    tg.cancel_scope.cancel()
+                outcome: ReceivedEvent | WyomingRTError
+                if self.config.ha_mode == "2026.2":
+                    try:
+                        conn.audio_stop_ns = await conn.send_audio(audio)
+                    except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                        pass  # the server closed; the reader reports it
+                    outcome = await self._read_transcript(conn, endpoint, errors_fail=False)
+                else:
+                    outcome = await self._upload_while_reading(conn, endpoint, audio)
+                upload_done_ns = conn.audio_stop_ns
 
             if isinstance(outcome, WyomingRTError):
                 raise outcome
@@ -310,7 +326,27 @@ class HAEmulator:
                 trace=conn.trace,
             )
 
-    async def _read_transcript(self, conn: _Connection, endpoint: Endpoint) -> ReceivedEvent | WyomingRTError:
+    async def _upload_while_reading(
+        self, conn: _Connection, endpoint: Endpoint, audio: PcmAudio
+    ) -> ReceivedEvent | WyomingRTError:
+        """Upload in a child task while this task reads; a transcript ends the upload."""
+        async with anyio.create_task_group() as tg:
+
+            async def upload() -> None:
+                try:
+                    conn.audio_stop_ns = await conn.send_audio(audio)
+                except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                    pass  # the server closed; the reader reports it
+
+            tg.start_soon(upload)
+            outcome = await self._read_transcript(conn, endpoint, errors_fail=True)
+            tg.cancel_scope.cancel()
+        return outcome
+
+    async def _read_transcript(
+        self, conn: _Connection, endpoint: Endpoint, *, errors_fail: bool
+    ) -> ReceivedEvent | WyomingRTError:
+        ignored_error: ReceivedEvent | None = None
         while True:
             try:
                 received = await conn.receive()
@@ -318,10 +354,14 @@ class HAEmulator:
                 return exc
             if received is None:
                 conn.trace.ended = "closed"
-                return ServerClosedError(f"{endpoint} closed the connection before sending a transcript", trace=conn.trace)
+                after = f" (after an error event, which HA 2026.2 ignores: {_error_text(ignored_error)})" if ignored_error else ""
+                return ServerClosedError(f"{endpoint} closed the connection before sending a transcript{after}", trace=conn.trace)
             if received.type == "transcript":
                 return received
             if received.type == "error":
+                if not errors_fail:
+                    ignored_error = received
+                    continue
                 conn.trace.ended = "error-event"
                 return ServerErrorEvent(f"{endpoint} answered STT with an error: {_error_text(received)}", trace=conn.trace)
 
@@ -465,4 +505,4 @@ def _error_text(received: ReceivedEvent) -> str:
         return str(received.event.data)[:200]
 
 
-__all__ = ["DescribeResult", "EmulatorConfig", "HAEmulator", "SttResult", "TtsResult"]
+__all__ = ["DescribeResult", "EmulatorConfig", "HAEmulator", "HaMode", "Pace", "SttResult", "TtsResult"]

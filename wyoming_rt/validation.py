@@ -11,7 +11,7 @@ import anyio
 from .checks.audio_quality import AudioThresholds
 from .checks.protocol import check_describe_attempts, check_stt_info, check_tts_info, failure_finding
 from .corpus import Corpus
-from .emulator import DescribeResult, EmulatorConfig, HAEmulator
+from .emulator import DescribeResult, EmulatorConfig, HAEmulator, HaMode, Pace
 from .endpoint import Endpoint
 from .errors import ConnectError, WatchdogTimeout, WyomingRTError
 from .findings import Finding, finding, rule
@@ -49,6 +49,8 @@ class ValidateOptions:
     audio_thresholds: AudioThresholds = field(default_factory=AudioThresholds)
     negatives: bool = True
     """Send the corpus's speech-free clips to the STT server and report invented words."""
+    ha_mode: HaMode = "latest"
+    pace: Pace = "burst"
 
     def emulator_config(self) -> EmulatorConfig:
         return EmulatorConfig(
@@ -57,6 +59,8 @@ class ValidateOptions:
             language=self.language,
             voice=self.voice,
             speaker=self.speaker,
+            ha_mode=self.ha_mode,
+            pace=self.pace,
         )
 
 
@@ -137,7 +141,8 @@ async def validate(
         "language": options.language,
         "voice": options.voice,
         "tts_streaming": streaming,
-        "upload": "burst",
+        "upload": options.pace,
+        "ha_mode": options.ha_mode,
         "ha_wyoming_version": emulator.config.version,
         "max_wer": options.gates.max_wer,
         "max_p95_ms": options.gates.max_p95_ms,

@@ -37,6 +37,7 @@ def render_report(report: Report, console: Console) -> None:
     console.print(
         f"[bold]STT[/] {stt.uri if stt else '-'}   [bold]TTS[/] {tts.uri if tts else '-'}"
         f" ({'streaming' if streaming else 'plain'} synthesis)   corpus: {report.settings.get('corpus', '-')}"
+        f"   HA {report.settings.get('ha_mode', 'latest')}, {report.settings.get('upload', 'burst')} upload"
     )
 
     table = Table(title="Round trips", title_justify="left", expand=False)
