@@ -78,7 +78,7 @@ def audio_reply(seconds: float | None = None) -> list[bytes]:
 async def run(tts_behaviour: Behaviour, utterances: int = 2):  # type: ignore[no-untyped-def]
     async with fake(STT_INFO, good_stt) as stt, fake(TTS_INFO, tts_behaviour) as tts:
         with anyio.fail_after(TIMEOUT_S * utterances + 10):  # hang guard for the test itself
-            options = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2, gates=Gates(max_wer=None))
+            options = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2, gates=Gates(max_wer=None), probes=False)
             return await validate(stt, tts, tone_corpus(*(f"u{i}" for i in range(utterances))), options)
 
 
@@ -102,7 +102,7 @@ async def test_save_audio_writes_each_stream_in_its_declared_format(tmp_path) ->
 
     results = []
     async with fake(STT_INFO, good_stt) as stt, fake(TTS_INFO, good_tts) as tts:
-        options = ValidateOptions(timeout_s=TIMEOUT_S, gates=Gates(max_wer=None))
+        options = ValidateOptions(timeout_s=TIMEOUT_S, gates=Gates(max_wer=None), probes=False)
         report = await validate(stt, tts, tone_corpus("a", "b"), options, on_result=results.append)
     index = json.loads(save_audio(results, report, tmp_path).read_text())
     assert sorted(e["id"] for e in index) == ["a", "b"]

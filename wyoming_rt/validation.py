@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import anyio
 
 from .checks.audio_quality import AudioThresholds
-from .checks.protocol import check_describe_attempts, check_stt_info, check_tts_info, failure_finding
+from .checks.protocol import check_describe_attempts, check_probes, check_stt_info, check_tts_info, failure_finding
 from .corpus import Corpus
 from .emulator import DescribeResult, EmulatorConfig, HAEmulator, HaMode, Pace
 from .endpoint import Endpoint
 from .errors import ConnectError, WatchdogTimeout, WyomingRTError
 from .findings import Finding, finding, rule
 from .gates import Gates, apply_gates
+from .probes import run_probes
 from .report.build import build_report
 from .report.model import Report, ServerReport
 from .roundtrip import RoundTripResult, run_negatives, run_round_trips
@@ -51,6 +52,8 @@ class ValidateOptions:
     """Send the corpus's speech-free clips to the STT server and report invented words."""
     ha_mode: HaMode = "latest"
     pace: Pace = "burst"
+    probes: bool = True
+    """Run the tolerance probes (unknown event type, empty audio, empty text)."""
 
     def emulator_config(self) -> EmulatorConfig:
         return EmulatorConfig(
@@ -120,6 +123,9 @@ async def validate(
     tts_described = described["tts"] if isinstance(described["tts"], DescribeResult) else None
     streaming = options.tts_streaming if options.tts_streaming is not None else _advertises_streaming(tts_described)
     servers["tts"].notes["streaming"] = streaming
+    if options.probes:
+        probe_config = replace(emulator.config, timeout_s=min(options.timeout_s, 10.0))
+        run_findings.extend(check_probes(await run_probes(stt, tts, probe_config, tts_streaming=streaming)))
 
     results = await run_round_trips(
         emulator,
@@ -147,6 +153,7 @@ async def validate(
         "max_wer": options.gates.max_wer,
         "max_p95_ms": options.gates.max_p95_ms,
         "back_transcribe": options.back_transcribe,
+        "probes": options.probes,
         "audio_thresholds": asdict(options.audio_thresholds),
     }
     report = build_report(results, servers, run_findings, settings, options.audio_thresholds, negatives)

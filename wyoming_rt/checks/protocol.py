@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import WyomingRTError
@@ -91,6 +92,36 @@ TTS_NO_STOPPED = rule(
     "A streaming TTS answer ended with a close instead of synthesize-stopped.",
     "HA ends at EOF too, but a server that neither closes nor sends synthesize-stopped hangs HA.",
 )
+
+
+PROBE_UNKNOWN_EVENT = rule(
+    "probe.unknown-event",
+    "error",
+    "After an event type it does not know, the server closed the connection or stopped answering.",
+    "The protocol grows (select-program, transcript-chunk, ...): servers must ignore unknown types, or newer HA breaks them.",
+)
+PROBE_EMPTY_AUDIO = rule(
+    "stt.empty-audio-unanswered",
+    "error",
+    "audio-start then audio-stop with no audio got no transcript.",
+    "HA sends that when the user says nothing; without a transcript HA stays 'listening' (wyoming_openai issue 18).",
+)
+PROBE_EMPTY_TEXT = rule(
+    "tts.empty-text-unanswered",
+    "error",
+    "A synthesize of empty text got no final event (audio-stop / synthesize-stopped).",
+    "HA waits for the end of the answer without a timeout: the request hangs.",
+)
+_PROBE_RULES = {"unknown-event": PROBE_UNKNOWN_EVENT, "empty-audio": PROBE_EMPTY_AUDIO, "empty-text": PROBE_EMPTY_TEXT}
+
+
+def check_probes(outcomes: Sequence[Any]) -> list[Finding]:
+    """Findings for the tolerance probes that failed (`wyoming_rt.probes.ProbeOutcome`)."""
+    return [
+        finding(_PROBE_RULES[o.name], f"{o.role.upper()} server: {o.detail}")
+        for o in outcomes
+        if not o.ok and o.name in _PROBE_RULES
+    ]
 
 
 def failure_finding(stage: str, error: WyomingRTError, utterance: str | None = None) -> Finding:
