@@ -101,10 +101,9 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
     directory = Path(directory)
     if not directory.is_dir():
         raise CorpusError(f"{directory}: corpus directory not found")
-    wavs = sorted(p for p in directory.iterdir() if p.suffix.lower() == ".wav" and p.is_file())
     utterances: list[Utterance] = []
     problems: list[CorpusError] = []
-    for wav in wavs:
+    for wav in _wav_files(directory):
         try:
             utterances.append(load_utterance(wav))
         except CorpusError as exc:
@@ -115,12 +114,17 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
     negatives: list[Utterance] = []
     negative_dir = directory / "negative"
     if negative_dir.is_dir():
-        for wav in sorted(p for p in negative_dir.iterdir() if p.suffix.lower() == ".wav" and p.is_file()):
+        for wav in _wav_files(negative_dir):
             try:
                 negatives.append(Utterance(id=f"negative/{wav.stem}", reference="", audio=read_wav(wav), source=wav))
             except CorpusError as exc:
                 problems.append(exc)
     return Corpus(name=name or str(directory), utterances=utterances, problems=problems, negatives=negatives)
+
+
+def _wav_files(directory: Path) -> list[Path]:
+    """The ``.wav`` files directly in ``directory`` (any case of the suffix), sorted by name."""
+    return sorted(p for p in directory.iterdir() if p.suffix.lower() == ".wav" and p.is_file())
 
 
 def _short(exc: BaseException) -> str:

@@ -6,6 +6,7 @@ under a watchdog.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 import anyio
@@ -51,22 +52,23 @@ async def probe_unknown_event(endpoint: Endpoint, role: str, timeout_s: float) -
         return ProbeOutcome(name, role, False, f"failed after an unknown event type: {exc}")
 
 
+async def _answered(name: str, role: str, request: Awaitable[object]) -> ProbeOutcome:
+    """The probe passes when the emulator's request completes (it raises when it does not)."""
+    try:
+        await request
+        return ProbeOutcome(name, role, True)
+    except WyomingRTError as exc:
+        return ProbeOutcome(name, role, False, str(exc))
+
+
 async def probe_empty_audio(endpoint: Endpoint, config: EmulatorConfig) -> ProbeOutcome:
     """``transcribe``, ``audio-start``, ``audio-stop`` with no chunk: a transcript must come back."""
-    try:
-        await HAEmulator(config).transcribe(endpoint, PcmAudio(b"", 16000, 2, 1))
-        return ProbeOutcome("empty-audio", "stt", True)
-    except WyomingRTError as exc:
-        return ProbeOutcome("empty-audio", "stt", False, str(exc))
+    return await _answered("empty-audio", "stt", HAEmulator(config).transcribe(endpoint, PcmAudio(b"", 16000, 2, 1)))
 
 
 async def probe_empty_text(endpoint: Endpoint, config: EmulatorConfig, *, streaming: bool) -> ProbeOutcome:
     """``synthesize`` of an empty text: the answer must still end (``audio-stop`` / ``synthesize-stopped``)."""
-    try:
-        await HAEmulator(config).synthesize(endpoint, "", streaming=streaming)
-        return ProbeOutcome("empty-text", "tts", True)
-    except WyomingRTError as exc:
-        return ProbeOutcome("empty-text", "tts", False, str(exc))
+    return await _answered("empty-text", "tts", HAEmulator(config).synthesize(endpoint, "", streaming=streaming))
 
 
 async def run_probes(stt: Endpoint, tts: Endpoint, config: EmulatorConfig, *, tts_streaming: bool) -> list[ProbeOutcome]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio
 
@@ -12,6 +13,9 @@ from .corpus import Utterance
 from .emulator import HAEmulator, SttResult, TtsResult
 from .endpoint import Endpoint
 from .errors import WyomingRTError
+
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
 
 
 @dataclass
@@ -88,24 +92,14 @@ async def run_round_trips(
     Results come back in input order, each tied to its own utterance. ``on_result`` is
     called as each one finishes (for progress display).
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    results: list[RoundTripResult | None] = [None] * len(utterances)
-    limiter = anyio.CapacityLimiter(concurrency)
 
-    async def one(index: int, utterance: Utterance) -> None:
-        async with limiter:
-            result = await round_trip(
-                emulator, utterance, stt, tts, tts_streaming=tts_streaming, back_transcribe=back_transcribe
-            )
-        results[index] = result
+    async def one(utterance: Utterance) -> RoundTripResult:
+        result = await round_trip(emulator, utterance, stt, tts, tts_streaming=tts_streaming, back_transcribe=back_transcribe)
         if on_result is not None:
             on_result(result)
+        return result
 
-    async with anyio.create_task_group() as tg:
-        for index, utterance in enumerate(utterances):
-            tg.start_soon(one, index, utterance)
-    return [r for r in results if r is not None]
+    return await map_limited(one, utterances, concurrency)
 
 
 @dataclass
@@ -121,17 +115,30 @@ async def run_negatives(
     emulator: HAEmulator, utterances: Sequence[Utterance], stt: Endpoint, *, concurrency: int = 4
 ) -> list[NegativeResult]:
     """Transcribe each speech-free clip; results in input order."""
-    results = [NegativeResult(u) for u in utterances]
+
+    async def one(utterance: Utterance) -> NegativeResult:
+        try:
+            return NegativeResult(utterance, stt=await emulator.transcribe(stt, utterance.audio))
+        except WyomingRTError as exc:
+            return NegativeResult(utterance, stt_error=exc)
+
+    return await map_limited(one, utterances, concurrency)
+
+
+async def map_limited(
+    work: Callable[[Item], Awaitable[Outcome]], items: Sequence[Item], concurrency: int
+) -> list[Outcome]:
+    """Run ``work`` on every item, at most ``concurrency`` at a time; results in input order."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    results: list[Outcome | None] = [None] * len(items)
     limiter = anyio.CapacityLimiter(concurrency)
 
-    async def one(result: NegativeResult) -> None:
+    async def one(index: int, item: Item) -> None:
         async with limiter:
-            try:
-                result.stt = await emulator.transcribe(stt, result.utterance.audio)
-            except WyomingRTError as exc:
-                result.stt_error = exc
+            results[index] = await work(item)
 
     async with anyio.create_task_group() as tg:
-        for result in results:
-            tg.start_soon(one, result)
-    return results
+        for index, item in enumerate(items):
+            tg.start_soon(one, index, item)
+    return [r for r in results if r is not None]

@@ -31,6 +31,13 @@ class StreamTiming:
         return max(self.chunk_gaps_s) if self.chunk_gaps_s else None
 
 
+def gap_summary_ms(gaps_s: list[float]) -> dict[str, float | None]:
+    """P50, P99 and longest of chunk gaps, in ms, with their count (for reports)."""
+    timing = StreamTiming(None, gaps_s)
+    ms = {"p50": timing.gap_p50_s, "p99": timing.gap_p99_s, "max": timing.longest_stall_s}
+    return {**{k: None if v is None else round(v * 1000, 3) for k, v in ms.items()}, "count": len(gaps_s)}
+
+
 def stream_timing(trace: Trace, leading_silence_s: float | None, bytes_per_s: float | None) -> StreamTiming:
     """Timing of the ``audio-chunk`` events in a TTS trace.
 

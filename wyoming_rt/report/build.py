@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -66,9 +67,8 @@ def utterance_report(result: RoundTripResult, thresholds: AudioThresholds | None
     if result.round_trip_s is not None:
         latency["round_trip"] = result.round_trip_s * 1000
     if result.back_stt_error is not None:
-        error = result.back_stt_error
-        error.args = (f"back transcription of the TTS audio: {error}",)
-        findings.append(failure_finding("stt", error, uid))
+        failed = failure_finding("stt", result.back_stt_error, uid)
+        findings.append(replace(failed, message=f"back transcription of the TTS audio: {failed.message}"))
     elif result.back_stt is not None and transcript is not None:
         back_transcript = result.back_stt.text
         back_score = score(transcript, back_transcript)

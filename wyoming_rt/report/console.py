@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..checks.timing import gap_summary_ms
 from .model import STAGES, Report
 
 _STAGE_LABELS = {
@@ -85,9 +85,9 @@ def render_report(report: Report, console: Console) -> None:
     extras = []
     if s.back_score is not None:
         extras.append(f"back WER {_rate3(s.back_score.wer)} (TTS audio transcribed back)")
-    gaps = [g * 1000 for g in s.chunk_gaps_s]
-    if gaps:
-        extras.append(f"chunk gap P99 {float(np.percentile(gaps, 99)):.0f} ms, longest {max(gaps):.0f} ms")
+    gaps = gap_summary_ms(s.chunk_gaps_s)
+    if gaps["count"]:
+        extras.append(f"chunk gap P99 {gaps['p99']:.0f} ms, longest {gaps['max']:.0f} ms")
     for kind in ("stt", "tts"):
         if s.rtf.get(kind) is not None:
             extras.append(f"{kind.upper()} RTF {s.rtf[kind]:.2f}")

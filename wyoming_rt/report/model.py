@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from ..checks.audio import AudioValidation
 from ..checks.audio_quality import AudioQuality
 from ..checks.scoring import Score
 from ..checks.stats import LatencyStats
+from ..checks.timing import gap_summary_ms
 from ..findings import Finding
 
 STAGES = ("stt", "tts_ttfb", "tts_first_audible", "tts_total", "round_trip")
@@ -64,18 +63,10 @@ class UtteranceReport:
             "back_transcript": self.back_transcript,
             "back_wer": _round(self.back_score.wer) if self.back_score else None,
             "latency_ms": {k: _round(v, 3) for k, v in self.latency_ms.items()},
-            "chunk_gaps_ms": _gap_summary(self.chunk_gaps_s),
+            "chunk_gaps_ms": gap_summary_ms(self.chunk_gaps_s),
             "rtf": {k: _round(v) for k, v in self.rtf.items()},
             "findings": [f.to_dict() for f in self.findings],
         }
-
-
-def _gap_summary(gaps_s: list[float]) -> dict[str, float | None]:
-    """P50/P99/longest of the gaps between audio chunks, in ms."""
-    if not gaps_s:
-        return {"p50": None, "p99": None, "max": None, "count": 0}
-    p50, p99 = np.percentile(np.asarray(gaps_s) * 1000, [50, 99])
-    return {"p50": round(float(p50), 3), "p99": round(float(p99), 3), "max": round(max(gaps_s) * 1000, 3), "count": len(gaps_s)}
 
 
 @dataclass
@@ -125,7 +116,7 @@ class Summary:
     def to_dict(self) -> dict[str, Any]:
         return {
             "back_wer": _round(self.back_score.wer) if self.back_score else None,
-            "chunk_gap_ms": _gap_summary(self.chunk_gaps_s),
+            "chunk_gap_ms": gap_summary_ms(self.chunk_gaps_s),
             "rtf": {k: _round(v) for k, v in self.rtf.items()},
             "utterances": self.utterances,
             "failed": self.failed,

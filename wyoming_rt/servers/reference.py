@@ -37,10 +37,15 @@ def server_name(flavour: Flavour, role: Role) -> str:
     return "wyoming-faster-whisper (tiny.en)" if role == "stt" else "wyoming-piper (en_US-joe-medium)"
 
 
-def server_argv(flavour: Flavour, role: Role, port: int, work_dir: Path) -> list[str]:
-    """The command line that starts one reference server on ``127.0.0.1:port``."""
+def _require(flavour: Flavour, role: Role) -> None:
+    """Raise `ServerStartError` with the install hint when that server's modules are missing."""
     for module in _NEEDS[(flavour, role)]:
         require_module(module)
+
+
+def server_argv(flavour: Flavour, role: Role, port: int, work_dir: Path) -> list[str]:
+    """The command line that starts one reference server on ``127.0.0.1:port``."""
+    _require(flavour, role)
     if flavour == "ours":
         return python_module_argv("wyoming_rt", "serve", role, "--uri", f"tcp://127.0.0.1:{port}")
     data_dir = work_dir / f"{role}-data"
@@ -75,9 +80,8 @@ async def run_reference_servers(
     flavour: Flavour = "ours", work_dir: Path | None = None, *, startup_timeout_s: float = 120.0
 ) -> AsyncIterator[ReferenceServers]:
     """Start an STT and a TTS reference server; stop both on exit (also on Ctrl-C)."""
-    for role in ("stt", "tts"):
-        for module in _NEEDS[(flavour, role)]:
-            require_module(module)  # fail before starting anything when the extra is missing
+    _require(flavour, "stt")  # fail before starting anything when the extra is missing
+    _require(flavour, "tts")
     with tempfile.TemporaryDirectory(prefix="wyoming-rt-") as tmp:
         base = work_dir or Path(tmp)
         async with run_reference_server(flavour, "stt", base, startup_timeout_s=startup_timeout_s) as stt:
