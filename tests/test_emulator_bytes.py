@@ -22,7 +22,7 @@ def frame(header: bytes, data: bytes = b"", payload: bytes = b"") -> bytes:
     return header + b"\n" + data + payload
 
 
-async def capture(answer: bytes, marker: bytes, call) -> bytes:  # type: ignore[no-untyped-def]
+async def capture(answer: bytes, marker: bytes, call, config: EmulatorConfig | None = None) -> bytes:  # type: ignore[no-untyped-def]
     captured = bytearray()
 
     async def handler(stream: SocketStream) -> None:
@@ -31,17 +31,20 @@ async def capture(answer: bytes, marker: bytes, call) -> bytes:  # type: ignore[
 
     async with scripted_server(handler) as endpoint:
         with anyio.fail_after(10):
-            await call(HAEmulator(EmulatorConfig(timeout_s=5)), endpoint)
+            await call(HAEmulator(config or EmulatorConfig(timeout_s=5)), endpoint)
     return bytes(captured)
 
 
-async def test_stt_sequence_bytes() -> None:
+@pytest.mark.parametrize(("ha_mode", "pace"), [("latest", "burst"), ("latest", "realtime"), ("2026.2", "burst"), ("2026.2", "realtime")])
+async def test_stt_sequence_bytes(ha_mode: str, pace: str) -> None:
+    """Both HA versions and both pacings write the same bytes; only when and how they read differs."""
     pcm = bytes(range(256)) * 3 + bytes(32)  # 800 bytes = 25 ms: chunks of 320, 320 and 160
     transcript = encode_event(Event("transcript", {"text": "ok"}))
     written = await capture(
         transcript,
         b'"audio-stop"',
         lambda emu, ep: emu.transcribe(ep, PcmAudio(pcm, 16000, 2, 1)),
+        EmulatorConfig(timeout_s=5, ha_mode=ha_mode, pace=pace),  # type: ignore[arg-type]
     )
     chunk = b'{"type": "audio-chunk", "version": "1.7.2", "data_length": 61, "payload_length": %d}'
     expected = b"".join(
@@ -101,3 +104,9 @@ async def test_streaming_tts_bytes_with_voice() -> None:
             frame(b'{"type": "synthesize-stop", "version": "1.7.2"}'),
         ]
     )
+
+
+async def test_describe_bytes() -> None:
+    info = encode_event(Event("info", {"asr": [], "tts": []}))
+    written = await capture(info, b"\n", lambda emu, ep: emu.describe(ep))
+    assert written == frame(b'{"type": "describe", "version": "1.7.2"}')

@@ -137,7 +137,7 @@ async def test_tts_that_cuts_a_payload_short() -> None:
         await stream.send(start + chunk[: len(chunk) // 2])
 
     report = await run(truncate)
-    assert {f.rule for f in report.findings} == {"tts.framing"}
+    assert {f.rule for f in report.findings} == {"framing.truncated"}
     assert "closed inside the payload of audio-chunk" in report.findings[0].message
 
 
@@ -146,7 +146,8 @@ async def test_tts_that_sends_garbage() -> None:
         await stream.send(b"HTTP/1.1 400 Bad Request\r\n\r\n")
 
     report = await run(garbage)
-    assert {f.rule for f in report.findings} == {"tts.framing"}
+    assert {f.rule for f in report.findings} == {"framing.bad-header"}
+    assert report.findings[0].message.startswith("TTS: ")
 
 
 async def test_tts_error_event_after_which_it_closes() -> None:
@@ -180,3 +181,44 @@ async def test_wrong_declared_rate_is_an_implausible_duration() -> None:
 
     report = await run(wrong_rate)
     assert {f.rule for f in report.findings} == {"tts.duration-implausible"}
+
+
+async def test_a_hung_server_costs_one_watchdog_not_one_per_utterance() -> None:
+    async def hang(stream: SocketStream, request: Event) -> None:
+        await anyio.sleep_forever()
+
+    started = anyio.current_time()
+    report = await run(hang, utterances=8)  # concurrency 2: four waves without the breaker
+    elapsed = anyio.current_time() - started
+    assert [f.rule for f in report.findings] == ["tts.timeout"] * 8
+    skipped = [f for f in report.findings if f.message.startswith("not sent: the server timed out on 2 requests in a row")]
+    assert len(skipped) == 6
+    assert elapsed < 2 * TIMEOUT_S  # one wave of watchdogs, then the breaker answers at once
+
+
+async def test_a_connect_that_never_completes_is_a_connect_failure_within_the_watchdog() -> None:
+    """A listener that never accepts, with its backlog full: the kernel drops further SYNs."""
+    import socket
+
+    from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+    from wyoming_rt.endpoint import Endpoint
+    from wyoming_rt.errors import ConnectError
+
+    with socket.socket() as deaf:
+        deaf.bind(("127.0.0.1", 0))
+        deaf.listen(0)
+        endpoint = Endpoint("127.0.0.1", deaf.getsockname()[1])
+        fillers = []
+        for _ in range(4):  # fill the accept queue (its size is backlog + 1 on Linux)
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", endpoint.port))
+            fillers.append(filler)
+        try:
+            started = anyio.current_time()
+            with pytest.raises(ConnectError, match="did not complete within 0.5 s"):
+                await HAEmulator(EmulatorConfig(connect_timeout_s=0.5)).transcribe(endpoint, SPEECH)
+            assert anyio.current_time() - started < 3
+        finally:
+            for filler in fillers:
+                filler.close()

@@ -114,7 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--tts-streaming", choices=("auto", "on", "off"), default="auto",
         help="auto: stream when the server advertises supports_synthesize_streaming, as HA does (default)",
     )  # fmt: skip
-    v.add_argument("--no-probes", action="store_true", help="skip the tolerance probes (unknown event type, empty audio, empty text)")
+    v.add_argument(
+        "--no-probes",
+        action="store_true",
+        help="skip the conformance probes (unknown event type, empty audio and text, extra events, describe while busy, voices)",
+    )
+    v.add_argument(
+        "--voice-probes", type=int, default=3, metavar="N", help="try up to N voices the TTS server advertises (default 3; 0: none)"
+    )
     v.add_argument("--no-negatives", action="store_true", help="do not send the corpus's speech-free clips (negative/) to the STT server")
     v.add_argument("--no-back-wer", action="store_true", help="do not transcribe the TTS audio back with the STT server")
     v.add_argument(
@@ -197,6 +204,7 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         back_transcribe=not args.no_back_wer,
         negatives=not args.no_negatives,
         probes=not args.no_probes,
+        voice_probes=max(0, args.voice_probes),
         ha_mode=args.ha_mode,
         pace=args.pace,
         audio_thresholds=thresholds,

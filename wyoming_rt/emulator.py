@@ -66,6 +66,9 @@ class EmulatorConfig:
     limits: WireLimits = field(default_factory=WireLimits)
     ha_mode: HaMode = "latest"
     pace: Pace = "burst"
+    linger_s: float = 0.0
+    """After the final event, keep reading this long (or until the server closes) to record
+    events a server sends too many. HA closes at once (0); the conformance probes linger."""
 
 
 @dataclass
@@ -159,6 +162,19 @@ class _Connection:
             )
         )
         return received
+
+    async def linger(self, seconds: float) -> None:
+        """Record whatever the server still sends within ``seconds`` after the final event."""
+        if seconds <= 0:
+            return
+        ended = self.trace.ended
+        with anyio.move_on_after(seconds):
+            try:
+                while await self.receive() is not None:
+                    pass
+            except FramingError:
+                pass
+        self.trace.ended = ended
 
     async def send_audio(self, audio: PcmAudio) -> int:
         """Upload audio as HA does: ``audio-start``, 10 ms chunks, ``audio-stop``.
@@ -313,6 +329,7 @@ class HAEmulator:
                 conn.trace.ended = "invalid"
                 raise ProtocolError(f"{endpoint} sent a transcript without a text field", trace=conn.trace)
             conn.trace.ended = "complete"
+            await conn.linger(self.config.linger_s)
             early = upload_done_ns is None or outcome.arrival_ns < upload_done_ns
             latency_ns = 0 if early else outcome.arrival_ns - (upload_done_ns or outcome.arrival_ns)
             upload_ns = (upload_done_ns or outcome.arrival_ns) - started_ns
@@ -399,6 +416,7 @@ class HAEmulator:
             elif received.type == "error":
                 saw_error = received  # HA ignores it and keeps reading
         conn.trace.ended = "complete"
+        await conn.linger(self.config.linger_s)
         return audio.result(received.arrival_ns, streaming=False, trace=conn.trace)
 
     async def _synthesize_streaming(
@@ -418,6 +436,7 @@ class HAEmulator:
             if received.type == "synthesize-stopped":
                 conn.trace.ended = "complete"
                 end_ns = received.arrival_ns
+                await conn.linger(self.config.linger_s)
                 break
             if received.type == "audio-start" and audio.rate_hz is None:
                 audio.set_format(received.event.data)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import anyio
 from anyio.abc import ByteStream
 
-from .errors import ConnectError, UsageError, WatchdogTimeout
+from .errors import ConnectError, UsageError
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def parse_endpoint(text: str) -> Endpoint:
 
 
 async def connect(endpoint: Endpoint, timeout_s: float) -> ByteStream:
-    """Open a byte stream to the endpoint, failing with `ConnectError` / `WatchdogTimeout`."""
+    """Open a byte stream to the endpoint; a refused or never-completing connect is a `ConnectError`."""
     try:
         with anyio.fail_after(timeout_s):
             if endpoint.path is not None:
@@ -63,7 +63,7 @@ async def connect(endpoint: Endpoint, timeout_s: float) -> ByteStream:
             assert endpoint.host is not None and endpoint.port is not None
             return await anyio.connect_tcp(endpoint.host, endpoint.port)
     except TimeoutError as exc:
-        raise WatchdogTimeout(f"connect to {endpoint} timed out after {timeout_s:g} s") from exc
+        raise ConnectError(f"connect to {endpoint} did not complete within {timeout_s:g} s") from exc
     except OSError as exc:
         raise ConnectError(f"cannot connect to {endpoint}: {_os_reason(exc)}") from exc
 

@@ -6,7 +6,7 @@ is for developers (``--debug``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from .trace import Trace
@@ -47,10 +47,17 @@ class ProtocolError(WyomingRTError):
     kind = "protocol"
 
 
+FramingReason = Literal["bad-header", "bad-length", "oversize", "truncated"]
+
+
 class FramingError(ProtocolError):
-    """Bytes on the wire that do not form a Wyoming event."""
+    """Bytes on the wire that do not form a Wyoming event; ``reason`` says which way."""
 
     kind = "framing"
+
+    def __init__(self, message: str, *, reason: FramingReason = "bad-header", trace: Trace | None = None) -> None:
+        super().__init__(message, trace=trace)
+        self.reason: FramingReason = reason
 
 
 class ServerClosedError(ProtocolError):

@@ -16,6 +16,8 @@ class Rule:
     severity: Severity
     summary: str
     why: str
+    ref: str = ""
+    """The part of the protocol (or of Home Assistant's client) the rule enforces."""
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,11 @@ class Finding:
 RULES: dict[str, Rule] = {}
 
 
-def rule(id: str, severity: Severity, summary: str, why: str) -> Rule:
+def rule(id: str, severity: Severity, summary: str, why: str, *, ref: str) -> Rule:
     """Register a rule in the catalogue and return it."""
     if id in RULES:
         raise ValueError(f"duplicate rule id {id}")
-    RULES[id] = Rule(id, severity, summary, why)
+    RULES[id] = Rule(id, severity, summary, why, ref)
     return RULES[id]
 
 

@@ -12,18 +12,21 @@ GATE_WER = rule(
     "error",
     "Corpus word error rate (normalised) is above --max-wer.",
     "The STT server misunderstands more than the threshold allows.",
+    ref="wyoming-rt gates (CLI thresholds)",
 )
 GATE_P95 = rule(
     "gate.max-p95-ms",
     "error",
     "Round-trip P95 latency is above --max-p95-ms.",
     "Users wait longer than the threshold allows.",
+    ref="wyoming-rt gates (CLI thresholds)",
 )
 GATE_NOTHING_SCORED = rule(
     "gate.nothing-scored",
     "error",
     "No utterance produced a transcript, so nothing could be scored.",
     "A run that measured nothing must not pass.",
+    ref="wyoming-rt gates (CLI thresholds)",
 )
 
 

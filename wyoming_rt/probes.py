@@ -1,35 +1,51 @@
-"""Tolerance probes: small requests off the happy path that Home Assistant can send.
+"""Conformance probes: small requests off the happy path that Home Assistant can send, and
+requests that look for what a round trip cannot see (extra events after the final one, a
+second answer to the compatibility synthesize, describe while busy, advertised voices).
 
-Each probe returns what happened; `checks.protocol.check_probes` judges it. Every wait is
-under a watchdog.
+Each probe returns what happened (`ProbeOutcome`); `checks.protocol.check_probes` judges it.
+Every wait is under a watchdog.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import anyio
+import numpy as np
 from wyoming.event import Event
 from wyoming.info import Describe
 
-from .emulator import EmulatorConfig, HAEmulator
+from .corpus import Utterance
+from .emulator import EmulatorConfig, HAEmulator, TtsResult
 from .endpoint import Endpoint, connect
 from .errors import FramingError, WyomingRTError
 from .pcm import PcmAudio
+from .trace import Trace
 from .wire import EventReader, encode_event
 
 UNKNOWN_EVENT_TYPE = "wyoming-rt-probe"
+LINGER_S = 0.5
+"""How long the probes keep reading after the final event, to see events sent too many."""
+BUSY_AUDIO_S = 20.0
+BUSY_TEXT_CHARS = 400
+BUSY_LEAD_S = 0.3
+"""describe goes out this long after the busy request started."""
+VOICE_PROBE_TEXT = "Testing this voice."
 
 
 @dataclass(frozen=True)
 class ProbeOutcome:
-    """One probe: its name, whether the server answered as the protocol asks, and why not."""
+    """One probe: whether the server answered as the protocol asks, why not, and the traces
+    (and measures) that trace rules judge."""
 
     name: str
     role: str
     ok: bool
     detail: str = ""
+    traces: tuple[Trace, ...] = ()
+    measures: dict[str, Any] = field(default_factory=dict)
 
 
 async def probe_unknown_event(endpoint: Endpoint, role: str, timeout_s: float) -> ProbeOutcome:
@@ -43,7 +59,9 @@ async def probe_unknown_event(endpoint: Endpoint, role: str, timeout_s: float) -
                 while (received := await reader.read()) is not None:
                     if received.type == "info":
                         return ProbeOutcome(name, role, True)
-                return ProbeOutcome(name, role, False, f"closed the connection after an unknown event type ({UNKNOWN_EVENT_TYPE})")
+                return ProbeOutcome(
+                    name, role, False, f"closed the connection after an unknown event type ({UNKNOWN_EVENT_TYPE})"
+                )
     except TimeoutError:
         return ProbeOutcome(name, role, False, f"no info within {timeout_s:g} s after an unknown event type")
     except FramingError as exc:
@@ -52,11 +70,11 @@ async def probe_unknown_event(endpoint: Endpoint, role: str, timeout_s: float) -
         return ProbeOutcome(name, role, False, f"failed after an unknown event type: {exc}")
 
 
-async def _answered(name: str, role: str, request: Awaitable[object]) -> ProbeOutcome:
+async def _answered(name: str, role: str, request: Awaitable[Any]) -> ProbeOutcome:
     """The probe passes when the emulator's request completes (it raises when it does not)."""
     try:
-        await request
-        return ProbeOutcome(name, role, True)
+        result = await request
+        return ProbeOutcome(name, role, True, traces=(result.trace,))
     except WyomingRTError as exc:
         return ProbeOutcome(name, role, False, str(exc))
 
@@ -71,16 +89,130 @@ async def probe_empty_text(endpoint: Endpoint, config: EmulatorConfig, *, stream
     return await _answered("empty-text", "tts", HAEmulator(config).synthesize(endpoint, "", streaming=streaming))
 
 
-async def run_probes(stt: Endpoint, tts: Endpoint, config: EmulatorConfig, *, tts_streaming: bool) -> list[ProbeOutcome]:
-    """All probes, concurrently; each bounded by ``config.timeout_s``."""
+async def probe_stt_linger(endpoint: Endpoint, config: EmulatorConfig, sample: Utterance) -> ProbeOutcome:
+    """One spoken utterance, then keep listening: exactly one transcript must have come."""
+    outcome = await _answered("stt-linger", "stt", HAEmulator(config).transcribe(endpoint, sample.audio))
+    return replace(outcome, ok=True)  # a failed request is the round trips' finding, not this probe's
+
+
+async def probe_tts_linger(endpoint: Endpoint, config: EmulatorConfig, text: str, *, streaming: bool) -> ProbeOutcome:
+    """The same text plain and (when the server streams) streaming, then keep listening.
+
+    The plain duration is what the text sounds like once; the streaming answer must not be
+    much longer (the compatibility ``synthesize`` answered as well).
+    """
+    emulator = HAEmulator(config)
+    traces: list[Trace] = []
+    durations: dict[str, Any] = {}
+    for mode in (False, True) if streaming else (False,):
+        try:
+            result = await emulator.synthesize(endpoint, text, streaming=mode)
+        except WyomingRTError:
+            continue  # failures are the round trips' findings
+        traces.append(result.trace)
+        durations["streaming_s" if mode else "plain_s"] = _duration_s(result)
+    return ProbeOutcome("tts-linger", "tts", True, traces=tuple(traces), measures=durations)
+
+
+def _duration_s(result: TtsResult) -> float | None:
+    audio = result.audio
+    return audio.duration_s if audio is not None and audio.frame_bytes > 0 and audio.rate_hz > 0 else None
+
+
+async def probe_voice(endpoint: Endpoint, config: EmulatorConfig, voice: str, *, streaming: bool) -> ProbeOutcome:
+    """An advertised voice, as HA would use it when a user picks it: audio must come back."""
+    name = f"voice:{voice}"
+    try:
+        result = await HAEmulator(replace(config, voice=voice, speaker=None)).synthesize(
+            endpoint, VOICE_PROBE_TEXT, streaming=streaming
+        )
+    except WyomingRTError as exc:
+        return ProbeOutcome(name, "tts", False, f"{voice}: {exc}")
+    if result.pcm:
+        return ProbeOutcome(name, "tts", True)
+    errors = [str(e.data.get("text", e.data))[:160] for e in result.trace.received("error")]
+    why = f"error event: {errors[0]}" if errors else "no audio"
+    return ProbeOutcome(name, "tts", False, f"{voice}: {why}")
+
+
+async def probe_describe_while_busy(
+    endpoint: Endpoint, role: str, config: EmulatorConfig, busy: Callable[[], Awaitable[Any]]
+) -> ProbeOutcome:
+    """Start a long request, then ``describe`` with HA's 1 s timeout on a second connection."""
+    name = "describe-while-busy"
+    emulator = HAEmulator(replace(config, describe_attempts=1))
+    outcome = ProbeOutcome(name, role, True)
+
+    async def keep_busy() -> None:
+        try:
+            await busy()
+        except WyomingRTError:
+            pass  # the busy request's own fate is not this probe's business
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(keep_busy)
+        await anyio.sleep(BUSY_LEAD_S)
+        try:
+            described = await emulator.describe(endpoint)
+            outcome = replace(outcome, measures={"describe_ms": round(described.latency_s * 1000, 1)})
+        except WyomingRTError as exc:
+            outcome = replace(outcome, ok=False, detail=f"while busy with a long request: {exc}")
+        tg.cancel_scope.cancel()
+    return outcome
+
+
+def advertised_voices(tts_info: dict[str, Any] | None, limit: int) -> list[str]:
+    """Up to ``limit`` installed voice names of the first installed tts program (the one HA uses)."""
+    programs = [p for p in (tts_info or {}).get("tts") or [] if isinstance(p, dict) and p.get("installed")]
+    if not programs or limit <= 0:
+        return []
+    voices = [v.get("name") for v in programs[0].get("voices") or [] if isinstance(v, dict) and v.get("installed")]
+    return [v for v in voices if isinstance(v, str)][:limit]
+
+
+def _tile(audio: PcmAudio, seconds: float) -> PcmAudio:
+    repeats = max(1, int(np.ceil(seconds / max(audio.duration_s, 0.01))))
+    return PcmAudio(audio.pcm * repeats, audio.rate_hz, audio.width_bytes, audio.channels)
+
+
+async def run_probes(
+    stt: Endpoint,
+    tts: Endpoint,
+    config: EmulatorConfig,
+    *,
+    tts_streaming: bool,
+    sample: Utterance | None = None,
+    voices: Sequence[str] = (),
+) -> list[ProbeOutcome]:
+    """All probes, each bounded by ``config.timeout_s``: first the independent ones
+    concurrently, then describe-while-busy (which needs otherwise idle servers)."""
+    config = replace(config, linger_s=LINGER_S)
     outcomes: list[ProbeOutcome] = []
 
-    async def keep(coro) -> None:  # type: ignore[no-untyped-def]
-        outcomes.append(await coro)
+    async def keep(probe: Awaitable[ProbeOutcome]) -> None:
+        outcomes.append(await probe)
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(keep, probe_unknown_event(stt, "stt", config.timeout_s))
         tg.start_soon(keep, probe_unknown_event(tts, "tts", config.timeout_s))
         tg.start_soon(keep, probe_empty_audio(stt, config))
         tg.start_soon(keep, probe_empty_text(tts, config, streaming=tts_streaming))
+        if sample is not None:
+            tg.start_soon(keep, probe_stt_linger(stt, config, sample))
+            tg.start_soon(keep, probe_tts_linger(tts, config, sample.reference, streaming=tts_streaming))
+        for voice in voices:
+            tg.start_soon(keep, probe_voice(tts, config, voice, streaming=tts_streaming))
+
+    if sample is not None:
+        emulator = HAEmulator(replace(config, linger_s=0.0))
+        long_audio = _tile(sample.audio, BUSY_AUDIO_S)
+        long_text = " ".join([sample.reference] * max(1, BUSY_TEXT_CHARS // max(len(sample.reference), 1) + 1))
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(keep, probe_describe_while_busy(stt, "stt", config, lambda: emulator.transcribe(stt, long_audio)))
+            tg.start_soon(
+                keep,
+                probe_describe_while_busy(
+                    tts, "tts", config, lambda: emulator.synthesize(tts, long_text, streaming=tts_streaming)
+                ),
+            )
     return sorted(outcomes, key=lambda o: (o.role, o.name))

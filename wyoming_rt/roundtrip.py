@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import anyio
 
+from .breaker import HangBreaker
 from .corpus import Utterance
 from .emulator import HAEmulator, SttResult, TtsResult
 from .endpoint import Endpoint
@@ -47,12 +48,15 @@ async def round_trip(
     *,
     tts_streaming: bool,
     back_transcribe: bool = False,
+    breakers: tuple[HangBreaker, HangBreaker] | None = None,
 ) -> RoundTripResult:
-    """One round trip. Failures are recorded in the result, never raised."""
+    """One round trip. Failures are recorded in the result, never raised. ``breakers`` (STT,
+    TTS) are shared by the round trips of one run so that a hung server fails fast."""
+    stt_breaker, tts_breaker = breakers or (HangBreaker(1 << 30), HangBreaker(1 << 30))
     result = RoundTripResult(utterance)
     started_ns = time.perf_counter_ns()
     try:
-        result.stt = await emulator.transcribe(stt, utterance.audio)
+        result.stt = await stt_breaker.call(lambda: emulator.transcribe(stt, utterance.audio))
     except WyomingRTError as exc:
         result.stt_error = exc
         return result
@@ -60,7 +64,7 @@ async def round_trip(
     if not text.strip():
         return result
     try:
-        result.tts = await emulator.synthesize(tts, text, streaming=tts_streaming)
+        result.tts = await tts_breaker.call(lambda: emulator.synthesize(tts, text, streaming=tts_streaming))
     except WyomingRTError as exc:
         result.tts_error = exc
         return result
@@ -68,7 +72,7 @@ async def round_trip(
     audio = result.tts.audio
     if back_transcribe and audio is not None and audio.pcm and audio.width_bytes in (1, 2, 3, 4) and audio.channels >= 1:
         try:
-            result.back_stt = await emulator.transcribe(stt, audio)
+            result.back_stt = await stt_breaker.call(lambda: emulator.transcribe(stt, audio))
         except WyomingRTError as exc:
             result.back_stt_error = exc
         except ValueError:
@@ -93,8 +97,12 @@ async def run_round_trips(
     called as each one finishes (for progress display).
     """
 
+    breakers = (HangBreaker(concurrency), HangBreaker(concurrency))
+
     async def one(utterance: Utterance) -> RoundTripResult:
-        result = await round_trip(emulator, utterance, stt, tts, tts_streaming=tts_streaming, back_transcribe=back_transcribe)
+        result = await round_trip(
+            emulator, utterance, stt, tts, tts_streaming=tts_streaming, back_transcribe=back_transcribe, breakers=breakers
+        )
         if on_result is not None:
             on_result(result)
         return result
@@ -115,10 +123,11 @@ async def run_negatives(
     emulator: HAEmulator, utterances: Sequence[Utterance], stt: Endpoint, *, concurrency: int = 4
 ) -> list[NegativeResult]:
     """Transcribe each speech-free clip; results in input order."""
+    breaker = HangBreaker(concurrency)
 
     async def one(utterance: Utterance) -> NegativeResult:
         try:
-            return NegativeResult(utterance, stt=await emulator.transcribe(stt, utterance.audio))
+            return NegativeResult(utterance, stt=await breaker.call(lambda: emulator.transcribe(stt, utterance.audio)))
         except WyomingRTError as exc:
             return NegativeResult(utterance, stt_error=exc)
 

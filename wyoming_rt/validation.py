@@ -10,13 +10,14 @@ import anyio
 
 from .checks.audio_quality import AudioThresholds
 from .checks.protocol import check_describe_attempts, check_probes, check_stt_info, check_tts_info, failure_finding
+from .checks.trace_rules import SttCapabilities
 from .corpus import Corpus
 from .emulator import DescribeResult, EmulatorConfig, HAEmulator, HaMode, Pace
 from .endpoint import Endpoint
 from .errors import ConnectError, WatchdogTimeout, WyomingRTError
 from .findings import Finding, finding, rule
 from .gates import Gates, apply_gates
-from .probes import run_probes
+from .probes import advertised_voices, run_probes
 from .report.build import build_report
 from .report.model import Report, ServerReport
 from .roundtrip import RoundTripResult, run_negatives, run_round_trips
@@ -26,6 +27,7 @@ CORPUS_BAD_FILE = rule(
     "error",
     "A corpus file could not be used (unreadable or empty audio, missing or non-UTF-8 transcript).",
     "The run is incomplete: that utterance was not tested.",
+    ref="wyoming-rt corpus format (corpus/README.md)",
 )
 
 
@@ -53,7 +55,10 @@ class ValidateOptions:
     ha_mode: HaMode = "latest"
     pace: Pace = "burst"
     probes: bool = True
-    """Run the tolerance probes (unknown event type, empty audio, empty text)."""
+    """Run the conformance probes (unknown event type, empty audio and text, extra events,
+    describe while busy, advertised voices)."""
+    voice_probes: int = 3
+    """How many advertised voices the probes try (0: none)."""
 
     def emulator_config(self) -> EmulatorConfig:
         return EmulatorConfig(
@@ -125,7 +130,16 @@ async def validate(
     servers["tts"].notes["streaming"] = streaming
     if options.probes:
         probe_config = replace(emulator.config, timeout_s=min(options.timeout_s, 10.0))
-        run_findings.extend(check_probes(await run_probes(stt, tts, probe_config, tts_streaming=streaming)))
+        utterances = list(corpus)
+        outcomes = await run_probes(
+            stt,
+            tts,
+            probe_config,
+            tts_streaming=streaming,
+            sample=utterances[0] if utterances else None,
+            voices=advertised_voices(servers["tts"].info, options.voice_probes),
+        )
+        run_findings.extend(check_probes(outcomes, SttCapabilities.from_info(servers["stt"].info)))
 
     results = await run_round_trips(
         emulator,
@@ -154,6 +168,7 @@ async def validate(
         "max_p95_ms": options.gates.max_p95_ms,
         "back_transcribe": options.back_transcribe,
         "probes": options.probes,
+        "voice_probes": options.voice_probes,
         "audio_thresholds": asdict(options.audio_thresholds),
     }
     report = build_report(results, servers, run_findings, settings, options.audio_thresholds, negatives)

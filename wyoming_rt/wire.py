@@ -73,9 +73,9 @@ def _length(header: dict[str, Any], key: str, limit: int) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FramingError(f"header field {key} is not a non-negative integer: {value!r}")
+        raise FramingError(f"header field {key} is not a non-negative integer: {value!r}", reason="bad-length")
     if value > limit:
-        raise FramingError(f"header field {key}={value} exceeds the limit of {limit} bytes")
+        raise FramingError(f"header field {key}={value} exceeds the limit of {limit} bytes", reason="oversize")
     return value
 
 
@@ -110,17 +110,18 @@ class EventReader:
             index = self._buffer.find(_NEWLINE, searched)
             if index >= 0:
                 if index > limit:
-                    raise FramingError(f"header line longer than {limit} bytes")
+                    raise FramingError(f"header line longer than {limit} bytes", reason="oversize")
                 line = bytes(self._buffer[:index])
                 del self._buffer[: index + 1]
                 return line
             searched = len(self._buffer)
             if searched > limit:
-                raise FramingError(f"header line longer than {limit} bytes (no newline)")
+                raise FramingError(f"header line longer than {limit} bytes (no newline)", reason="oversize")
             if not await self._fill():
                 if self._buffer:
                     raise FramingError(
-                        f"connection closed inside a header line ({len(self._buffer)} bytes, no newline)"
+                        f"connection closed inside a header line ({len(self._buffer)} bytes, no newline)",
+                        reason="truncated",
                     )
                 return None
 
@@ -128,7 +129,8 @@ class EventReader:
         while len(self._buffer) < count:
             if not await self._fill():
                 raise FramingError(
-                    f"connection closed inside the {what}: got {len(self._buffer)} of {count} bytes"
+                    f"connection closed inside the {what}: got {len(self._buffer)} of {count} bytes",
+                    reason="truncated",
                 )
         block = bytes(self._buffer[:count])
         del self._buffer[:count]
@@ -149,7 +151,12 @@ class EventReader:
         if not isinstance(data, dict):
             raise FramingError(f"inline 'data' of {event_type} is not an object")
         if data_length:
-            block = _decode_json(await self._read_exactly(data_length, f"data block of {event_type}"), "data block")
+            raw_block = await self._read_exactly(data_length, f"data block of {event_type}")
+            try:
+                block = _decode_json(raw_block, f"data block of {event_type} (data_length={data_length})")
+            except FramingError as exc:
+                # The header said how long the data is and it is not that long: a lying length.
+                raise FramingError(str(exc), reason="bad-length") from exc
             data = {**data, **block}
         payload = None
         if payload_length:

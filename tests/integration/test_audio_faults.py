@@ -95,7 +95,7 @@ def two_utterances() -> Corpus:
 
 async def run_through(stt: Endpoint, tts: Endpoint, make: Callable[[], Mutator]):  # type: ignore[no-untyped-def]
     async with fault_proxy(tts, make) as proxied:
-        options = ValidateOptions(timeout_s=30, gates=Gates(max_wer=None), back_transcribe=False, negatives=False)
+        options = ValidateOptions(timeout_s=30, gates=Gates(max_wer=None), back_transcribe=False, negatives=False, probes=False)
         return await validate(stt, proxied, two_utterances(), options)
 
 

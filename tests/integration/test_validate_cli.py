@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
+from wyoming_rt.report.rules_doc import KNOWN_UPSTREAM_DEVIATIONS
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +23,7 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str
     )
 
 
-def test_bundled_corpus_passes_against_upstream_servers(
+def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviations(
     wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint, tmp_path: Path
 ) -> None:
     report_path = tmp_path / "report.json"
@@ -30,10 +31,14 @@ def test_bundled_corpus_passes_against_upstream_servers(
         "validate", "--stt", wyoming_upstream_stt_endpoint.uri, "--tts", wyoming_upstream_tts_endpoint.uri,
         "--json", str(report_path), "--concurrency", "2",
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # wyoming-piper advertises voices it cannot speak offline (documented in docs/rules.md): exit 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     report = json.loads(report_path.read_text())
     summary = report["summary"]
-    assert report["passed"] is True
+    assert report["passed"] is False
+    assert {f["rule"] for f in report["findings"] if f["severity"] == "error"} == {"info.voice-unusable"}
+    documented = {rule for deviations in KNOWN_UPSTREAM_DEVIATIONS.values() for rule in deviations}
+    assert {f["rule"] for f in report["findings"]} <= documented
     assert summary["utterances"] >= 20 and summary["failed"] == 0
     assert summary["wer"] <= 0.15
     assert summary["wer_raw"] >= summary["wer"]  # normalisation only removes differences of form
@@ -49,8 +54,7 @@ def test_bundled_corpus_passes_against_upstream_servers(
     assert report["servers"]["tts"]["streaming"] is True
     # tiny.en as upstream runs it invents "You" in silence and noise: named, but only a warning
     assert len(report["negatives"]) == 3
-    assert {f["severity"] for f in report["findings"]} <= {"warning"}
-    assert "Verdict: PASS" in proc.stdout
+    assert "info.voice-unusable" in proc.stdout and "Verdict: FAIL" in proc.stdout
 
 
 def test_wer_gate_fails_the_run(
@@ -62,7 +66,7 @@ def test_wer_gate_fails_the_run(
     report_path = tmp_path / "report.json"
     proc = run_cli(
         "validate", "--stt", wyoming_upstream_stt_endpoint.uri, "--tts", wyoming_upstream_tts_endpoint.uri,
-        "--corpus", str(small_corpus), "--max-wer", "0", "--json", str(report_path),
+        "--corpus", str(small_corpus), "--max-wer", "0", "--json", str(report_path), "--no-probes",
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
     report = json.loads(report_path.read_text())

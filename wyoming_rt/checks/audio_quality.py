@@ -16,22 +16,23 @@ import numpy as np
 from ..findings import Finding, finding, rule
 from ..pcm import PcmAudio, to_ha_format
 
+_REF = "Audio quality of the returned stream (docs/checks.md); HA plays it as declared"
 SILENT = rule("audio.silent", "error", "The audio has no sound: its peak is below the silence level.",
-              "The user hears nothing; HA reports success.")  # fmt: skip
+              "The user hears nothing; HA reports success.", ref=_REF)  # fmt: skip
 NO_SPEECH = rule("audio.no-speech", "error", "The voice-activity detector finds no speech in the audio.",
-                 "Noise or a tone instead of speech.")  # fmt: skip
+                 "Noise or a tone instead of speech.", ref=_REF)  # fmt: skip
 CLIPPING = rule("audio.clipping", "error", "Too many samples sit at full scale.",
-                "Clipped audio distorts on every speaker.")  # fmt: skip
+                "Clipped audio distorts on every speaker.", ref=_REF)  # fmt: skip
 DC_OFFSET = rule("audio.dc-offset", "warning", "The mean of the samples is far from zero.",
-                 "A DC offset wastes headroom and clicks at start and stop on some speakers.")  # fmt: skip
+                 "A DC offset wastes headroom and clicks at start and stop on some speakers.", ref=_REF)  # fmt: skip
 LEADING_SILENCE = rule("audio.leading-silence", "warning", "Long silence before the speech starts.",
-                       "The user waits for nothing; it adds straight to the perceived latency.")  # fmt: skip
+                       "The user waits for nothing; it adds straight to the perceived latency.", ref=_REF)  # fmt: skip
 TRUNCATED = rule("audio.truncated", "error",
                  "The audio ends while the voice is still sounding (no silence at the end).",
-                 "Audio cut off before the end of the text (HA core issue 150397).")  # fmt: skip
+                 "Audio cut off before the end of the text (HA core issue 150397).", ref=_REF)  # fmt: skip
 SPEAKING_RATE = rule("audio.speaking-rate", "error",
                      "Characters of text per second of speech are outside natural bounds.",
-                     "Too fast or too slow speech; also what a wrongly declared sample rate sounds like.")  # fmt: skip
+                     "Too fast or too slow speech; also what a wrongly declared sample rate sounds like.", ref=_REF)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -5,73 +5,119 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import WyomingRTError
+from ..errors import FramingError, WyomingRTError
 from ..findings import Finding, Rule, finding, rule
-from ..trace import Trace
+from .trace_rules import SttCapabilities, check_compat_answered, check_stt_trace, check_tts_trace
 
 INFO_UNPARSEABLE = rule(
     "info.unparseable",
     "error",
     "The info event does not parse as wyoming's Info (a required field is missing or mistyped).",
     "HA parses info with the wyoming library; a TypeError there makes the integration's setup fail.",
+    ref="Info model: required fields (wyoming info.py, Info.from_event)",
 )
 INFO_NO_ASR = rule(
     "info.no-asr-program",
     "error",
     "The STT server's info lists no installed asr program with an installed model.",
     "HA uses the first asr program and the languages of its installed models; without one, setup fails.",
+    ref="HA data.py: info.asr[0] and its installed models",
 )
 INFO_NO_TTS = rule(
     "info.no-tts-program",
     "error",
     "The TTS server's info lists no installed tts program with an installed voice.",
     "HA uses the first installed tts program and offers only installed voices.",
+    ref="HA data.py / tts.py: the first installed tts program",
 )
 INFO_SLOW = rule(
     "info.slow",
     "error",
     "describe was answered only after a retry (HA allows 1 s per attempt).",
     "HA retries describe 4 times with 1 s timeouts; a server that needs retries delays setup and fails under load.",
+    ref="HA data.py load_wyoming_info: 1 s per attempt, 4 attempts, 2 s apart",
 )
 
 
 def _operation_rules(stage: str, label: str) -> dict[str, Rule]:
+    ref = (
+        "HA stt.py: a new connection per utterance, read until transcript"
+        if stage == "stt"
+        else "HA tts.py: a new connection per request, read until audio-stop / synthesize-stopped"
+    )
     return {
-        "connect": rule(f"{stage}.connect", "error", f"The {label} server could not be reached.", "HA reports the service unavailable."),
+        "connect": rule(
+            f"{stage}.connect",
+            "error",
+            f"The {label} server could not be reached.",
+            "HA reports the service unavailable.",
+            ref=ref,
+        ),
         "timeout": rule(
             f"{stage}.timeout",
             "error",
             f"The {label} answer did not complete within the watchdog timeout.",
             "HA has no read timeout here: a server that stalls leaves the user waiting forever.",
+            ref=ref,
         ),
         "closed": rule(
             f"{stage}.closed",
             "error",
             f"The {label} server closed the connection before its final event.",
             "HA treats a close before the final event as a failed request.",
+            ref=ref,
         ),
         "error-event": rule(
             f"{stage}.error-event",
             "error",
             f"The {label} server answered with an error event.",
             "Current HA fails the request on an error event.",
-        ),
-        "framing": rule(
-            f"{stage}.framing",
-            "error",
-            f"The {label} server sent bytes that are not a valid Wyoming frame.",
-            "The reference reader treats bad JSON as a closed connection and a short block as a crash.",
-        ),
-        "protocol": rule(
-            f"{stage}.invalid-event",
-            "error",
-            f"The {label} server sent an event whose fields are invalid.",
-            "HA's wyoming classes raise on missing required fields.",
+            ref=ref,
         ),
     }
 
 
-STT_FAILURE_RULES = _operation_rules("stt", "STT")
+FRAMING_RULES: dict[str, Rule] = {
+    "bad-header": rule(
+        "framing.bad-header",
+        "error",
+        "A header line is not a UTF-8 JSON object with a string 'type'.",
+        "The reference reader treats bad JSON as a closed connection: HA sees the request fail for no stated reason.",
+        ref="Wire format: header line, data_length/payload_length blocks (wyoming event.py)",
+    ),
+    "bad-length": rule(
+        "framing.bad-length",
+        "error",
+        "data_length/payload_length is not a non-negative integer, or does not match the block that follows.",
+        "A lying length desynchronises the stream: every later event is read from the wrong offset.",
+        ref="Wire format: header line, data_length/payload_length blocks (wyoming event.py)",
+    ),
+    "oversize": rule(
+        "framing.oversize",
+        "error",
+        "A header line over 64 KiB, a data block over 1 MiB or a payload over 16 MiB.",
+        "The reference reader's readline stops at 64 KiB (asyncio's limit); HA drops the connection.",
+        ref="Wire format: header line, data_length/payload_length blocks (wyoming event.py)",
+    ),
+    "truncated": rule(
+        "framing.truncated",
+        "error",
+        "The connection closed in the middle of a frame (header, data block or payload cut short).",
+        "The reference reader raises an uncaught IncompleteReadError: HA logs a traceback and the request fails.",
+        ref="Wire format: header line, data_length/payload_length blocks (wyoming event.py)",
+    ),
+}
+
+STT_FAILURE_RULES = {
+    **_operation_rules("stt", "STT"),
+    "protocol": rule(
+        "stt.invalid-event",
+        "error",
+        "The STT server sent a transcript whose fields are invalid (no text).",
+        "HA's wyoming classes raise on missing required fields.",
+        ref="wyoming asr.py Transcript: text is required",
+    ),
+}
 TTS_FAILURE_RULES = _operation_rules("tts", "TTS")
 
 STT_EMPTY_TRANSCRIPT = rule(
@@ -79,55 +125,99 @@ STT_EMPTY_TRANSCRIPT = rule(
     "error",
     "The transcript of a spoken utterance is empty.",
     "HA reports 'no text recognised'; the round trip cannot continue.",
+    ref="HA stt.py: empty transcript text means 'no text recognised'",
 )
 STT_HALLUCINATION = rule(
     "stt.hallucination",
     "warning",
     "The STT server returned words for a clip with no speech (silence or noise).",
-    "HA acts on invented text (\"You\", \"Thank you for watching!\"): a wrong intent, or a reply to nobody.",
+    'HA acts on invented text ("You", "Thank you for watching!"): a wrong intent, or a reply to nobody.',
+    ref="Assist pipeline: the transcript is acted on as a command",
 )
-TTS_NO_STOPPED = rule(
-    "tts.synthesize-stopped-missing",
-    "warning",
-    "A streaming TTS answer ended with a close instead of synthesize-stopped.",
-    "HA ends at EOF too, but a server that neither closes nor sends synthesize-stopped hangs HA.",
-)
-
 
 PROBE_UNKNOWN_EVENT = rule(
     "probe.unknown-event",
     "error",
     "After an event type it does not know, the server closed the connection or stopped answering.",
     "The protocol grows (select-program, transcript-chunk, ...): servers must ignore unknown types, or newer HA breaks them.",
+    ref="Protocol growth: servers ignore unknown event types (select-program, wyoming 1.10)",
 )
 PROBE_EMPTY_AUDIO = rule(
     "stt.empty-audio-unanswered",
     "error",
     "audio-start then audio-stop with no audio got no transcript.",
     "HA sends that when the user says nothing; without a transcript HA stays 'listening' (wyoming_openai issue 18).",
+    ref="HA stt.py: transcribe, audio-start, audio-stop, read until transcript",
 )
 PROBE_EMPTY_TEXT = rule(
     "tts.empty-text-unanswered",
     "error",
     "A synthesize of empty text got no final event (audio-stop / synthesize-stopped).",
     "HA waits for the end of the answer without a timeout: the request hangs.",
+    ref="HA tts.py: read until audio-stop / synthesize-stopped",
+)
+INFO_SLOW_WHILE_BUSY = rule(
+    "info.slow-while-busy",
+    "warning",
+    "describe was not answered within 1 s while the server was busy with a long request.",
+    "HA describes on setup and reload with a 1 s timeout; a server that blocks its event loop while working makes "
+    "setup fail whenever another client is being served.",
+    ref="HA data.py load_wyoming_info: 1 s per attempt, 4 attempts, 2 s apart",
+)
+INFO_VOICE_UNUSABLE = rule(
+    "info.voice-unusable",
+    "error",
+    "A voice the info advertises as installed returns no audio when HA asks for it.",
+    "HA offers every installed voice in its voice picker; a user who picks a broken one gets silence or an error "
+    "(wyoming-piper issue 34, HA core issue 178560).",
+    ref="HA tts.py: every installed voice is offered; synthesize.voice.name",
 )
 _PROBE_RULES = {"unknown-event": PROBE_UNKNOWN_EVENT, "empty-audio": PROBE_EMPTY_AUDIO, "empty-text": PROBE_EMPTY_TEXT}
 
 
-def check_probes(outcomes: Sequence[Any]) -> list[Finding]:
-    """Findings for the tolerance probes that failed (`wyoming_rt.probes.ProbeOutcome`)."""
-    return [
+def check_probes(outcomes: Sequence[Any], stt_caps: SttCapabilities | None = None) -> list[Finding]:
+    """Findings for the probes (`wyoming_rt.probes.ProbeOutcome`): failed tolerance probes,
+    trace rules over every probe trace, unusable voices, describe while busy."""
+    findings = [
         finding(_PROBE_RULES[o.name], f"{o.role.upper()} server: {o.detail}")
         for o in outcomes
         if not o.ok and o.name in _PROBE_RULES
     ]
+    for outcome in outcomes:
+        for trace in outcome.traces:
+            findings.extend(check_stt_trace(trace, stt_caps) if outcome.role == "stt" else check_tts_trace(trace))
+        if outcome.name == "describe-while-busy" and not outcome.ok:
+            findings.append(finding(INFO_SLOW_WHILE_BUSY, f"{outcome.role.upper()} server: {outcome.detail}"))
+        if outcome.name == "tts-linger" and outcome.measures.get("plain_s") and outcome.measures.get("streaming_s"):
+            findings.extend(check_compat_answered(outcome.measures["plain_s"], outcome.measures["streaming_s"]))
+    unusable = [o.detail for o in outcomes if o.name.startswith("voice:") and not o.ok]
+    # Judge voices only when the server speaks at all without one: otherwise it is the round trips' finding.
+    speaks = any(o.name == "tts-linger" and o.measures.get("plain_s") for o in outcomes)
+    if unusable and speaks:
+        tried = sum(1 for o in outcomes if o.name.startswith("voice:"))
+        findings.append(
+            finding(INFO_VOICE_UNUSABLE, f"{len(unusable)} of {tried} advertised voices tried failed: {'; '.join(unusable)}")
+        )
+    return _unique(findings)
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """One global finding per rule and message (probes can see the same fault twice)."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for f in findings:
+        if (f.rule, f.message) not in seen:
+            seen.add((f.rule, f.message))
+            kept.append(f)
+    return kept
 
 
 def failure_finding(stage: str, error: WyomingRTError, utterance: str | None = None) -> Finding:
     """The finding for an operation that failed with ``error``."""
+    if isinstance(error, FramingError):
+        return finding(FRAMING_RULES[error.reason], f"{stage.upper()}: {error}", utterance)
     rules = STT_FAILURE_RULES if stage == "stt" else TTS_FAILURE_RULES
-    rule_ = rules.get(error.kind, rules["protocol"])
+    rule_ = rules.get(error.kind) or rules.get("protocol") or rules["closed"]  # TTS has no invalid-event case
     return finding(rule_, str(error), utterance)
 
 
@@ -155,10 +245,3 @@ def check_describe_attempts(role: str, attempts: int, failures: list[str]) -> li
     if attempts <= 1:
         return []
     return [finding(INFO_SLOW, f"{role} server answered describe on attempt {attempts}: {failures[0]}")]
-
-
-def check_tts_trace(trace: Trace, utterance: str | None = None) -> list[Finding]:
-    """Trace rules for one completed TTS answer."""
-    if trace.operation == "tts-streaming" and trace.ended == "closed":
-        return [finding(TTS_NO_STOPPED, "the server closed the stream without synthesize-stopped", utterance)]
-    return []

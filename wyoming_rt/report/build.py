@@ -10,16 +10,19 @@ import numpy as np
 
 from ..checks.audio import validate_tts_audio
 from ..checks.audio_quality import AudioThresholds, analyse
-from ..checks.protocol import STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, check_tts_trace, failure_finding
+from ..checks.protocol import STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
 from ..checks.scoring import score, score_corpus
 from ..checks.stats import latency_stats
 from ..checks.timing import stream_timing
+from ..checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
 from ..findings import Finding, finding
 from ..roundtrip import NegativeResult, RoundTripResult
 from .model import STAGES, NegativeReport, Report, ServerReport, Summary, UtteranceReport
 
 
-def utterance_report(result: RoundTripResult, thresholds: AudioThresholds | None = None) -> UtteranceReport:
+def utterance_report(
+    result: RoundTripResult, thresholds: AudioThresholds | None = None, stt_caps: SttCapabilities | None = None
+) -> UtteranceReport:
     """Apply every per-utterance check to one round trip."""
     uid = result.utterance.id
     findings: list[Finding] = []
@@ -38,6 +41,7 @@ def utterance_report(result: RoundTripResult, thresholds: AudioThresholds | None
         findings.append(failure_finding("stt", result.stt_error, uid))
     elif result.stt is not None:
         transcript = result.stt.text
+        findings.extend(check_stt_trace(result.stt.trace, stt_caps, uid))
         utterance_score = score(result.utterance.reference, transcript)
         latency["stt"] = result.stt.latency_s * 1000
         latency["stt_upload"] = result.stt.upload_s * 1000
@@ -101,7 +105,9 @@ def build_report(
     negatives: Sequence[NegativeResult] = (),
 ) -> Report:
     """The report of a run: per-utterance checks, corpus scores and latency percentiles."""
-    utterances = [utterance_report(r, thresholds) for r in results]
+    stt_server = servers.get("stt")
+    stt_caps = SttCapabilities.from_info(stt_server.info if stt_server else None)
+    utterances = [utterance_report(r, thresholds, stt_caps) for r in results]
     scored = [(u.reference, u.transcript) for u in utterances if u.transcript is not None]
     corpus_score = score_corpus([r for r, _ in scored], [h or "" for _, h in scored])
     latency = {

@@ -1,0 +1,62 @@
+"""Conformance against the real upstream servers: what they break is exactly what docs/rules.md
+documents, and a proxy that breaks one more rule on their real traffic adds exactly that rule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.integration.proxy import Mutator, fault_proxy
+from wyoming_rt.corpus import Corpus, load_bundled_corpus
+from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.report.rules_doc import KNOWN_UPSTREAM_DEVIATIONS
+from wyoming_rt.validation import ValidateOptions, validate
+
+pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+
+
+def two_utterances() -> Corpus:
+    corpus = load_bundled_corpus()
+    return Corpus("two", [u for u in corpus if u.id.startswith(("02_", "03_"))], negatives=corpus.negatives)
+
+
+def unchanged() -> Mutator:
+    return lambda event: [event]
+
+
+def doubled(event_type: str) -> Callable[[], Mutator]:
+    """Forward every ``event_type`` event twice (the first copy is the real one)."""
+    return lambda: lambda event: [event, event] if event.type == event_type else [event]
+
+
+async def upstream_rules(stt: Endpoint, tts: Endpoint, options: ValidateOptions | None = None) -> dict[str, str]:
+    report = await validate(stt, tts, two_utterances(), options or ValidateOptions(timeout_s=30))
+    return {f.rule: f.severity for f in report.findings}
+
+
+async def test_upstream_servers_show_exactly_the_documented_deviations(
+    wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint
+) -> None:
+    found = await upstream_rules(wyoming_upstream_stt_endpoint, wyoming_upstream_tts_endpoint)
+    documented = {rule for deviations in KNOWN_UPSTREAM_DEVIATIONS.values() for rule in deviations}
+    assert set(found) == documented
+
+
+@pytest.mark.parametrize(
+    ("role", "make", "rule"),
+    [
+        ("stt", doubled("transcript"), "stt.multiple-transcripts"),
+        ("tts", doubled("synthesize-stopped"), "tts.synthesize-stopped-not-last"),
+    ],
+)
+async def test_a_proxy_breaking_one_rule_adds_exactly_that_rule(
+    role: str, make: Callable[[], Mutator], rule: str, wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint
+) -> None:
+    options = ValidateOptions(timeout_s=30, voice_probes=0, negatives=False)
+    stt, tts = wyoming_upstream_stt_endpoint, wyoming_upstream_tts_endpoint
+    async with fault_proxy(stt if role == "stt" else tts, make) as proxied:
+        found = await upstream_rules(*((proxied, tts) if role == "stt" else (stt, proxied)), options)
+    documented = {rule for deviations in KNOWN_UPSTREAM_DEVIATIONS.values() for rule in deviations}
+    assert set(found) - documented == {rule}
+    assert found[rule] == "error"

@@ -1,0 +1,322 @@
+"""One scripted server per rule: each breaks exactly one rule, and a full `validate` (probes
+included) reports exactly that rule id, within its watchdog. A final test checks that every
+rule in the catalogue is named by some test."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import anyio
+import pytest
+from anyio.abc import SocketStream
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.event import Event
+
+from tests.fake_servers import (
+    SPEECH,
+    TEXT,
+    FakeStt,
+    FakeTts,
+    fake_pair,
+    segment,
+    send_transcript,
+    speech_corpus,
+    stt_info,
+    tts_info,
+)
+from wyoming_rt.corpus import Corpus, Utterance
+from wyoming_rt.errors import CorpusError
+from wyoming_rt.findings import RULES
+from wyoming_rt.gates import Gates
+from wyoming_rt.pcm import PcmAudio
+from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.wire import encode_event
+
+pytestmark = pytest.mark.anyio
+TIMEOUT_S = 2.0
+OPTIONS = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2)
+FMT = (SPEECH.rate_hz, SPEECH.width_bytes, SPEECH.channels)
+
+
+async def nothing(*_: object) -> None:
+    return None
+
+
+def on_speech(action: Callable[[SocketStream], object]) -> Callable[[SocketStream, bytes], object]:
+    """After audio-stop: ``action`` for utterance u0 (exactly SPEECH), the right transcript for
+    anything else, so that u1 and the empty-audio probe still pass and only one rule breaks."""
+
+    async def reply(stream: SocketStream, audio: bytes) -> None:
+        if audio == SPEECH.pcm:
+            await action(stream)  # type: ignore[misc]
+        else:
+            await send_transcript(stream, TEXT if audio else "")
+
+    return reply
+
+
+def plain_reply(frames: Callable[[], bytes]) -> Callable[[SocketStream, Event], object]:
+    """A plain TTS answer of ``frames`` for text, the correct audio-stop for empty text."""
+
+    async def reply(stream: SocketStream, request: Event) -> None:
+        await stream.send(frames() if request.data.get("text") else encode_event(AudioStop().event()))
+
+    return reply
+
+
+def frames(*events: Event) -> Callable[[], bytes]:
+    return lambda: b"".join(encode_event(e) for e in events)
+
+
+def chunk(pcm: bytes = SPEECH.pcm, fmt: tuple[int, int, int] = FMT) -> Event:
+    return AudioChunk(*fmt, pcm).event()
+
+
+async def hang(*_: object) -> None:
+    await anyio.sleep_forever()
+
+
+async def close(*_: object) -> None:
+    return None
+
+
+def stream_end(send: Callable[[], bytes], *, then_close: bool = False) -> Callable[[SocketStream, str], object]:
+    async def end(stream: SocketStream, text: str) -> None:
+        await stream.send(send() if text else encode_event(Event("synthesize-stopped")))
+        if then_close and text:
+            await stream.aclose()
+
+    return end
+
+
+def first_describe_late() -> Callable[[SocketStream, Event], object]:
+    calls = 0
+
+    async def describe(stream: SocketStream, info: Event) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await anyio.sleep(1.2)
+        await stream.send(encode_event(info))
+
+    return describe
+
+
+def without(info: Event, key: str) -> Event:
+    del info.data["asr"][0][key]
+    return info
+
+
+HALF = len(SPEECH.pcm) // 4 * 2
+STOPPED = Event("synthesize-stopped")
+
+
+@dataclass
+class Case:
+    stt: FakeStt = field(default_factory=FakeStt)
+    tts: FakeTts = field(default_factory=FakeTts)
+    options: ValidateOptions = OPTIONS
+    corpus: Callable[[], Corpus] = speech_corpus
+    expected: set[str] = field(default_factory=set)
+
+
+CASES: dict[str, Case] = {
+    # --- info
+    "info.unparseable": Case(stt=FakeStt(info=without(stt_info(), "attribution"))),
+    "info.no-asr-program": Case(stt=FakeStt(info=stt_info(installed=False))),
+    "info.no-tts-program": Case(tts=FakeTts(info=Event("info", {"tts": [{**tts_info().data["tts"][0], "installed": False}]}))),
+    "info.slow": Case(stt=FakeStt(describe=first_describe_late())),
+    "info.slow-while-busy": Case(tts=FakeTts(lock_long_texts_s=2.0)),
+    "info.voice-unusable": Case(tts=FakeTts(info=tts_info("v", "ghost"), unusable_voices=("ghost",))),
+    # --- framing (on the TTS answer; the reader is shared)
+    "framing.bad-header": Case(tts=FakeTts(plain=plain_reply(lambda: b"HTTP/1.1 400 Bad Request\r\n\r\n"))),
+    "framing.bad-length": Case(
+        tts=FakeTts(plain=plain_reply(lambda: b'{"type": "audio-start", "data_length": 5}\n{"rate": 16000}'))
+    ),
+    "framing.oversize": Case(
+        tts=FakeTts(plain=plain_reply(lambda: b'{"type": "audio-start", "pad": "' + b"x" * 70_000 + b'"}\n'))
+    ),
+    "framing.truncated": Case(tts=FakeTts(plain=plain_reply(lambda: segment()[: len(segment()) // 2]))),
+    # --- STT
+    "stt.timeout": Case(stt=FakeStt(after_audio_stop=on_speech(hang))),
+    "stt.closed": Case(stt=FakeStt(after_audio_stop=on_speech(close))),
+    "stt.error-event": Case(
+        stt=FakeStt(after_audio_stop=on_speech(lambda s: s.send(encode_event(Event("error", {"text": "boom"})))))
+    ),
+    "stt.invalid-event": Case(
+        stt=FakeStt(after_audio_stop=on_speech(lambda s: s.send(encode_event(Event("transcript", {"language": "en"})))))
+    ),
+    "stt.empty-transcript": Case(
+        stt=FakeStt(after_audio_stop=on_speech(lambda s: send_transcript(s, ""))),
+        options=replace(OPTIONS, gates=Gates(max_wer=None)),
+    ),
+    "stt.multiple-transcripts": Case(
+        stt=FakeStt(
+            after_audio_stop=lambda s, audio: s.send(2 * encode_event(Event("transcript", {"text": TEXT if audio else ""})))
+        )
+    ),
+    "stt.transcript-before-audio-stop": Case(
+        stt=FakeStt(on_audio_start=send_transcript, after_audio_stop=nothing), options=replace(OPTIONS, pace="realtime")
+    ),
+    "stt.transcript-stream-order": Case(
+        stt=FakeStt(
+            info=stt_info(supports_transcript_streaming=True),
+            after_audio_stop=lambda s, audio: s.send(
+                frames(
+                    Event("transcript-chunk", {"text": TEXT}),
+                    Event("transcript-start"),
+                    Event("transcript", {"text": TEXT if audio else ""}),
+                )()
+            ),
+        )
+    ),
+    "stt.transcript-stream-unadvertised": Case(
+        stt=FakeStt(
+            after_audio_stop=lambda s, audio: s.send(
+                frames(
+                    Event("transcript-start"),
+                    Event("transcript-chunk", {"text": TEXT}),
+                    Event("transcript", {"text": TEXT if audio else ""}),
+                )()
+            )
+        )
+    ),
+    "stt.empty-audio-unanswered": Case(stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s) if audio else close())),
+    "probe.unknown-event": Case(stt=FakeStt(close_on_unknown=True)),
+    "stt.hallucination": Case(
+        corpus=lambda: replace(
+            speech_corpus(), negatives=[Utterance("negative/silence", "", PcmAudio(b"\0" * 32000, 16000, 2, 1))]
+        )
+    ),
+    # --- TTS
+    "tts.timeout": Case(
+        tts=FakeTts(plain=lambda s, r: hang() if r.data.get("text") else s.send(encode_event(AudioStop().event())))
+    ),
+    "tts.closed": Case(tts=FakeTts(plain=plain_reply(frames(AudioStart(*FMT).event(), chunk())))),
+    "tts.error-event": Case(tts=FakeTts(plain=plain_reply(frames(Event("error", {"text": "no", "code": "x"}))))),
+    "tts.empty-text-unanswered": Case(tts=FakeTts(plain=lambda s, r: s.send(segment()) if r.data.get("text") else close())),
+    "tts.audio-start-missing": Case(tts=FakeTts(info=tts_info(streaming=True), stream_end=stream_end(frames(chunk(), STOPPED)))),
+    "tts.format-invalid": Case(
+        tts=FakeTts(plain=plain_reply(frames(AudioStart(0, 2, 1).event(), chunk(fmt=(0, 2, 1)), AudioStop().event())))
+    ),
+    "tts.format-changed": Case(
+        tts=FakeTts(
+            plain=plain_reply(
+                frames(
+                    AudioStart(*FMT).event(),
+                    chunk(SPEECH.pcm[:HALF]),
+                    chunk(SPEECH.pcm[HALF:], (22050, 2, 1)),
+                    AudioStop().event(),
+                )
+            )
+        )
+    ),
+    "tts.partial-samples": Case(
+        tts=FakeTts(plain=plain_reply(frames(AudioStart(*FMT).event(), chunk(SPEECH.pcm + b"\0"), AudioStop().event())))
+    ),
+    "tts.empty-audio": Case(tts=FakeTts(plain=plain_reply(frames(AudioStart(*FMT).event(), AudioStop().event())))),
+    "tts.duration-implausible": Case(
+        tts=FakeTts(plain=plain_reply(frames(AudioStart(*FMT).event(), chunk(SPEECH.pcm[:320]), AudioStop().event())))
+    ),
+    "tts.audio-stop-per-segment": Case(
+        tts=FakeTts(
+            info=tts_info(streaming=True),
+            stream_end=stream_end(
+                frames(
+                    AudioStart(*FMT).event(),
+                    chunk(SPEECH.pcm[:HALF]),
+                    AudioStart(*FMT).event(),
+                    chunk(SPEECH.pcm[HALF:]),
+                    AudioStop().event(),
+                    STOPPED,
+                )
+            ),
+        )
+    ),
+    "tts.synthesize-stopped-not-last": Case(
+        tts=FakeTts(info=tts_info(streaming=True), stream_end=stream_end(lambda: segment() + encode_event(STOPPED) + segment()))
+    ),
+    "tts.synthesize-stopped-missing": Case(
+        tts=FakeTts(info=tts_info(streaming=True), stream_end=stream_end(segment, then_close=True))
+    ),
+    "tts.compat-synthesize-answered": Case(tts=FakeTts(info=tts_info(streaming=True), answer_compat_synthesize=True)),
+    # --- the run
+    "corpus.bad-file": Case(corpus=lambda: replace(speech_corpus(), problems=[CorpusError("corpus/x.wav: not a WAV file")])),
+    "gate.max-wer": Case(
+        stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s, "What is the weather in Boston?" if audio else ""))
+    ),
+    "gate.max-p95-ms": Case(options=replace(OPTIONS, gates=Gates(max_p95_ms=0.001))),
+}
+CASES["gate.nothing-scored"] = Case(
+    stt=FakeStt(after_audio_stop=lambda s, audio: close() if audio else send_transcript(s, "")),
+    expected={"stt.closed", "gate.nothing-scored"},
+)
+
+
+async def run_case(case: Case):  # type: ignore[no-untyped-def]
+    async with fake_pair(case.stt, case.tts) as (stt, tts):
+        with anyio.fail_after(60):  # hang guard for the test itself
+            return await validate(stt, tts, case.corpus(), case.options)
+
+
+async def test_well_behaved_fakes_produce_no_finding() -> None:
+    report = await run_case(Case())
+    assert [(f.rule, f.message) for f in report.findings] == []
+    assert report.passed
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+async def test_each_broken_rule_is_reported_by_its_id(rule_id: str) -> None:
+    case = CASES[rule_id]
+    started = anyio.current_time()
+    report = await run_case(case)
+    elapsed = anyio.current_time() - started
+    found = {f.rule for f in report.findings}
+    assert found == (case.expected or {rule_id}), [(f.rule, f.message) for f in report.findings]
+    # an error fails the run; a warning alone does not
+    assert report.passed == all(RULES[r].severity == "warning" for r in found)
+    # every wait is bounded: at most one watchdog in the probes and one in the round trips
+    assert elapsed < 2 * TIMEOUT_S + 4
+
+
+def test_every_rule_in_the_catalogue_is_named_by_a_test() -> None:
+    import wyoming_rt.checks.audio_quality  # noqa: F401 - registers the audio rules
+    import wyoming_rt.report.build  # noqa: F401
+
+    sources = "".join(p.read_text() for p in pathlib.Path(__file__).parent.rglob("*.py"))
+    untested = sorted(r for r in RULES if f'"{r}"' not in sources)
+    assert untested == []
+
+
+def test_cases_cover_every_protocol_rule() -> None:
+    covered = set(CASES) | {r for c in CASES.values() for r in c.expected}
+    protocol = {r for r in RULES if r.split(".")[0] in ("info", "framing", "stt", "tts", "probe")}
+    # tts.connect/stt.connect need a server that vanishes after describe: see test_server_gone_after_describe
+    assert protocol - covered == {"stt.connect", "tts.connect"}
+
+
+@pytest.mark.parametrize("role", ["stt", "tts"])
+async def test_server_gone_after_describe(role: str) -> None:
+    """The server answers describe, then stops listening: each round trip gets a connect finding."""
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    fake = FakeStt() if role == "stt" else FakeTts()
+
+    async def describe_then_close() -> None:
+        async with listener:
+            stream = await listener.listeners[0].accept()  # type: ignore[attr-defined]
+            async with stream:
+                await fake.handle(stream)
+
+    async with fake_pair() as (good_stt, good_tts), anyio.create_task_group() as tg:
+        tg.start_soon(describe_then_close)
+        from wyoming_rt.endpoint import Endpoint
+
+        gone = Endpoint("127.0.0.1", port)
+        stt, tts = (gone, good_tts) if role == "stt" else (good_stt, gone)
+        with anyio.fail_after(30):
+            report = await validate(stt, tts, speech_corpus(), replace(OPTIONS, probes=False))
+    assert {f.rule for f in report.findings} == ({"stt.connect", "gate.nothing-scored"} if role == "stt" else {"tts.connect"})
+    assert not report.passed
