@@ -63,9 +63,29 @@ def read_wav(path: Path) -> PcmAudio:
         raise CorpusError(f"{path}: unreadable audio file ({_short(exc)})") from exc
     if samples.shape[0] == 0:
         raise CorpusError(f"{path}: audio file has no samples")
+    missing = _wav_bytes_missing(path)
+    if missing:
+        raise CorpusError(f"{path}: truncated WAV file ({missing} bytes of audio missing; the header promises more)")
     if not np.all(np.isfinite(samples)):
         raise CorpusError(f"{path}: audio file contains NaN or infinite samples")
     return to_ha_format(from_float(samples, int(rate_hz)))
+
+
+def _wav_bytes_missing(path: Path) -> int:
+    """How many bytes of its data chunk a RIFF/WAVE file lacks (libsndfile reads what is there
+    without a word; a cut-off recording no longer matches its transcript). 0 when whole or not a WAV."""
+    with path.open("rb") as wav:
+        if wav.read(12)[8:12] != b"WAVE":
+            return 0
+        size = path.stat().st_size
+        while len(chunk := wav.read(8)) == 8:
+            declared = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"data":
+                if declared == 0xFFFFFFFF:  # written while streaming: length unknown
+                    return 0
+                return max(0, declared - (size - wav.tell()))
+            wav.seek(declared + (declared & 1), 1)
+    return 0
 
 
 def read_reference(path: Path) -> str:

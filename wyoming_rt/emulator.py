@@ -186,34 +186,34 @@ class _Connection:
         await self.send(AudioStart(**fmt).event())
         chunk_data = AudioChunk(audio=b"", **fmt).event().data
         full_prefix = _chunk_prefix(chunk_data, HA_CHUNK_BYTES, self.version)
-        pending: list[bytes] = []
-        pending_bytes = 0
-        pending_lengths: list[int] = []
-        pcm = audio.pcm
-        started = anyio.current_time()
-        for index, offset in enumerate(range(0, len(pcm), HA_CHUNK_BYTES)):
-            piece = pcm[offset : offset + HA_CHUNK_BYTES]
-            prefix = full_prefix if len(piece) == HA_CHUNK_BYTES else _chunk_prefix(chunk_data, len(piece), self.version)
-            if self.pace == "realtime":
+        pcm = memoryview(audio.pcm)
+        full_chunks = len(pcm) // HA_CHUNK_BYTES
+        if self.pace == "realtime":
+            started = anyio.current_time()
+            for index in range(full_chunks):
                 # Chunk i leaves at start + i * 10 ms: a schedule, so delays never accumulate.
                 await anyio.sleep(max(0.0, started + index * _CHUNK_S - anyio.current_time()))
-                await self._flush_chunks([prefix, piece], [len(piece)], chunk_data)
-                continue
-            pending.append(prefix)
-            pending.append(piece)
-            pending_lengths.append(len(piece))
-            pending_bytes += len(prefix) + len(piece)
-            if pending_bytes >= _UPLOAD_BATCH_BYTES:
-                await self._flush_chunks(pending, pending_lengths, chunk_data)
-                pending, pending_lengths, pending_bytes = [], [], 0
-        if pending:
-            await self._flush_chunks(pending, pending_lengths, chunk_data)
+                piece = pcm[index * HA_CHUNK_BYTES : (index + 1) * HA_CHUNK_BYTES]
+                await self._flush_chunks([full_prefix, piece], 1, HA_CHUNK_BYTES, chunk_data)
+        else:
+            per_batch = max(1, _UPLOAD_BATCH_BYTES // (len(full_prefix) + HA_CHUNK_BYTES))
+            for first in range(0, full_chunks, per_batch):
+                count = min(per_batch, full_chunks - first)
+                frames: list[bytes | memoryview] = [full_prefix] * (2 * count)
+                frames[1::2] = [pcm[i * HA_CHUNK_BYTES : (i + 1) * HA_CHUNK_BYTES] for i in range(first, first + count)]
+                await self._flush_chunks(frames, count, HA_CHUNK_BYTES, chunk_data)
+        tail = pcm[full_chunks * HA_CHUNK_BYTES :]
+        if len(tail):
+            if self.pace == "realtime":
+                await anyio.sleep(max(0.0, started + full_chunks * _CHUNK_S - anyio.current_time()))
+            await self._flush_chunks([_chunk_prefix(chunk_data, len(tail), self.version), tail], 1, len(tail), chunk_data)
         return await self.send(AudioStop().event())
 
-    async def _flush_chunks(self, frames: list[bytes], lengths: list[int], data: dict[str, Any]) -> None:
+    async def _flush_chunks(self, frames: list[bytes | memoryview], count: int, length: int, data: dict[str, Any]) -> None:
+        """Write ``count`` chunk frames of ``length`` payload bytes each in one send, and trace them."""
         await self.stream.send(b"".join(frames))
         now = time.perf_counter_ns()
-        self.trace.entries.extend(TraceEntry("sent", "audio-chunk", data, n, now) for n in lengths)
+        self.trace.entries.extend([TraceEntry("sent", "audio-chunk", data, length, now) for _ in range(count)])
 
 
 def _chunk_prefix(data: dict[str, Any], payload_length: int, version: str) -> bytes:

@@ -39,7 +39,22 @@ class Gates:
 
 
 def apply_gates(report: Report, gates: Gates) -> list[Finding]:
-    """Gate findings for the report; the caller adds them to ``report.run_findings``."""
+    """Apply the gates to the report: corpus-level findings go to ``report.run_findings``; when
+    the WER gate fails, each utterance above the threshold also gets the finding, so that
+    per-utterance outputs (JUnit) show which ones failed it. Returns every gate finding."""
+    findings = _corpus_gates(report, gates)
+    report.run_findings.extend(findings)
+    if any(f.rule == GATE_WER.id for f in findings) and gates.max_wer is not None:
+        for utterance in report.utterances:
+            if utterance.wer is not None and utterance.wer > gates.max_wer:
+                found = finding(GATE_WER, f"utterance WER {utterance.wer:.3f} > max {gates.max_wer:g}", utterance.id)
+                utterance.findings.append(found)
+                findings.append(found)
+        report.summary.failed = sum(1 for u in report.utterances if not u.passed)
+    return findings
+
+
+def _corpus_gates(report: Report, gates: Gates) -> list[Finding]:
     findings: list[Finding] = []
     wer = report.summary.score.wer
     if gates.max_wer is not None:

@@ -137,17 +137,21 @@ async def run_negatives(
 async def map_limited(
     work: Callable[[Item], Awaitable[Outcome]], items: Sequence[Item], concurrency: int
 ) -> list[Outcome]:
-    """Run ``work`` on every item, at most ``concurrency`` at a time; results in input order."""
+    """Run ``work`` on every item, at most ``concurrency`` at a time; results in input order.
+
+    ``concurrency`` workers take the next item as they finish one, so memory stays bounded by
+    the concurrency, not the number of items.
+    """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     results: list[Outcome | None] = [None] * len(items)
-    limiter = anyio.CapacityLimiter(concurrency)
+    queue = iter(enumerate(items))
 
-    async def one(index: int, item: Item) -> None:
-        async with limiter:
+    async def worker() -> None:
+        for index, item in queue:  # a shared iterator: each item goes to exactly one worker
             results[index] = await work(item)
 
     async with anyio.create_task_group() as tg:
-        for index, item in enumerate(items):
-            tg.start_soon(one, index, item)
+        for _ in range(min(concurrency, len(items))):
+            tg.start_soon(worker)
     return [r for r in results if r is not None]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 Direction = Literal["sent", "received"]
 
 
-@dataclass
+@dataclass(slots=True)
 class TraceEntry:
     """One event on the wire, as seen by the client."""
 

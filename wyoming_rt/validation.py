@@ -80,7 +80,7 @@ async def _describe(emulator: HAEmulator, endpoint: Endpoint) -> DescribeResult 
         return exc
 
 
-def _advertises_streaming(described: DescribeResult | None) -> bool:
+def advertises_streaming(described: DescribeResult | None) -> bool:
     if described is None:
         return False
     programs = [p for p in described.info_data.get("tts") or [] if isinstance(p, dict) and p.get("installed")]
@@ -126,7 +126,7 @@ async def validate(
         servers[role] = ServerReport(role, endpoint.uri, outcome.info_data, outcome.latency_s * 1000)
 
     tts_described = described["tts"] if isinstance(described["tts"], DescribeResult) else None
-    streaming = options.tts_streaming if options.tts_streaming is not None else _advertises_streaming(tts_described)
+    streaming = options.tts_streaming if options.tts_streaming is not None else advertises_streaming(tts_described)
     servers["tts"].notes["streaming"] = streaming
     if options.probes:
         probe_config = replace(emulator.config, timeout_s=min(options.timeout_s, 10.0))
@@ -172,5 +172,5 @@ async def validate(
         "audio_thresholds": asdict(options.audio_thresholds),
     }
     report = build_report(results, servers, run_findings, settings, options.audio_thresholds, negatives)
-    report.run_findings.extend(apply_gates(report, options.gates))
+    apply_gates(report, options.gates)
     return report

@@ -87,6 +87,9 @@ class EventReader:
         self._limits = limits or WireLimits()
         self._buffer = bytearray()
         self._eof = False
+        # Audio streams repeat the same header and data block for every chunk: decode once.
+        self._last_header: tuple[bytes, dict[str, Any]] = (b"", {})
+        self._last_block: tuple[bytes, dict[str, Any]] = (b"", {})
 
     async def _fill(self) -> bool:
         """Receive more bytes into the buffer; return False at end of stream."""
@@ -141,26 +144,35 @@ class EventReader:
         line = await self._read_line()
         if line is None:
             return None
-        header = _decode_json(line, "header")
+        if line == self._last_header[0]:
+            header = self._last_header[1]
+        else:
+            header = _decode_json(line, "header")
+            self._last_header = (line, header)
         event_type = header.get("type")
         if not isinstance(event_type, str) or not event_type:
             raise FramingError(f"header has no string 'type': {line[:120]!r}")
+        name = event_type if event_type.isprintable() and len(event_type) <= 64 else repr(event_type[:64])  # for messages
         data_length = _length(header, "data_length", self._limits.max_data_bytes)
         payload_length = _length(header, "payload_length", self._limits.max_payload_bytes)
         data = header.get("data") or {}
         if not isinstance(data, dict):
-            raise FramingError(f"inline 'data' of {event_type} is not an object")
+            raise FramingError(f"inline 'data' of {name} is not an object")
         if data_length:
-            raw_block = await self._read_exactly(data_length, f"data block of {event_type}")
-            try:
-                block = _decode_json(raw_block, f"data block of {event_type} (data_length={data_length})")
-            except FramingError as exc:
-                # The header said how long the data is and it is not that long: a lying length.
-                raise FramingError(str(exc), reason="bad-length") from exc
-            data = {**data, **block}
+            raw_block = await self._read_exactly(data_length, f"data block of {name}")
+            if raw_block == self._last_block[0]:
+                block = self._last_block[1]
+            else:
+                try:
+                    block = _decode_json(raw_block, f"data block of {name} (data_length={data_length})")
+                except FramingError as exc:
+                    # The header said how long the data is and it is not that long: a lying length.
+                    raise FramingError(str(exc), reason="bad-length") from exc
+                self._last_block = (raw_block, block)
+            data = {**data, **block}  # a fresh dict per event: callers may keep or change it
         payload = None
         if payload_length:
-            payload = await self._read_exactly(payload_length, f"payload of {event_type}")
+            payload = await self._read_exactly(payload_length, f"payload of {name}")
         return ReceivedEvent(
             event=Event(type=event_type, data=data, payload=payload),
             raw_header=line,

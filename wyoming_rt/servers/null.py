@@ -1,0 +1,138 @@
+"""A null Wyoming server for measuring the harness itself: instant STT and TTS replies.
+
+It does no speech work, so what a run against it costs is the harness's own cost. Answers
+are tied to their requests so that mixed-up sessions show: the transcript names a digest of
+the audio received (`null_transcript`), and the TTS audio starts with the text's bytes
+(`null_speech_marker`). Framing is lean (only the events it answers are decoded) so that the
+server costs little next to the client in the same process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from anyio.abc import ByteStream
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.event import Event
+from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice
+
+from ..endpoint import Endpoint
+from ..wire import encode_event
+from .base import open_listener
+
+TTS_RATE_HZ = 22050
+_SAMPLES_PER_CHUNK = 1024
+_ATTRIBUTION = Attribution(name="wyoming-rt", url="https://pypi.org/project/wyoming-rt/")
+
+
+def null_transcript(pcm: bytes) -> str:
+    """What the null server answers for this audio: a digest, so each session's answer is its own."""
+    return "null " + hashlib.blake2b(pcm, digest_size=8).hexdigest()
+
+
+def null_speech_marker(text: str) -> bytes:
+    """The bytes the null server's TTS audio starts with for ``text`` (whole 16-bit samples)."""
+    raw = text.encode("utf-8")
+    return raw + b"\0" * (len(raw) % 2)
+
+
+def null_info() -> Info:
+    model = AsrModel("null", _ATTRIBUTION, True, "instant empty-work STT", "1", languages=["en"])
+    voice = TtsVoice("null", _ATTRIBUTION, True, "instant empty-work TTS", "1", languages=["en"])
+    return Info(
+        asr=[AsrProgram("wyoming-rt-null", _ATTRIBUTION, True, "null STT", "1", models=[model])],
+        tts=[TtsProgram("wyoming-rt-null", _ATTRIBUTION, True, "null TTS", "1", voices=[voice])],
+    )
+
+
+class _Reply:
+    """The pre-encoded TTS answer: audio-start, ``seconds`` of silence in 1024-sample chunks, audio-stop."""
+
+    def __init__(self, seconds: float) -> None:
+        total = int(seconds * TTS_RATE_HZ) * 2
+        self.chunk_bytes = _SAMPLES_PER_CHUNK * 2
+        self.start = encode_event(AudioStart(TTS_RATE_HZ, 2, 1).event())
+        first = min(self.chunk_bytes, total)
+        rest = b"".join(
+            encode_event(AudioChunk(TTS_RATE_HZ, 2, 1, bytes(min(self.chunk_bytes, total - offset))).event())
+            for offset in range(first, total, self.chunk_bytes)
+        )
+        self.first_len = first
+        self.rest_and_stop = rest + encode_event(AudioStop().event())
+
+    def frames(self, text: str) -> bytes:
+        marker = null_speech_marker(text)[: self.first_len]
+        first = marker + bytes(self.first_len - len(marker))
+        return self.start + encode_event(AudioChunk(TTS_RATE_HZ, 2, 1, first).event()) + self.rest_and_stop
+
+
+async def _handle(stream: ByteStream, reply: _Reply, info_frame: bytes) -> None:
+    buffer = bytearray()
+    pos = 0  # start of the next frame in buffer; consumed bytes are dropped in bulk
+    digest = hashlib.blake2b(digest_size=8)
+    last_line, header = b"\n", {}
+    async with stream:
+        while True:
+            # Audio chunks repeat one header line: recognise it without decoding it again.
+            if buffer.startswith(last_line, pos):
+                start = pos + len(last_line)
+            else:
+                newline = buffer.find(b"\n", pos)
+                if newline < 0:
+                    if not await _fill(stream, buffer):
+                        return
+                    continue
+                last_line, header = bytes(buffer[pos : newline + 1]), json.loads(buffer[pos:newline])
+                start = newline + 1
+            data_length = header.get("data_length") or 0
+            end = start + data_length + (header.get("payload_length") or 0)
+            if len(buffer) < end:
+                if not await _fill(stream, buffer):
+                    return
+                continue
+            kind = header["type"]
+            if kind == "audio-chunk":
+                digest.update(memoryview(buffer)[start + data_length : end])
+            elif kind == "audio-start":
+                digest = hashlib.blake2b(digest_size=8)
+            elif kind == "audio-stop":
+                await stream.send(encode_event(Event("transcript", {"text": "null " + digest.hexdigest()})))
+            elif kind == "synthesize":
+                data = json.loads(buffer[start : start + data_length]) if data_length else {}
+                await stream.send(reply.frames(str(data.get("text", ""))))
+            elif kind == "describe":
+                await stream.send(info_frame)
+            pos = end
+            if pos == len(buffer) or pos > 1 << 20:
+                del buffer[:pos]
+                pos = 0
+
+
+async def _fill(stream: ByteStream, buffer: bytearray) -> bool:
+    """Receive more bytes into ``buffer``; False at the end of the stream."""
+    try:
+        buffer.extend(await stream.receive(65536))
+    except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+        return False
+    return True
+
+
+@asynccontextmanager
+async def run_null_server(endpoint: Endpoint | None = None, *, reply_seconds: float = 3.0) -> AsyncIterator[Endpoint]:
+    """Serve the null server in the current event loop until the block exits."""
+    listener = await open_listener(endpoint or Endpoint("127.0.0.1", 0))
+    if endpoint is None or endpoint.port == 0:
+        port = listener.extra(anyio.abc.SocketAttribute.local_port)
+        endpoint = Endpoint("127.0.0.1", port)
+    reply = _Reply(reply_seconds)
+    info_frame = encode_event(null_info().event())
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, lambda stream: _handle(stream, reply, info_frame))
+        try:
+            yield endpoint
+        finally:
+            tg.cancel_scope.cancel()
