@@ -7,6 +7,7 @@ happen (usage, a server unreachable at start, an unusable corpus); 130 interrupt
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -24,9 +25,12 @@ from .corpus import Corpus, load_bundled_corpus, load_corpus
 from .endpoint import Endpoint, parse_endpoint
 from .errors import UsageError, WyomingRTError
 from .gates import Gates
+from .load import load_validate
 from .report.audio_files import save_audio
-from .report.console import render_report
+from .report.console import render_load_report, render_report
 from .report.json_writer import write_json
+from .report.junit import write_junit
+from .report.markdown import write_markdown
 from .report.rules_doc import rules_markdown
 from .roundtrip import RoundTripResult
 from .servers.reference import Flavour, run_reference_server, server_name
@@ -53,7 +57,7 @@ def _positive_int(text: str) -> int:
 
 def _positive_float(text: str) -> float:
     value = float(text)
-    if not value > 0:
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError("must be greater than 0")
     return value
 
@@ -97,7 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--timeout", metavar="SECONDS", type=_positive_float, default=30.0, help="watchdog for each STT or TTS request (default: 30)")
     v.add_argument("--max-wer", metavar="X", type=_non_negative_float, default=0.15, help="fail when the normalised corpus WER is above X (default: 0.15)")
     v.add_argument("--max-p95-ms", metavar="MS", type=_positive_float, help="fail when the round-trip P95 latency is above MS")
-    v.add_argument("--json", metavar="PATH", type=Path, help="write the JSON report to PATH")
+    v.add_argument("--json", metavar="PATH", type=Path, help="write the JSON report to PATH (schema wyoming-rt/report/1)")
+    v.add_argument("--junit", metavar="PATH", type=Path, help="write JUnit XML to PATH: a test case per utterance and per global check")
+    v.add_argument(
+        "--markdown", metavar="PATH", type=Path, help="write a Markdown summary to PATH (appended to $GITHUB_STEP_SUMMARY whenever that is set)"
+    )
     v.add_argument("--language", default="en", help="language HA sends with transcribe (default: en)")
     v.add_argument("--voice", help="voice name HA sends with synthesize (default: none, the server's default)")
     v.add_argument("--speaker", help="speaker of the voice (with --voice)")
@@ -122,6 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--voice-probes", type=int, default=3, metavar="N", help="try up to N voices the TTS server advertises (default 3; 0: none)"
     )
+    v.add_argument(
+        "--concurrency-sweep",
+        type=_levels,
+        metavar="N,N,...",
+        help="load run instead of the conformance run: each concurrency level in turn (e.g. 1,2,4,8); reports throughput, "
+        "P50/P95/P99, errors and crosstalk per level, and the knee",
+    )
+    v.add_argument(
+        "--rate", type=_positive_float, metavar="R", help="load run at a fixed arrival rate of R round trips per second (open model)"
+    )
+    v.add_argument("--duration", type=_positive_float, default=30.0, metavar="S", help="seconds of arrivals for --rate (default 30)")
     v.add_argument("--no-negatives", action="store_true", help="do not send the corpus's speech-free clips (negative/) to the STT server")
     v.add_argument("--no-back-wer", action="store_true", help="do not transcribe the TTS audio back with the STT server")
     v.add_argument(
@@ -151,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--first-segment-phonemes", type=int, default=18,
         help="cut the first sentence after about this many phonemes for a faster first audio (0: never; default: 18)",
     )  # fmt: skip
-    for p in (stt, tts):
+    null = roles.add_parser("null", help="instant STT and TTS with no speech work, to measure a client (answers name their request)")
+    null.add_argument("--uri", default="tcp://127.0.0.1:10400", help="where to listen (default: tcp://127.0.0.1:10400, loopback only)")
+    null.add_argument("--reply-seconds", type=float, default=3.0, help="seconds of (silent) audio per TTS answer (default: 3)")
+    for p in (stt, tts, null):
         p.add_argument("--debug", action="store_true", help="debug logging and full error chains")
     return parser
 
@@ -209,6 +231,8 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         pace=args.pace,
         audio_thresholds=thresholds,
     )
+    if args.concurrency_sweep or args.rate:
+        return await _run_load(args, stt, tts, corpus, options, out, err)
     done = 0
     results: list[RoundTripResult] = []
 
@@ -229,6 +253,9 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         report = await validate(stt_endpoint, tts_endpoint, corpus, options, on_result=progress)
     if args.json:
         write_json(report, args.json)
+    if args.junit:
+        write_junit(report, args.junit)
+    write_markdown(report, args.markdown)  # also appends to $GITHUB_STEP_SUMMARY when it is set
     if args.save_audio:
         save_audio(results, report, args.save_audio)
     if args.quiet:
@@ -240,8 +267,31 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
+async def _run_load(
+    args: argparse.Namespace, stt: Endpoint | None, tts: Endpoint | None, corpus: Corpus, options: ValidateOptions, out: Console, err: Console
+) -> int:
+    if args.concurrency_sweep and args.rate:
+        raise UsageError("use either --concurrency-sweep or --rate, not both")
+    async with _servers(stt, tts, args.reference, err) as (stt_endpoint, tts_endpoint):
+        what = f"arrivals at {args.rate:g}/s for {args.duration:g} s" if args.rate else f"concurrency levels {args.concurrency_sweep}"
+        _status(err, f"load run over {len(corpus)} utterances: {what}")
+        report = await load_validate(
+            stt_endpoint, tts_endpoint, list(corpus), options, sweep=args.concurrency_sweep or (), rate_per_s=args.rate, duration_s=args.duration
+        )
+    if args.json:
+        args.json.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    render_load_report(report, out)
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
 async def _run_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     endpoint = parse_endpoint(args.uri)
+    if args.role == "null":
+        from .servers.null import run_null_server
+
+        async with run_null_server(endpoint, reply_seconds=args.reply_seconds) as bound:
+            _status(err, f"null server listening on {bound.uri}")
+            await anyio.sleep_forever()
     if args.role == "stt":
         from .servers.stt import SttSettings, serve_stt
 
@@ -255,6 +305,16 @@ async def _run_serve(args: argparse.Namespace, out: Console, err: Console) -> in
 
         await serve_tts(endpoint, TtsSettings(voice=args.voice, workers=args.workers, first_segment_phonemes=args.first_segment_phonemes))
     return EXIT_PASS
+
+
+def _levels(text: str) -> list[int]:
+    try:
+        levels = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected concurrency levels like 1,2,4,8, got {text!r}") from exc
+    if not levels or min(levels) < 1:
+        raise argparse.ArgumentTypeError(f"concurrency levels must be positive integers, got {text!r}")
+    return levels
 
 
 def _leaf(exc: BaseException) -> BaseException:

@@ -71,7 +71,9 @@ def test_wer_gate_fails_the_run(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     report = json.loads(report_path.read_text())
     assert report["passed"] is False
-    assert [f["rule"] for f in report["findings"]] == ["gate.max-wer"]
+    assert {f["rule"] for f in report["findings"]} == {"gate.max-wer"}
+    # the corpus-level finding, and one on the utterance whose reference was replaced
+    assert [f["utterance"] for f in report["findings"]] == [None, first_txt.stem]
     assert "Verdict: FAIL" in proc.stdout
 
 
@@ -147,3 +149,23 @@ def test_embedded_default_runs_our_reference_servers(tmp_path: Path) -> None:
     assert [(n["id"], n["hallucinated"]) for n in report["negatives"]] == [
         ("negative/pink_noise", False), ("negative/silence", False), ("negative/white_noise", False),
     ]
+
+
+def test_concurrency_sweep_against_our_reference_servers(
+    wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint, small_corpus: Path, tmp_path: Path
+) -> None:
+    report_path = tmp_path / "load.json"
+    proc = run_cli(
+        "validate", "--stt", wyoming_stt_endpoint.uri, "--tts", wyoming_tts_endpoint.uri, "--corpus", str(small_corpus),
+        "--concurrency-sweep", "1,2", "--json", str(report_path),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads(report_path.read_text())
+    assert report["schema"] == "wyoming-rt/load/1" and report["passed"] is True
+    assert [level["concurrency"] for level in report["levels"]] == [1, 2]
+    for level in report["levels"]:
+        count = max(3, 2 * level["concurrency"])  # the corpus, and at least two per session
+        assert level["round_trips"] == count and level["errors"] == 0 and level["mixed"] == 0
+        assert level["throughput_per_s"] > 0 and level["latency_ms"]["round_trip"]["count"] == count
+    assert report["knee"] in {"concurrency 1", "concurrency 2"}
+    assert "Knee:" in proc.stdout and "Verdict: PASS" in proc.stdout

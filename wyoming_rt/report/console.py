@@ -7,19 +7,11 @@ from rich.table import Table
 from rich.text import Text
 
 from ..checks.timing import gap_summary_ms
-from .model import STAGES, Report
+from ..load import LoadReport
+from .model import STAGE_LABELS, STAGES, Report, format_ms
 
-_STAGE_LABELS = {
-    "stt": "STT (audio-stop → transcript)",
-    "tts_ttfb": "TTS first audio",
-    "tts_first_audible": "TTS first audible",
-    "tts_total": "TTS total",
-    "round_trip": "Round trip",
-}
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
+_STAGE_LABELS = STAGE_LABELS
+_ms = format_ms
 
 
 def _rate(value: float | None) -> str:
@@ -74,7 +66,9 @@ def render_report(report: Report, console: Console) -> None:
         if stats is None:
             latency.add_row(_STAGE_LABELS[stage], "0", "-", "-", "-", "-")
         else:
-            latency.add_row(_STAGE_LABELS[stage], str(stats.count), _ms(stats.p50), _ms(stats.p95), _ms(stats.p99), _ms(stats.max))
+            latency.add_row(
+                _STAGE_LABELS[stage], str(stats.count), _ms(stats.p50), _ms(stats.p95), _ms(stats.p99), _ms(stats.max)
+            )
     console.print(latency)
 
     s = report.summary
@@ -102,3 +96,40 @@ def render_report(report: Report, console: Console) -> None:
             console.print(Text.assemble((f"  {f.severity:<7} ", style), (f.rule, "bold"), f"{where}: {f.message}"))
     verdict = Text("PASS", style="bold green") if report.passed else Text("FAIL", style="bold red")
     console.print(Text.assemble("Verdict: ", verdict))
+
+
+def render_load_report(report: LoadReport, console: Console) -> None:
+    """Print a load run: one row per level, the knee, findings and the verdict."""
+    settings = report.settings
+    console.print(
+        f"[bold]STT[/] {settings.get('stt', '-')}   [bold]TTS[/] {settings.get('tts', '-')}"
+        f"   {settings.get('utterances', '?')} distinct utterances   load: {report.mode}"
+    )
+    table = Table(title="Load", title_justify="left", expand=False)
+    table.add_column("level", no_wrap=True)
+    for header in ("round trips", "errors", "mixed", "done/s", "RT p50", "RT p95", "RT p99", "STT p95", "TTS p95"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for level in report.levels:
+        rt, stt, tts = level.latency.get("round_trip"), level.latency.get("stt"), level.latency.get("tts_total")
+        table.add_row(
+            level.label + ("  ← knee" if level.label == report.knee else ""),
+            str(level.round_trips),
+            Text(str(level.errors), style="bold red" if level.errors else ""),
+            Text(str(level.mixed), style="bold red" if level.mixed else ""),
+            f"{level.throughput_per_s:.2f}",
+            _ms(rt.p50 if rt else None),
+            _ms(rt.p95 if rt else None),
+            _ms(rt.p99 if rt else None),
+            _ms(stt.p95 if stt else None),
+            _ms(tts.p95 if tts else None),
+        )
+    console.print(table)
+    if report.mode == "open":
+        console.print("Latency counts from each request's due time (open model: queueing is included).")
+    elif report.knee:
+        console.print(
+            f"Knee: {report.knee} (the smallest level within 10 % of the best throughput; beyond it latency grows for nothing)."
+        )
+    for f in report.findings:
+        console.print(Text(f"{f.severity} {f.rule}: {f.message}", style="red" if f.severity == "error" else "yellow"))
+    console.print(Text("Verdict: PASS", style="bold green") if report.passed else Text("Verdict: FAIL", style="bold red"))

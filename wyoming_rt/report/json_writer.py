@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from .model import Report
 
 
 def report_json(report: Report) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+    return report.to_json()
 
 
 def write_json(report: Report, path: Path) -> None:

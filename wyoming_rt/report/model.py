@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,9 +13,26 @@ from ..checks.stats import LatencyStats
 from ..checks.timing import gap_summary_ms
 from ..findings import Finding
 
+REPORT_SCHEMA = "wyoming-rt/report/1"
+"""Version of the JSON report's shape; bumped on any incompatible change."""
+
 STAGES = ("stt", "tts_ttfb", "tts_first_audible", "tts_total", "round_trip")
 """Latency stages: STT audio-stop -> transcript; TTS request -> first audio chunk; TTS request
 -> first chunk holding audible sound; TTS request -> end; full round trip (STT start -> TTS end)."""
+
+
+STAGE_LABELS = {
+    "stt": "STT (audio-stop → transcript)",
+    "tts_ttfb": "TTS first audio",
+    "tts_first_audible": "TTS first audible",
+    "tts_total": "TTS total",
+    "round_trip": "Round trip",
+}
+
+
+def format_ms(value: float | None) -> str:
+    """Milliseconds for people: whole numbers, ``-`` when absent."""
+    return "-" if value is None else f"{value:.0f}"
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -154,6 +172,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schema": REPORT_SCHEMA,
             "passed": self.passed,
             "summary": self.summary.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
@@ -162,3 +181,7 @@ class Report:
             "servers": {role: s.to_dict() for role, s in self.servers.items()},
             "settings": self.settings,
         }
+
+    def to_json(self) -> str:
+        """The JSON report (the same document as ``--json``)."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)

@@ -1,0 +1,63 @@
+"""The report as Markdown: verdict, figures, failing utterances and findings (CI summaries)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .model import STAGE_LABELS, STAGES, Report, format_ms
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def report_markdown(report: Report) -> str:
+    """A compact Markdown summary, fit for ``$GITHUB_STEP_SUMMARY`` or a merge-request comment."""
+    summary = report.summary
+    verdict = "✅ PASS" if report.passed else "❌ FAIL"
+    stt, tts = report.servers.get("stt"), report.servers.get("tts")
+    wer = "-" if summary.score.wer is None else f"{summary.score.wer:.3f}"
+    back = "-" if summary.back_score is None or summary.back_score.wer is None else f"{summary.back_score.wer:.3f}"
+    lines = [
+        f"## wyoming-rt: {verdict}",
+        "",
+        f"STT `{stt.uri if stt else '-'}` → TTS `{tts.uri if tts else '-'}`, corpus `{report.settings.get('corpus', '-')}`: "
+        f"**{summary.utterances - summary.failed}/{summary.utterances}** utterances passed, WER **{wer}**, back WER {back}.",
+        "",
+        "| stage | P50 ms | P95 ms | P99 ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for stage in STAGES:
+        stats = summary.latency.get(stage)
+        lines.append(
+            f"| {STAGE_LABELS[stage]} | {format_ms(stats.p50 if stats else None)} | {format_ms(stats.p95 if stats else None)} | {format_ms(stats.p99 if stats else None)} |"
+        )
+    findings = report.findings
+    if findings:
+        lines += ["", f"### Findings ({len(findings)})", "", "| severity | rule | where | message |", "|---|---|---|---|"]
+        for f in findings:
+            lines.append(f"| {f.severity} | `{f.rule}` | {_cell(f.utterance or 'run')} | {_cell(f.message)} |")
+    failing = [u for u in report.utterances if not u.passed]
+    if failing:
+        lines += ["", "### Failing utterances", "", "| utterance | reference | transcript | WER |", "|---|---|---|---:|"]
+        for u in failing:
+            wer_u = "-" if u.wer is None else f"{u.wer:.2f}"
+            lines.append(f"| {_cell(u.id)} | {_cell(u.reference)} | {_cell((u.transcript or '-').strip())} | {wer_u} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(report: Report, path: Path | None) -> list[Path]:
+    """Write to ``path`` (if given) and append to ``$GITHUB_STEP_SUMMARY`` (if set); the files written."""
+    text = report_markdown(report)
+    written = []
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as out:
+            out.write(text)
+        written.append(Path(summary_file))
+    return written
