@@ -16,6 +16,7 @@ from wyoming.event import Event
 
 from tests.fake_servers import (
     SPEECH,
+    SPEECH_WITH_PAUSE,
     TEXT,
     FakeStt,
     FakeTts,
@@ -110,6 +111,7 @@ def without(info: Event, key: str) -> Event:
 
 
 HALF = len(SPEECH.pcm) // 4 * 2
+CORPUS_AUDIO = (SPEECH.pcm, SPEECH_WITH_PAUSE.pcm)
 STOPPED = Event("synthesize-stopped")
 
 
@@ -247,8 +249,17 @@ CASES: dict[str, Case] = {
     "gate.max-wer": Case(
         stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s, "What is the weather in Boston?" if audio else ""))
     ),
-    "gate.max-p95-ms": Case(options=replace(OPTIONS, gates=Gates(max_p95_ms=0.001))),
+    "gate.max-p95-ms": Case(options=replace(OPTIONS, gates=Gates(max_p95_ms={"round_trip": 0.001}))),
+    "gate.max-p99-ms": Case(options=replace(OPTIONS, gates=Gates(max_p99_ms={"stt": 0.001}))),
+    "gate.max-back-wer": Case(
+        stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s, TEXT if audio in CORPUS_AUDIO else "Something else entirely." if audio else "")),
+        tts=FakeTts(plain=plain_reply(lambda: segment((SPEECH.samples()[:, 0] * 0.9 * 32767).astype("<i2").tobytes()))),
+        options=replace(OPTIONS, gates=Gates(max_back_wer=0.5)),
+    ),
 }
+CASES["gate.max-failure-rate"] = replace(
+    CASES["stt.closed"], options=replace(OPTIONS, gates=Gates(max_failure_rate=0.25)), expected={"stt.closed", "gate.max-failure-rate"}
+)
 CASES["gate.nothing-scored"] = Case(
     stt=FakeStt(after_audio_stop=lambda s, audio: close() if audio else send_transcript(s, "")),
     expected={"stt.closed", "gate.nothing-scored"},
@@ -320,3 +331,20 @@ async def test_server_gone_after_describe(role: str) -> None:
             report = await validate(stt, tts, speech_corpus(), replace(OPTIONS, probes=False))
     assert {f.rule for f in report.findings} == ({"stt.connect", "gate.nothing-scored"} if role == "stt" else {"tts.connect"})
     assert not report.passed
+
+
+async def test_ignored_rules_are_reported_but_do_not_fail_the_run() -> None:
+    case = CASES["stt.closed"]
+    report = await run_case(replace(case, options=replace(OPTIONS, gates=Gates(ignore=("stt.closed",)))))
+    assert report.findings == [] and report.passed
+    assert {f.rule for f in report.ignored_findings} == {"stt.closed"}
+    assert "u0" in {f["utterance"] for f in report.to_dict()["ignored_findings"]}
+
+
+async def test_every_gate_checked_is_in_the_report() -> None:
+    gates = Gates(max_wer=0.5, max_back_wer=0.5, max_p95_ms={"stt": 60_000}, max_p99_ms={"round_trip": 60_000}, max_failure_rate=0.5)
+    report = await run_case(Case(options=replace(OPTIONS, gates=gates)))
+    assert [(g.gate, g.passed) for g in report.gate_results] == [
+        ("max_wer", True), ("max_back_wer", True), ("max_p95_ms.stt", True), ("max_p99_ms.round_trip", True), ("max_failure_rate", True),
+    ]  # fmt: skip
+    assert all(g.measured is not None and g.measured <= g.threshold for g in report.gate_results)

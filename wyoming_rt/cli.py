@@ -21,16 +21,18 @@ from rich.console import Console
 
 from . import __version__
 from .checks.audio_quality import AudioThresholds
+from .compare import Margins, compare, load_report
 from .corpus import Corpus, load_bundled_corpus, load_corpus
 from .endpoint import Endpoint, parse_endpoint
 from .errors import UsageError, WyomingRTError
-from .gates import Gates
+from .gates import load_gates
 from .load import load_validate
 from .report.audio_files import save_audio
-from .report.console import render_load_report, render_report
+from .report.console import render_comparison, render_load_report, render_report
 from .report.json_writer import write_json
 from .report.junit import write_junit
 from .report.markdown import write_markdown
+from .report.model import STAGES
 from .report.rules_doc import rules_markdown
 from .roundtrip import RoundTripResult
 from .servers.reference import Flavour, run_reference_server, server_name
@@ -99,8 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--corpus", metavar="DIR", type=Path, help="directory of NAME.wav + NAME.txt pairs (default: the bundled corpus)")
     v.add_argument("--concurrency", metavar="N", type=_positive_int, default=4, help="round trips at once (default: 4)")
     v.add_argument("--timeout", metavar="SECONDS", type=_positive_float, default=30.0, help="watchdog for each STT or TTS request (default: 30)")
-    v.add_argument("--max-wer", metavar="X", type=_non_negative_float, default=0.15, help="fail when the normalised corpus WER is above X (default: 0.15)")
+    v.add_argument(
+        "--config", metavar="FILE", type=Path, help="gates from a TOML file (default: [tool.wyoming_rt] in ./pyproject.toml, if any)"
+    )
+    v.add_argument("--max-wer", metavar="X", type=_non_negative_float, help="fail when the normalised corpus WER is above X (default: 0.15)")
+    v.add_argument("--max-back-wer", metavar="X", type=_non_negative_float, help="fail when the back WER (TTS audio transcribed back) is above X")
     v.add_argument("--max-p95-ms", metavar="MS", type=_positive_float, help="fail when the round-trip P95 latency is above MS")
+    v.add_argument(
+        "--max-p95", metavar="STAGE=MS", type=_stage_limit, action="append", default=[],
+        help=f"fail when STAGE's P95 is above MS (repeatable; stages: {', '.join(STAGES)})",
+    )  # fmt: skip
+    v.add_argument("--max-p99", metavar="STAGE=MS", type=_stage_limit, action="append", default=[], help="the same for P99")
+    v.add_argument("--max-failure-rate", metavar="X", type=_non_negative_float, help="fail when more than this share of utterances failed")
+    v.add_argument(
+        "--ignore", metavar="RULE", action="append", default=[], help="report findings of RULE as ignored; they do not fail the run (repeatable)"
+    )
     v.add_argument("--json", metavar="PATH", type=Path, help="write the JSON report to PATH (schema wyoming-rt/report/1)")
     v.add_argument("--junit", metavar="PATH", type=Path, help="write JUnit XML to PATH: a test case per utterance and per global check")
     v.add_argument(
@@ -151,6 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--quiet", action="store_true", help="print only findings and the verdict")
     v.add_argument("--debug", action="store_true", help="show the full error chain on failure")
 
+    cmp = commands.add_parser(
+        "compare",
+        help="compare a new JSON report with a baseline; exit 1 on a regression",
+        description="What got worse or better between two validate --json reports. Exit 1 when a figure regressed "
+        "beyond its margin or the new run breaks an error rule the baseline did not.",
+    )
+    cmp.add_argument("base", type=Path, metavar="BASE.json")
+    cmp.add_argument("new", type=Path, metavar="NEW.json")
+    cmp.add_argument(
+        "--max-regression", type=_non_negative_float, default=0.10, metavar="FRACTION",
+        help="relative latency increase allowed per percentile (default 0.10 = 10 %%; changes under 20 ms never count)",
+    )  # fmt: skip
+    cmp.add_argument("--max-wer-increase", type=_non_negative_float, default=0.01, metavar="X", help="absolute WER increase allowed (default 0.01)")
+    cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON")
     commands.add_parser("rules", help="print every rule a finding can name, as Markdown (docs/rules.md)")
 
     serve = commands.add_parser("serve", help="run a reference Wyoming server (faster-whisper STT or Piper TTS)")
@@ -222,7 +251,14 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         voice=args.voice,
         speaker=args.speaker,
         tts_streaming={"auto": None, "on": True, "off": False}[args.tts_streaming],
-        gates=Gates(max_wer=args.max_wer, max_p95_ms=args.max_p95_ms),
+        gates=load_gates(args.config).merged(
+            max_wer=args.max_wer,
+            max_back_wer=args.max_back_wer,
+            max_p95_ms={**dict(args.max_p95), **({"round_trip": args.max_p95_ms} if args.max_p95_ms else {})} or None,
+            max_p99_ms=dict(args.max_p99) or None,
+            max_failure_rate=args.max_failure_rate,
+            ignore=tuple(args.ignore) or None,
+        ),
         back_transcribe=not args.no_back_wer,
         negatives=not args.no_negatives,
         probes=not args.no_probes,
@@ -307,6 +343,13 @@ async def _run_serve(args: argparse.Namespace, out: Console, err: Console) -> in
     return EXIT_PASS
 
 
+def _stage_limit(text: str) -> tuple[str, float]:
+    stage, _, value = text.partition("=")
+    if stage not in STAGES:
+        raise argparse.ArgumentTypeError(f"unknown stage {stage!r} (stages: {', '.join(STAGES)})")
+    return stage, _positive_float(value)
+
+
 def _levels(text: str) -> list[int]:
     try:
         levels = [int(part) for part in text.split(",") if part.strip()]
@@ -324,6 +367,16 @@ def _leaf(exc: BaseException) -> BaseException:
     return exc
 
 
+def _run_compare(args: argparse.Namespace, out: Console) -> int:
+    comparison = compare(
+        load_report(args.base), load_report(args.new), Margins(wer=args.max_wer_increase, latency=args.max_regression)
+    )
+    if args.json:
+        args.json.write_text(json.dumps(comparison.to_dict(), indent=2) + "\n")
+    render_comparison(comparison, out)
+    return EXIT_FAIL if comparison.regressed else EXIT_PASS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -334,6 +387,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "rules":
         sys.stdout.write(rules_markdown())
         return EXIT_PASS
+    if args.command == "compare":
+        try:
+            return _run_compare(args, out)
+        except WyomingRTError as exc:
+            sys.stderr.write(f"wyoming-rt: error: {exc}\n")
+            return EXIT_CANNOT_RUN
     command = _run_validate if args.command == "validate" else _run_serve
     if args.command == "serve":
         logging.basicConfig(

@@ -1,48 +1,157 @@
-"""Thresholds a run must meet, turned into findings that decide the verdict."""
+"""Thresholds a run must meet, turned into findings that decide the verdict.
+
+Gates come from the command line, from a TOML file (``--config FILE``) or from
+``[tool.wyoming_rt]`` in the current project's ``pyproject.toml``; the command line wins.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
 
+from .errors import UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 from .findings import Finding, finding, rule
-from .report.model import Report
+from .report.model import STAGES, Report
 
+_REF = "wyoming-rt gates (command line, --config or [tool.wyoming_rt])"
 GATE_WER = rule(
     "gate.max-wer",
     "error",
-    "Corpus word error rate (normalised) is above --max-wer.",
+    "Corpus word error rate (normalised) is above max_wer.",
     "The STT server misunderstands more than the threshold allows.",
-    ref="wyoming-rt gates (CLI thresholds)",
+    ref=_REF,
+)
+GATE_BACK_WER = rule(
+    "gate.max-back-wer",
+    "error",
+    "The TTS audio, transcribed back, differs from its text by more than max_back_wer.",
+    "Speech the STT server cannot understand is speech users struggle with too.",
+    ref=_REF,
 )
 GATE_P95 = rule(
     "gate.max-p95-ms",
     "error",
-    "Round-trip P95 latency is above --max-p95-ms.",
+    "A stage's P95 latency is above its max_p95_ms (--max-p95-ms is the round trip's).",
     "Users wait longer than the threshold allows.",
-    ref="wyoming-rt gates (CLI thresholds)",
+    ref=_REF,
+)
+GATE_P99 = rule(
+    "gate.max-p99-ms",
+    "error",
+    "A stage's P99 latency is above its max_p99_ms.",
+    "The slowest answers keep users waiting longer than the threshold allows.",
+    ref=_REF,
+)
+GATE_FAILURE_RATE = rule(
+    "gate.max-failure-rate",
+    "error",
+    "The share of utterances that failed is above max_failure_rate.",
+    "Too many requests fail for the server to be usable.",
+    ref=_REF,
 )
 GATE_NOTHING_SCORED = rule(
     "gate.nothing-scored",
     "error",
     "No utterance produced a transcript, so nothing could be scored.",
     "A run that measured nothing must not pass.",
-    ref="wyoming-rt gates (CLI thresholds)",
+    ref=_REF,
 )
 
 
 @dataclass(frozen=True)
 class Gates:
-    """Thresholds; ``None`` disables one."""
+    """Thresholds; ``None`` (or a missing stage) disables one. ``ignore`` lists rule ids whose
+    findings are reported as ignored and do not decide the verdict."""
 
     max_wer: float | None = 0.15
-    max_p95_ms: float | None = None
+    max_back_wer: float | None = None
+    max_p95_ms: dict[str, float] = field(default_factory=dict)
+    max_p99_ms: dict[str, float] = field(default_factory=dict)
+    max_failure_rate: float | None = None
+    ignore: tuple[str, ...] = ()
+
+    def merged(self, **overrides: Any) -> Gates:
+        """These gates with the given non-``None`` values replaced (stage dicts are merged)."""
+        changes: dict[str, Any] = {}
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            current = getattr(self, key)
+            changes[key] = {**current, **value} if isinstance(current, dict) else value
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One gate as checked: its threshold, what was measured, and whether it held."""
+
+    gate: str
+    threshold: float
+    measured: float | None
+    passed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_gates(path: Path | None, cwd: Path | None = None) -> Gates:
+    """Gates from ``path`` (a TOML file with the keys at top level or under ``[tool.wyoming_rt]``),
+    else from ``[tool.wyoming_rt]`` in ``cwd/pyproject.toml``, else the defaults."""
+    source = path
+    if source is None:
+        candidate = (cwd or Path.cwd()) / "pyproject.toml"
+        source = candidate if candidate.is_file() else None
+    if source is None:
+        return Gates()
+    try:
+        document = tomllib.loads(source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{source}: cannot read the gates ({exc})") from exc
+    table = document.get("tool", {}).get("wyoming_rt", document if path is not None else {})
+    return gates_from_mapping(table, str(source))
+
+
+def gates_from_mapping(table: dict[str, Any], where: str = "config") -> Gates:
+    """Gates from a TOML table; unknown keys and stages are errors (a typo must not pass silently)."""
+    known = {f.name for f in fields(Gates)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise UsageError(f"{where}: unknown gate(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in ("max_p95_ms", "max_p99_ms"):
+            if not isinstance(value, dict) or any(s not in STAGES for s in value):
+                raise UsageError(f"{where}: {key} must be a table of stage = ms, stages: {', '.join(STAGES)}")
+            values[key] = {stage: _number(where, f"{key}.{stage}", ms) for stage, ms in value.items()}
+        elif key == "ignore":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise UsageError(f"{where}: ignore must be a list of rule ids")
+            values[key] = tuple(value)
+        else:
+            values[key] = _number(where, key, value)
+    return Gates(**values)
+
+
+def _number(where: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise UsageError(f"{where}: {key} must be a non-negative number, got {value!r}")
+    return float(value)
 
 
 def apply_gates(report: Report, gates: Gates) -> list[Finding]:
-    """Apply the gates to the report: corpus-level findings go to ``report.run_findings``; when
-    the WER gate fails, each utterance above the threshold also gets the finding, so that
-    per-utterance outputs (JUnit) show which ones failed it. Returns every gate finding."""
-    findings = _corpus_gates(report, gates)
+    """Apply the gates: drop ignored findings, check every threshold (kept in
+    ``report.gate_results``), and add the gate findings. A failed WER gate also marks each
+    utterance above the threshold, so per-utterance outputs (JUnit) show which ones failed it."""
+    _ignore(report, gates.ignore)
+    results, findings = _check(report, gates)
+    report.gate_results = results
     report.run_findings.extend(findings)
     if any(f.rule == GATE_WER.id for f in findings) and gates.max_wer is not None:
         for utterance in report.utterances:
@@ -50,19 +159,50 @@ def apply_gates(report: Report, gates: Gates) -> list[Finding]:
                 found = finding(GATE_WER, f"utterance WER {utterance.wer:.3f} > max {gates.max_wer:g}", utterance.id)
                 utterance.findings.append(found)
                 findings.append(found)
-        report.summary.failed = sum(1 for u in report.utterances if not u.passed)
+    report.summary.failed = sum(1 for u in report.utterances if not u.passed)
     return findings
 
 
-def _corpus_gates(report: Report, gates: Gates) -> list[Finding]:
+def _ignore(report: Report, ignored: tuple[str, ...]) -> None:
+    if not ignored:
+        return
+    drop = set(ignored)
+    kept_run = [f for f in report.run_findings if f.rule not in drop]
+    report.ignored_findings = [f for f in report.findings if f.rule in drop]
+    report.run_findings = kept_run
+    for utterance in report.utterances:
+        utterance.findings = [f for f in utterance.findings if f.rule not in drop]
+    for negative in report.negatives:
+        negative.findings = [f for f in negative.findings if f.rule not in drop]
+    report.summary.failed = sum(1 for u in report.utterances if not u.passed)
+
+
+def _check(report: Report, gates: Gates) -> tuple[list[GateResult], list[Finding]]:
+    results: list[GateResult] = []
     findings: list[Finding] = []
-    wer = report.summary.score.wer
+
+    def check(name: str, threshold: float, measured: float | None, rule_: Any, message: str) -> None:
+        held = measured is not None and measured <= threshold
+        results.append(GateResult(name, threshold, measured, held))
+        if measured is not None and not held:
+            findings.append(finding(rule_, message))
+
+    summary = report.summary
     if gates.max_wer is not None:
-        if wer is None:
+        if summary.score.wer is None:
+            results.append(GateResult("max_wer", gates.max_wer, None, False))
             findings.append(finding(GATE_NOTHING_SCORED, "no transcript to score"))
-        elif wer > gates.max_wer:
-            findings.append(finding(GATE_WER, f"corpus WER {wer:.3f} > max {gates.max_wer:g}"))
-    round_trip = report.summary.latency.get("round_trip")
-    if gates.max_p95_ms is not None and round_trip is not None and round_trip.p95 > gates.max_p95_ms:
-        findings.append(finding(GATE_P95, f"round-trip P95 {round_trip.p95:.0f} ms > max {gates.max_p95_ms:g} ms"))
-    return findings
+        else:
+            check("max_wer", gates.max_wer, summary.score.wer, GATE_WER, f"corpus WER {summary.score.wer:.3f} > max {gates.max_wer:g}")
+    if gates.max_back_wer is not None:
+        back = summary.back_score.wer if summary.back_score else None
+        check("max_back_wer", gates.max_back_wer, back, GATE_BACK_WER, f"back WER {back or 0:.3f} > max {gates.max_back_wer:g}")
+    for key, rule_, pick in (("max_p95_ms", GATE_P95, "p95"), ("max_p99_ms", GATE_P99, "p99")):
+        for stage, limit in getattr(gates, key).items():
+            stats = summary.latency.get(stage)
+            measured = getattr(stats, pick) if stats else None
+            check(f"{key}.{stage}", limit, measured, rule_, f"{stage} {pick.upper()} {measured or 0:.0f} ms > max {limit:g} ms")
+    if gates.max_failure_rate is not None and summary.utterances:
+        rate = summary.failed / summary.utterances
+        check("max_failure_rate", gates.max_failure_rate, rate, GATE_FAILURE_RATE, f"{summary.failed} of {summary.utterances} utterances failed ({rate:.0%})")
+    return results, findings

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..checks.timing import gap_summary_ms
+from ..compare import Comparison
 from ..load import LoadReport
 from .model import STAGE_LABELS, STAGES, Report, format_ms
 
@@ -94,6 +95,19 @@ def render_report(report: Report, console: Console) -> None:
             style = "red" if f.severity == "error" else "yellow"
             where = f" [{f.utterance}]" if f.utterance else ""
             console.print(Text.assemble((f"  {f.severity:<7} ", style), (f.rule, "bold"), f"{where}: {f.message}"))
+    if report.ignored_findings:
+        console.print(
+            f"Ignored by the gates: {len(report.ignored_findings)} finding(s) of {', '.join(sorted({f.rule for f in report.ignored_findings}))}"
+        )
+    if report.gate_results:
+        gates = Table(title="Gates", title_justify="left", expand=False)
+        for header in ("gate", "threshold", "measured", ""):
+            gates.add_column(header, justify="left" if header == "gate" else "right", no_wrap=True)
+        for g in report.gate_results:
+            measured = "-" if g.measured is None else f"{g.measured:.4g}"
+            mark = Text("ok", style="green") if g.passed else Text("FAIL", style="bold red")
+            gates.add_row(g.gate, f"{g.threshold:g}", measured, mark)
+        console.print(gates)
     verdict = Text("PASS", style="bold green") if report.passed else Text("FAIL", style="bold red")
     console.print(Text.assemble("Verdict: ", verdict))
 
@@ -133,3 +147,32 @@ def render_load_report(report: LoadReport, console: Console) -> None:
     for f in report.findings:
         console.print(Text(f"{f.severity} {f.rule}: {f.message}", style="red" if f.severity == "error" else "yellow"))
     console.print(Text("Verdict: PASS", style="bold green") if report.passed else Text("Verdict: FAIL", style="bold red"))
+
+
+def render_comparison(comparison: Comparison, console: Console) -> None:
+    """Print what changed between a baseline and a new report; only changed figures get a row."""
+    table = Table(title="Compared with the baseline", title_justify="left", expand=False)
+    for header in ("figure", "baseline", "new", ""):
+        table.add_column(header, justify="left" if header == "figure" else "right", no_wrap=True)
+    shown = [c for c in comparison.changes if c.verdict != "same"]
+    for change in shown:
+        style = "bold red" if change.verdict == "regression" else "green"
+        fmt = (
+            (lambda v: "-" if v is None else f"{v:.0f}")
+            if change.metric.endswith("_ms")
+            else (lambda v: "-" if v is None else f"{v:.3g}")
+        )
+        table.add_row(change.metric, fmt(change.base), fmt(change.new), Text(change.verdict, style=style))
+    if shown:
+        console.print(table)
+    else:
+        console.print(f"No figure changed beyond its margin ({len(comparison.changes)} compared).")
+    for rule_id in comparison.new_rules:
+        console.print(Text(f"new error finding: {rule_id}", style="bold red"))
+    for rule_id in comparison.fixed_rules:
+        console.print(Text(f"fixed: {rule_id}", style="green"))
+    console.print(
+        Text("Verdict: REGRESSION", style="bold red")
+        if comparison.regressed
+        else Text("Verdict: no regression", style="bold green")
+    )

@@ -157,6 +157,10 @@ class Report:
     """Findings not tied to one utterance (info, corpus files, gates)."""
     settings: dict[str, Any] = field(default_factory=dict)
     negatives: list[NegativeReport] = field(default_factory=list)
+    gate_results: list[Any] = field(default_factory=list)
+    """`wyoming_rt.gates.GateResult` for every gate checked."""
+    ignored_findings: list[Finding] = field(default_factory=list)
+    """Findings whose rule the gates ignore: reported, but they do not decide the verdict."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -179,6 +183,8 @@ class Report:
             "utterances": [u.to_dict() for u in self.utterances],
             "negatives": [n.to_dict() for n in self.negatives],
             "servers": {role: s.to_dict() for role, s in self.servers.items()},
+            "gates": [g.to_dict() for g in self.gate_results],
+            "ignored_findings": [f.to_dict() for f in self.ignored_findings],
             "settings": self.settings,
         }
 

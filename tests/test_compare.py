@@ -1,0 +1,67 @@
+"""compare: a baseline and a new report; regressions beyond the margins exit 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wyoming_rt.cli import main
+from wyoming_rt.compare import Margins, compare
+from wyoming_rt.report.model import REPORT_SCHEMA
+
+
+def report(wer: float, p95_ms: float, errors: tuple[str, ...] = ()) -> dict[str, Any]:
+    stats = {"count": 10, "p50": p95_ms / 2, "p95": p95_ms, "p99": p95_ms * 1.1, "mean": p95_ms / 2, "max": p95_ms * 1.2}
+    return {
+        "schema": REPORT_SCHEMA,
+        "passed": not errors,
+        "summary": {"wer": wer, "back_wer": 0.02, "failed": len(errors), "latency_ms": {"round_trip": stats, "stt": None}},
+        "findings": [{"rule": r, "severity": "error", "message": "x", "utterance": None} for r in errors],
+    }
+
+
+def test_same_figures_are_no_regression() -> None:
+    comparison = compare(report(0.05, 1000), report(0.055, 1050))
+    assert not comparison.regressed
+    assert {c.verdict for c in comparison.changes} == {"same"}
+
+
+def test_latency_and_wer_beyond_the_margins_regress() -> None:
+    comparison = compare(report(0.05, 1000), report(0.08, 1200), Margins(wer=0.01, latency=0.10))
+    verdicts = {c.metric: c.verdict for c in comparison.changes}
+    assert verdicts["wer"] == "regression" and verdicts["round_trip.p95_ms"] == "regression"
+    assert verdicts["stt.p95_ms"] == "same"  # absent in both
+    assert comparison.regressed
+
+
+def test_improvements_and_new_error_rules() -> None:
+    comparison = compare(report(0.08, 1200, ("info.slow",)), report(0.05, 900, ("tts.closed",)))
+    verdicts = {c.metric: c.verdict for c in comparison.changes}
+    assert verdicts["wer"] == "improvement" and verdicts["round_trip.p95_ms"] == "improvement"
+    assert comparison.new_rules == ["tts.closed"] and comparison.fixed_rules == ["info.slow"]
+    assert comparison.regressed
+
+
+def test_small_changes_on_fast_stages_are_noise() -> None:
+    assert not compare(report(0.05, 40), report(0.05, 55)).regressed  # +15 ms: under the 20 ms floor
+
+
+@pytest.mark.parametrize(("new", "code"), [(report(0.05, 1000), 0), (report(0.05, 2000), 1)])
+def test_cli_exit_codes(tmp_path: Path, new: dict[str, Any], code: int, capsys: pytest.CaptureFixture[str]) -> None:
+    base_path, new_path, out = tmp_path / "base.json", tmp_path / "new.json", tmp_path / "cmp.json"
+    base_path.write_text(json.dumps(report(0.05, 1000)))
+    new_path.write_text(json.dumps(new))
+    assert main(["compare", str(base_path), str(new_path), "--json", str(out)]) == code
+    assert json.loads(out.read_text())["regressed"] is bool(code)
+    assert ("REGRESSION" in capsys.readouterr().out) is bool(code)
+
+
+def test_cli_names_a_file_that_is_not_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "notes.json"
+    bad.write_text('{"hello": 1}')
+    assert main(["compare", str(bad), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "notes.json: not a wyoming-rt report with schema wyoming-rt/report/1" in err and err.count("\n") == 1
