@@ -23,8 +23,9 @@ from . import __version__
 from .checks.audio_quality import AudioThresholds
 from .compare import Margins, compare, load_report
 from .corpus import Corpus, load_bundled_corpus, load_corpus
+from .emulator import EmulatorConfig, HAEmulator
 from .endpoint import Endpoint, parse_endpoint
-from .errors import UsageError, WyomingRTError
+from .errors import ServerStartError, UsageError, WyomingRTError
 from .gates import load_gates
 from .load import load_validate
 from .report.audio_files import save_audio
@@ -180,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     cmp.add_argument("--max-wer-increase", type=_non_negative_float, default=0.01, metavar="X", help="absolute WER increase allowed (default 0.01)")
     cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON")
+    wait = commands.add_parser(
+        "wait",
+        help="wait until Wyoming servers answer describe (for CI, after starting a server)",
+        description="Poll each URI with describe until it answers with info; exit 0 when all do, 2 on timeout.",
+    )
+    wait.add_argument("uris", nargs="+", metavar="URI")
+    wait.add_argument("--timeout", type=_positive_float, default=120.0, metavar="SECONDS", help="give up after this long (default 120)")
+    wait.add_argument("--debug", action="store_true", help="full error chains")
     commands.add_parser("rules", help="print every rule a finding can name, as Markdown (docs/rules.md)")
 
     serve = commands.add_parser("serve", help="run a reference Wyoming server (faster-whisper STT or Piper TTS)")
@@ -367,6 +376,24 @@ def _leaf(exc: BaseException) -> BaseException:
     return exc
 
 
+async def _run_wait(args: argparse.Namespace, out: Console, err: Console) -> int:
+    endpoints = [parse_endpoint(uri) for uri in args.uris]
+    emulator = HAEmulator(EmulatorConfig(describe_attempts=1, connect_timeout_s=2.0))
+    deadline = anyio.current_time() + args.timeout
+    for endpoint in endpoints:
+        while True:
+            try:
+                described = await emulator.describe(endpoint)
+                break
+            except WyomingRTError as exc:
+                if anyio.current_time() >= deadline:
+                    raise ServerStartError(f"{endpoint} did not answer describe within {args.timeout:g} s: {exc}") from exc
+                await anyio.sleep(0.5)
+        kinds = [kind for kind in ("asr", "tts") if described.info_data.get(kind)]
+        out.print(f"{endpoint.uri} is up ({', '.join(kinds) or 'no asr/tts'}; describe {described.latency_s * 1000:.0f} ms)")
+    return EXIT_PASS
+
+
 def _run_compare(args: argparse.Namespace, out: Console) -> int:
     comparison = compare(
         load_report(args.base), load_report(args.new), Margins(wer=args.max_wer_increase, latency=args.max_regression)
@@ -393,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except WyomingRTError as exc:
             sys.stderr.write(f"wyoming-rt: error: {exc}\n")
             return EXIT_CANNOT_RUN
-    command = _run_validate if args.command == "validate" else _run_serve
+    command = {"validate": _run_validate, "serve": _run_serve, "wait": _run_wait}[args.command]
     if args.command == "serve":
         logging.basicConfig(
             level=logging.DEBUG if args.debug else logging.INFO,

@@ -37,6 +37,16 @@ class Corpus:
     def __iter__(self) -> Iterator[Utterance]:
         return iter(self.utterances)
 
+    @classmethod
+    def bundled(cls) -> Corpus:
+        """The bundled corpus of spoken smart-home commands."""
+        return load_bundled_corpus()
+
+    @classmethod
+    def from_directory(cls, directory: Path | str, name: str | None = None) -> Corpus:
+        """``NAME.wav`` + ``NAME.txt`` pairs (and ``negative/*.wav``) from a directory."""
+        return load_corpus(Path(directory), name)
+
     def __len__(self) -> int:
         return len(self.utterances)
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 from anyio.abc import ByteStream
@@ -23,6 +23,10 @@ from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
 
 from .endpoint import Endpoint, connect
+
+if TYPE_CHECKING:
+    from .corpus import Utterance
+    from .roundtrip import RoundTripResult
 from .errors import (
     FramingError,
     ProtocolError,
@@ -226,6 +230,21 @@ class HAEmulator:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
+
+    async def __aenter__(self) -> HAEmulator:
+        """``async with HAEmulator() as emulator:``; connections are per call, so nothing stays open."""
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def round_trip(
+        self, utterance: Utterance, stt: Endpoint, tts: Endpoint, *, streaming: bool = False, back_transcribe: bool = False
+    ) -> RoundTripResult:
+        """One utterance through STT, its transcript through TTS (failures are in the result, not raised)."""
+        from .roundtrip import round_trip
+
+        return await round_trip(self, utterance, stt, tts, tts_streaming=streaming, back_transcribe=back_transcribe)
 
     @asynccontextmanager
     async def _open(self, endpoint: Endpoint, operation: str) -> AsyncIterator[_Connection]:

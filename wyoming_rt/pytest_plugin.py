@@ -1,22 +1,42 @@
-"""pytest fixtures: reference Wyoming servers, started once per test session.
+"""pytest plugin: Wyoming servers under test, an HA emulator, and a session-wide validation.
 
-Loaded automatically (entry point ``pytest11``) where wyoming-rt is installed. Servers start
-only when a test asks for them, and need the ``reference`` extra.
+Loaded automatically (entry point ``pytest11``) where wyoming-rt is installed.
 
-- ``wyoming_stt_endpoint`` / ``wyoming_tts_endpoint``: wyoming-rt's own reference servers.
-- ``wyoming_upstream_stt_endpoint`` / ``wyoming_upstream_tts_endpoint``: the upstream
-  wyoming-faster-whisper and wyoming-piper.
+Options:
+    --wyoming-stt URI / --wyoming-tts URI   the servers under test (host:port, tcp://, unix://)
+    --wyoming-corpus DIR                     the corpus for ``wyoming_report`` (default: bundled)
+
+Fixtures (all session-scoped except ``wyoming_emulator``; none needs an async test runner):
+    wyoming_stt, wyoming_tts     Endpoints under test: the options, or wyoming-rt's reference
+                                 servers started on free loopback ports when an option is absent
+                                 (needs the ``reference`` extra)
+    wyoming_emulator             an `HAEmulator` with Home Assistant's defaults
+    wyoming_report               the `Report` of one `validate` run of the corpus against them
+    wyoming_stt_endpoint, wyoming_tts_endpoint: wyoming-rt's own reference servers
+    wyoming_upstream_stt_endpoint, wyoming_upstream_tts_endpoint: the upstream servers
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from anyio.from_thread import start_blocking_portal
 
-from .endpoint import Endpoint
+from .corpus import load_bundled_corpus, load_corpus
+from .emulator import HAEmulator
+from .endpoint import Endpoint, parse_endpoint
+from .report.model import Report
 from .servers.reference import Flavour, ReferenceServers, run_reference_servers
+from .validation import ValidateOptions, validate
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wyoming-rt", "Wyoming servers under test (wyoming-rt)")
+    group.addoption("--wyoming-stt", metavar="URI", help="the STT server under test (default: a reference server)")
+    group.addoption("--wyoming-tts", metavar="URI", help="the TTS server under test (default: a reference server)")
+    group.addoption("--wyoming-corpus", metavar="DIR", help="the corpus for the wyoming_report fixture (default: the bundled one)")
 
 
 def _servers(flavour: Flavour) -> Iterator[ReferenceServers]:
@@ -55,3 +75,38 @@ def wyoming_upstream_stt_endpoint(wyoming_upstream_servers: ReferenceServers) ->
 @pytest.fixture(scope="session")
 def wyoming_upstream_tts_endpoint(wyoming_upstream_servers: ReferenceServers) -> Endpoint:
     return wyoming_upstream_servers.tts.endpoint
+
+
+def _under_test(request: pytest.FixtureRequest, option: str, reference_fixture: str) -> Endpoint:
+    uri = request.config.getoption(option)
+    if uri:
+        return parse_endpoint(uri)
+    endpoint: Endpoint = request.getfixturevalue(reference_fixture)
+    return endpoint
+
+
+@pytest.fixture(scope="session")
+def wyoming_stt(request: pytest.FixtureRequest) -> Endpoint:
+    """The STT server under test: ``--wyoming-stt``, else wyoming-rt's reference STT server."""
+    return _under_test(request, "--wyoming-stt", "wyoming_stt_endpoint")
+
+
+@pytest.fixture(scope="session")
+def wyoming_tts(request: pytest.FixtureRequest) -> Endpoint:
+    """The TTS server under test: ``--wyoming-tts``, else wyoming-rt's reference TTS server."""
+    return _under_test(request, "--wyoming-tts", "wyoming_tts_endpoint")
+
+
+@pytest.fixture
+def wyoming_emulator() -> HAEmulator:
+    """A Home Assistant emulator with HA's defaults (one connection per call)."""
+    return HAEmulator()
+
+
+@pytest.fixture(scope="session")
+def wyoming_report(request: pytest.FixtureRequest, wyoming_stt: Endpoint, wyoming_tts: Endpoint) -> Report:
+    """One `validate` run of the corpus against the servers under test, shared by the session."""
+    corpus_dir = request.config.getoption("--wyoming-corpus")
+    corpus = load_corpus(Path(corpus_dir)) if corpus_dir else load_bundled_corpus()
+    with start_blocking_portal() as portal:
+        return portal.call(validate, wyoming_stt, wyoming_tts, corpus, ValidateOptions())
