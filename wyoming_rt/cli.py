@@ -30,6 +30,7 @@ from .gates import load_gates
 from .load import load_validate
 from .report.audio_files import save_audio
 from .report.console import render_comparison, render_load_report, render_report
+from .report.html import write_html
 from .report.json_writer import write_json
 from .report.junit import write_junit
 from .report.markdown import write_markdown
@@ -119,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--json", metavar="PATH", type=Path, help="write the JSON report to PATH (schema wyoming-rt/report/1)")
     v.add_argument("--junit", metavar="PATH", type=Path, help="write JUnit XML to PATH: a test case per utterance and per global check")
+    v.add_argument(
+        "--html", metavar="PATH", type=Path, help="write one self-contained HTML page: verdict, latency charts, findings, audio players"
+    )
     v.add_argument(
         "--markdown", metavar="PATH", type=Path, help="write a Markdown summary to PATH (appended to $GITHUB_STEP_SUMMARY whenever that is set)"
     )
@@ -284,7 +288,7 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     def progress(result: RoundTripResult) -> None:
         nonlocal done
         done += 1
-        if args.save_audio:
+        if args.save_audio or args.html:
             results.append(result)
         state = "ok" if result.round_trip_s is not None else "failed"
         _status(err, f"  [{done}/{len(corpus)}] {result.utterance.id}: {state}")
@@ -301,6 +305,9 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     if args.junit:
         write_junit(report, args.junit)
     write_markdown(report, args.markdown)  # also appends to $GITHUB_STEP_SUMMARY when it is set
+    if args.html:
+        streams = {r.utterance.id: r.tts.audio for r in results if r.tts is not None and r.tts.audio is not None}
+        write_html(report, args.html, streams)
     if args.save_audio:
         save_audio(results, report, args.save_audio)
     if args.quiet:
