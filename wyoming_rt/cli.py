@@ -18,6 +18,7 @@ from pathlib import Path
 
 import anyio
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
 from .checks.audio_quality import AudioThresholds
@@ -282,16 +283,21 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     )
     if args.concurrency_sweep or args.rate:
         return await _run_load(args, stt, tts, corpus, options, out, err)
-    done = 0
     results: list[RoundTripResult] = []
+    failed = 0
+    # A live progress bar for a person at a terminal; nothing at all in CI logs and pipes.
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
+        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+    )  # fmt: skip
+    task = bar.add_task("round trips", total=len(corpus), failed=0)
 
     def progress(result: RoundTripResult) -> None:
-        nonlocal done
-        done += 1
+        nonlocal failed
         if args.save_audio or args.html:
             results.append(result)
-        state = "ok" if result.round_trip_s is not None else "failed"
-        _status(err, f"  [{done}/{len(corpus)}] {result.utterance.id}: {state}")
+        failed += result.round_trip_s is None
+        bar.update(task, advance=1, failed=failed)
 
     async with _servers(stt, tts, args.reference, err) as (stt_endpoint, tts_endpoint):
         _status(
@@ -299,7 +305,8 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
             f"round-tripping {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
             f" (concurrency {args.concurrency}, timeout {args.timeout:g} s)",
         )
-        report = await validate(stt_endpoint, tts_endpoint, corpus, options, on_result=progress)
+        with bar:
+            report = await validate(stt_endpoint, tts_endpoint, corpus, options, on_result=progress)
     if args.json:
         write_json(report, args.json)
     if args.junit:
