@@ -42,7 +42,7 @@ from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
 from wyoming_rt.pcm import from_float
 from wyoming_rt.roundtrip import map_limited, round_trip
-from wyoming_rt.servers.null import null_speech_marker, null_transcript, run_null_server
+from wyoming_rt.servers.null import is_own_null_answer, null_transcript, run_null_server
 
 UTTERANCE_S = 3.0
 
@@ -86,8 +86,7 @@ def wyoming_rt_round_trip(endpoint: Endpoint) -> RoundTrip:
         result = await round_trip(emulator, u, endpoint, endpoint, tts_streaming=False)
         if result.stt is None or result.tts is None:
             return "lost"
-        own = result.stt.text == u.reference and result.tts.pcm.startswith(null_speech_marker(u.reference))
-        return "ok" if own else "mixed"
+        return "ok" if is_own_null_answer(u.reference, result.stt.text, result.tts.pcm) else "mixed"
 
     return one
 
@@ -116,7 +115,7 @@ def plain_wyoming_round_trip(endpoint: Endpoint) -> RoundTrip:
             while (event := await client.read_event()) is not None and event.type != "audio-stop":
                 if event.type == "audio-chunk":
                     pcm += event.payload or b""
-        return "ok" if text == u.reference and bytes(pcm).startswith(null_speech_marker(text)) else "mixed"
+        return "ok" if is_own_null_answer(u.reference, text, bytes(pcm)) else "mixed"
 
     return one
 

@@ -11,10 +11,10 @@ import pytest
 from anyio.abc import SocketStream
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
-from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice
 
+from tests.fake_servers import SPEECH, stt_info, tts_info
 from tests.fakes import scripted_server
-from wyoming_rt.corpus import Corpus, Utterance, load_bundled_corpus
+from wyoming_rt.corpus import Corpus, Utterance
 from wyoming_rt.gates import Gates
 from wyoming_rt.pcm import from_float
 from wyoming_rt.validation import ValidateOptions, validate
@@ -22,11 +22,8 @@ from wyoming_rt.wire import EventReader, encode_event
 
 pytestmark = pytest.mark.anyio
 
-ATTR = Attribution(name="test", url="")
-STT_INFO = Info(
-    asr=[AsrProgram("fake-stt", ATTR, True, None, None, models=[AsrModel("m", ATTR, True, None, None, languages=["en"])])]
-).event()
-TTS_INFO = Info(tts=[TtsProgram("fake-tts", ATTR, True, None, None, voices=[TtsVoice("v", ATTR, True, None, None, languages=["en"])])]).event()
+STT_INFO = stt_info()
+TTS_INFO = tts_info()
 TIMEOUT_S = 1.5
 
 
@@ -60,9 +57,6 @@ async def good_stt(stream: SocketStream, request: Event) -> None:
     while (received := await reader.read()) is not None and received.type != "audio-stop":
         pass
     await stream.send(encode_event(Event("transcript", {"text": "turn on the lights"})))
-
-
-SPEECH = next(iter(load_bundled_corpus())).audio  # real speech, 16 kHz mono 16-bit
 
 
 def audio_reply(seconds: float | None = None) -> list[bytes]:

@@ -16,7 +16,7 @@ from wyoming_rt.corpus import Utterance
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.roundtrip import map_limited, round_trip
-from wyoming_rt.servers.null import null_speech_marker, run_null_server
+from wyoming_rt.servers.null import is_own_null_answer, run_null_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.soak]
 ROUND_TRIPS = 2000
@@ -37,8 +37,7 @@ async def test_soak_2000_round_trips_lose_nothing_and_hold_memory_flat() -> None
         result = await round_trip(emulator, utterance, endpoint, endpoint, tts_streaming=False)
         if result.stt is None or result.tts is None:
             return "lost"
-        own = result.stt.text == utterance.reference and result.tts.pcm.startswith(null_speech_marker(result.stt.text))
-        return "ok" if own else "mixed"
+        return "ok" if is_own_null_answer(utterance.reference, result.stt.text, result.tts.pcm) else "mixed"
 
     async with run_null_server(reply_seconds=3.0) as endpoint:
         with anyio.fail_after(600):

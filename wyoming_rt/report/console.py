@@ -11,9 +11,6 @@ from ..compare import Comparison
 from ..load import LoadReport
 from .model import STAGE_LABELS, STAGES, Report, format_ms
 
-_STAGE_LABELS = STAGE_LABELS
-_ms = format_ms
-
 
 def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
@@ -52,9 +49,9 @@ def render_report(report: Report, console: Console) -> None:
             "-" if u.transcript is None else u.transcript.strip(),
             _rate(u.wer),
             audio,
-            _ms(u.latency_ms.get("stt")),
-            _ms(u.latency_ms.get("tts_ttfb")),
-            _ms(u.latency_ms.get("tts_total")),
+            format_ms(u.latency_ms.get("stt")),
+            format_ms(u.latency_ms.get("tts_ttfb")),
+            format_ms(u.latency_ms.get("tts_total")),
             mark,
         )
     console.print(table)
@@ -65,10 +62,15 @@ def render_report(report: Report, console: Console) -> None:
     for stage in STAGES:
         stats = report.summary.latency.get(stage)
         if stats is None:
-            latency.add_row(_STAGE_LABELS[stage], "0", "-", "-", "-", "-")
+            latency.add_row(STAGE_LABELS[stage], "0", "-", "-", "-", "-")
         else:
             latency.add_row(
-                _STAGE_LABELS[stage], str(stats.count), _ms(stats.p50), _ms(stats.p95), _ms(stats.p99), _ms(stats.max)
+                STAGE_LABELS[stage],
+                str(stats.count),
+                format_ms(stats.p50),
+                format_ms(stats.p95),
+                format_ms(stats.p99),
+                format_ms(stats.max),
             )
     console.print(latency)
 
@@ -131,11 +133,11 @@ def render_load_report(report: LoadReport, console: Console) -> None:
             Text(str(level.errors), style="bold red" if level.errors else ""),
             Text(str(level.mixed), style="bold red" if level.mixed else ""),
             f"{level.throughput_per_s:.2f}",
-            _ms(rt.p50 if rt else None),
-            _ms(rt.p95 if rt else None),
-            _ms(rt.p99 if rt else None),
-            _ms(stt.p95 if stt else None),
-            _ms(tts.p95 if tts else None),
+            format_ms(rt.p50 if rt else None),
+            format_ms(rt.p95 if rt else None),
+            format_ms(rt.p99 if rt else None),
+            format_ms(stt.p95 if stt else None),
+            format_ms(tts.p95 if tts else None),
         )
     console.print(table)
     if report.mode == "open":

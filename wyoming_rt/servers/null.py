@@ -40,6 +40,12 @@ def null_speech_marker(text: str) -> bytes:
     return raw + b"\0" * (len(raw) % 2)
 
 
+def is_own_null_answer(reference: str, transcript: str, tts_pcm: bytes) -> bool:
+    """True when a round trip through the null server got back its own answers: the transcript
+    of its own audio (``reference`` = `null_transcript` of it) and audio spoken for that transcript."""
+    return transcript == reference and tts_pcm.startswith(null_speech_marker(transcript))
+
+
 def null_info() -> Info:
     model = AsrModel("null", _ATTRIBUTION, True, "instant empty-work STT", "1", languages=["en"])
     voice = TtsVoice("null", _ATTRIBUTION, True, "instant empty-work TTS", "1", languages=["en"])
