@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+import weakref
 from contextlib import asynccontextmanager
 
 import anyio
 from anyio.abc import SocketStream
 
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.wire import EventReader
 
 Handler = Callable[[SocketStream], Awaitable[None]]
 
@@ -40,3 +42,14 @@ async def read_until(stream: SocketStream, marker: bytes, limit: int = 1 << 22) 
     while marker not in data and len(data) < limit:
         data += await stream.receive()
     return data
+
+
+_READERS: weakref.WeakKeyDictionary[SocketStream, EventReader] = weakref.WeakKeyDictionary()
+
+
+def reader_for(stream: SocketStream) -> EventReader:
+    """The one `EventReader` of a connection: a handler and the behaviour it hands the
+    connection to must share it, or bytes the first one buffered are lost to the second."""
+    if stream not in _READERS:
+        _READERS[stream] = EventReader(stream)
+    return _READERS[stream]

@@ -13,7 +13,7 @@ from wyoming_rt.cli import main
     ("args", "message"),
     [
         (["validate", "--stt", "nohost", "--tts", "127.0.0.1:1"], "invalid URI"),
-        (["validate", "--concurrency", "0"], "must be at least 1"),
+        (["validate", "--concurrency", "-1"], "must be 0 or more"),
         (["validate", "--max-wer", "-1"], "must be 0 or more"),
         (["validate", "--bogus"], "unrecognized arguments"),
         (["frobnicate"], "invalid choice"),

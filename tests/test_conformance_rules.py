@@ -142,7 +142,13 @@ CASES: dict[str, Case] = {
     ),
     "framing.truncated": Case(tts=FakeTts(plain=plain_reply(lambda: segment()[: len(segment()) // 2]))),
     # --- STT
-    "stt.timeout": Case(stt=FakeStt(after_audio_stop=on_speech(hang))),
+    # hangs on u0 (also in the warm-up, and on the TTS audio of the same speech): u1 still passes
+    "stt.timeout": Case(stt=FakeStt(after_audio_stop=on_speech(hang)), expected={"stt.timeout", "warmup.slow", "back.failed"}),
+    # hangs on all speech: the warm-up times out, then a trial after a pause; nothing more is sent to it
+    "stt.not-sent": Case(
+        stt=FakeStt(after_audio_stop=lambda s, audio: hang() if audio else send_transcript(s, "")),
+        expected={"stt.timeout", "stt.not-sent", "warmup.slow", "gate.nothing-scored"},
+    ),
     "stt.closed": Case(stt=FakeStt(after_audio_stop=on_speech(close))),
     "stt.error-event": Case(
         stt=FakeStt(after_audio_stop=on_speech(lambda s: s.send(encode_event(Event("error", {"text": "boom"})))))
@@ -194,7 +200,8 @@ CASES: dict[str, Case] = {
     ),
     # --- TTS
     "tts.timeout": Case(
-        tts=FakeTts(plain=lambda s, r: hang() if r.data.get("text") else s.send(encode_event(AudioStop().event())))
+        tts=FakeTts(plain=lambda s, r: hang() if r.data.get("text") else s.send(encode_event(AudioStop().event()))),
+        expected={"tts.timeout", "tts.not-sent", "warmup.slow"},
     ),
     "tts.closed": Case(tts=FakeTts(plain=plain_reply(frames(AudioStart(*FMT).event(), chunk())))),
     "tts.error-event": Case(tts=FakeTts(plain=plain_reply(frames(Event("error", {"text": "no", "code": "x"}))))),
@@ -256,6 +263,17 @@ CASES: dict[str, Case] = {
         tts=FakeTts(plain=plain_reply(lambda: segment((SPEECH.samples()[:, 0] * 0.9 * 32767).astype("<i2").tobytes()))),
         options=replace(OPTIONS, gates=Gates(max_back_wer=0.5)),
     ),
+    # the validator's own back transcription fails (the STT server closes on the TTS audio): a warning, nothing else
+    "back.failed": Case(
+        stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s, TEXT if audio in CORPUS_AUDIO else "") if audio in CORPUS_AUDIO or not audio else close()),
+        tts=FakeTts(plain=plain_reply(lambda: segment((SPEECH.samples()[:, 0] * 0.9 * 32767).astype("<i2").tobytes()))),
+    ),
+    # one of three utterances scored: the WER gate must not hold over so little
+    "gate.too-little-data": Case(
+        stt=FakeStt(after_audio_stop=on_speech(close)),
+        corpus=lambda: Corpus("fake", [Utterance("u0", TEXT, SPEECH), Utterance("u0b", TEXT, SPEECH), Utterance("u1", TEXT, SPEECH_WITH_PAUSE)]),
+        expected={"stt.closed", "gate.too-little-data"},
+    ),
 }
 CASES["gate.max-failure-rate"] = replace(
     CASES["stt.closed"], options=replace(OPTIONS, gates=Gates(max_failure_rate=0.25)), expected={"stt.closed", "gate.max-failure-rate"}
@@ -285,11 +303,16 @@ async def test_each_broken_rule_is_reported_by_its_id(rule_id: str) -> None:
     report = await run_case(case)
     elapsed = anyio.current_time() - started
     found = {f.rule for f in report.findings}
-    assert found == (case.expected or {rule_id}), [(f.rule, f.message) for f in report.findings]
+    expected = case.expected or {rule_id}
+    assert expected <= found, [(f.rule, f.message) for f in report.findings]
+    # no other error: a fault in one place is not reported as a fault somewhere else
+    assert {f.rule for f in report.findings if f.severity == "error"} <= expected, [(f.rule, f.message) for f in report.findings]
     # an error fails the run; a warning alone does not
-    assert report.passed == all(RULES[r].severity == "warning" for r in found)
-    # every wait is bounded: at most one watchdog in the probes and one in the round trips
-    assert elapsed < 2 * TIMEOUT_S + 4
+    assert report.passed == all(RULES[r].severity == "warning" for r in expected)
+    # every wait is bounded: one watchdog each at most in the warm-up, the round trips (a hung server: the
+    # trial) and the back transcription, which here meets the same speech; none in the probes, which use
+    # an utterance that worked
+    assert elapsed < 3 * TIMEOUT_S + 4
 
 
 def test_every_rule_in_the_catalogue_is_named_by_a_test() -> None:
@@ -336,7 +359,7 @@ async def test_server_gone_after_describe(role: str) -> None:
 async def test_ignored_rules_are_reported_but_do_not_fail_the_run() -> None:
     case = CASES["stt.closed"]
     report = await run_case(replace(case, options=replace(OPTIONS, gates=Gates(ignore=("stt.closed",)))))
-    assert report.findings == [] and report.passed
+    assert [f for f in report.findings if f.severity == "error"] == [] and report.passed
     assert {f.rule for f in report.ignored_findings} == {"stt.closed"}
     assert "u0" in {f["utterance"] for f in report.to_dict()["ignored_findings"]}
 

@@ -13,12 +13,13 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.event import Event
 
 from tests.fake_servers import SPEECH, stt_info, tts_info
-from tests.fakes import scripted_server
+from tests.fakes import reader_for, scripted_server
+from wyoming_rt.breaker import TRIAL_PAUSE_S
 from wyoming_rt.corpus import Corpus, Utterance
 from wyoming_rt.gates import Gates
 from wyoming_rt.pcm import from_float
 from wyoming_rt.validation import ValidateOptions, validate
-from wyoming_rt.wire import EventReader, encode_event
+from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio
 
@@ -40,7 +41,7 @@ def fake(info: Event, on_request: Behaviour):  # type: ignore[no-untyped-def]
     """A server that answers describe with ``info`` and hands anything else to ``on_request``."""
 
     async def handler(stream: SocketStream) -> None:
-        reader = EventReader(stream)
+        reader = reader_for(stream)
         while (received := await reader.read()) is not None:
             if received.type == "describe":
                 await stream.send(encode_event(info))
@@ -53,7 +54,7 @@ def fake(info: Event, on_request: Behaviour):  # type: ignore[no-untyped-def]
 
 
 async def good_stt(stream: SocketStream, request: Event) -> None:
-    reader = EventReader(stream)
+    reader = reader_for(stream)
     while (received := await reader.read()) is not None and received.type != "audio-stop":
         pass
     await stream.send(encode_event(Event("transcript", {"text": "turn on the lights"})))
@@ -107,13 +108,15 @@ async def test_save_audio_writes_each_stream_in_its_declared_format(tmp_path) ->
         assert entry["passed"] is True and entry["back_transcript"] == "turn on the lights"
 
 
-async def test_tts_that_never_answers_times_out() -> None:
+async def test_tts_that_never_answers_times_out_then_is_not_sent_to() -> None:
     async def hang(stream: SocketStream, request: Event) -> None:
         await anyio.sleep_forever()
 
     report = await run(hang)
-    assert [(f.rule, f.utterance) for f in report.findings] == [("tts.timeout", "u0"), ("tts.timeout", "u1")]
-    assert "timed out after 1.5 s" in report.findings[0].message
+    per_utterance = [(f.rule, f.utterance) for f in report.findings if f.utterance]
+    assert per_utterance == [("tts.timeout", "u0"), ("tts.not-sent", "u1")]
+    assert "timed out after 1.5 s" in report.findings_for("u0")[0].message
+    assert "warmup.slow" in {f.rule for f in report.findings}
 
 
 async def test_tts_that_closes_mid_stream() -> None:
@@ -156,17 +159,42 @@ async def test_tts_error_event_after_which_it_closes() -> None:
 async def test_one_bad_answer_does_not_lose_the_others() -> None:
     calls = 0
 
-    async def first_one_hangs(stream: SocketStream, request: Event) -> None:
+    async def first_measured_one_hangs(stream: SocketStream, request: Event) -> None:
         nonlocal calls
         calls += 1
-        if calls == 1:
+        if calls == 4:  # after the three warm-up requests: the latency phase's first
             await anyio.sleep_forever()
         await stream.send(b"".join(audio_reply()))
 
-    report = await run(first_one_hangs, utterances=4)
+    report = await run(first_measured_one_hangs, utterances=4)
     assert len(report.utterances) == 4
-    assert sorted(u.passed for u in report.utterances) == [False, True, True, True]
-    assert [f.rule for f in report.findings] == ["tts.timeout"]
+    assert [u.passed for u in report.utterances] == [False, True, True, True]
+    assert [(f.rule, f.utterance) for f in report.findings if f.severity == "error"] == [("tts.timeout", "u0")]
+
+
+async def test_a_server_slow_on_its_first_three_requests_still_gets_every_utterance() -> None:
+    """Slower than the watchdog three times (the warm-up's), then fine: nothing is refused."""
+    calls = 0
+
+    async def slow_start(stream: SocketStream, request: Event) -> None:
+        nonlocal calls
+        calls += 1
+        if calls <= 3:
+            await anyio.sleep(TIMEOUT_S * 2)
+        await good_stt(stream, request)
+
+    async def good_tts(stream: SocketStream, request: Event) -> None:
+        await stream.send(b"".join(audio_reply()))
+
+    async with fake(STT_INFO, slow_start) as stt, fake(TTS_INFO, good_tts) as tts:
+        with anyio.fail_after(60):
+            options = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2, gates=Gates(max_wer=None), probes=False)
+            report = await validate(stt, tts, tone_corpus(*(f"u{i}" for i in range(6))), options)
+    assert [u.transcript for u in report.utterances] == ["turn on the lights"] * 6
+    assert all(u.score is not None for u in report.utterances)
+    assert not any(f.rule.endswith("not-sent") for f in report.findings)
+    assert {f.rule for f in report.findings if f.severity == "error"} == set()
+    assert "warmup.slow" in {f.rule for f in report.findings}
 
 
 async def test_wrong_declared_rate_is_an_implausible_duration() -> None:
@@ -177,17 +205,19 @@ async def test_wrong_declared_rate_is_an_implausible_duration() -> None:
     assert {f.rule for f in report.findings} == {"tts.duration-implausible"}
 
 
-async def test_a_hung_server_costs_one_watchdog_not_one_per_utterance() -> None:
+async def test_a_hung_server_ends_within_two_watchdogs() -> None:
+    """It answers describe but no request: the warm-up times out once, the trial after a pause
+    times out once more, and nothing else is sent to it."""
     async def hang(stream: SocketStream, request: Event) -> None:
         await anyio.sleep_forever()
 
     started = anyio.current_time()
-    report = await run(hang, utterances=8)  # concurrency 2: four waves without the breaker
+    report = await run(hang, utterances=8)
     elapsed = anyio.current_time() - started
-    assert [f.rule for f in report.findings] == ["tts.timeout"] * 8
-    skipped = [f for f in report.findings if f.message.startswith("not sent: the server timed out on 2 requests in a row")]
-    assert len(skipped) == 6
-    assert elapsed < 2 * TIMEOUT_S  # one wave of watchdogs, then the breaker answers at once
+    rules = [f.rule for f in report.findings if f.utterance]
+    assert rules == ["tts.timeout"] + ["tts.not-sent"] * 7
+    assert all("stopped answering" in f.message for f in report.findings if f.rule == "tts.not-sent")
+    assert elapsed < 2 * TIMEOUT_S + TRIAL_PAUSE_S + 1.5  # two watchdogs, a pause, and the rest at once
 
 
 async def test_a_connect_that_never_completes_is_a_connect_failure_within_the_watchdog() -> None:

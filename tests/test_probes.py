@@ -7,12 +7,12 @@ import pytest
 from anyio.abc import SocketStream
 from wyoming.event import Event
 
-from tests.fakes import scripted_server
+from tests.fakes import reader_for, scripted_server
 from tests.test_faults import STT_INFO, TTS_INFO, audio_reply, good_stt
 from wyoming_rt.checks.protocol import check_probes
 from wyoming_rt.emulator import EmulatorConfig
 from wyoming_rt.probes import run_probes
-from wyoming_rt.wire import EventReader, encode_event
+from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio
 CONFIG = EmulatorConfig(timeout_s=1.0)
@@ -20,7 +20,7 @@ CONFIG = EmulatorConfig(timeout_s=1.0)
 
 def server(info: Event, *, close_on_unknown: bool = False, on_request=None):  # type: ignore[no-untyped-def]
     async def handler(stream: SocketStream) -> None:
-        reader = EventReader(stream)
+        reader = reader_for(stream)
         while (received := await reader.read()) is not None:
             if received.type == "describe":
                 await stream.send(encode_event(info))
@@ -34,7 +34,7 @@ def server(info: Event, *, close_on_unknown: bool = False, on_request=None):  # 
 
 
 async def good_tts(stream: SocketStream, request: Event) -> None:
-    reader = EventReader(stream)
+    reader = reader_for(stream)
     if request.type == "synthesize-start":
         while (received := await reader.read()) is not None and received.type != "synthesize-stop":
             pass

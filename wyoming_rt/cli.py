@@ -60,6 +60,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if not 0 < value < float("inf"):
@@ -102,7 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
         "or the upstream wyoming-faster-whisper / wyoming-piper",
     )  # fmt: skip
     v.add_argument("--corpus", metavar="DIR", type=Path, help="directory of NAME.wav + NAME.txt pairs (default: the bundled corpus)")
-    v.add_argument("--concurrency", metavar="N", type=_positive_int, default=4, help="round trips at once (default: 4)")
+    v.add_argument(
+        "--concurrency", metavar="N", type=_non_negative_int, default=4,
+        help="sessions at once in the concurrency phase (default: 4; 0: no concurrency phase). Latency figures "
+        "come from the latency phase, one round trip at a time",
+    )  # fmt: skip
     v.add_argument("--timeout", metavar="SECONDS", type=_positive_float, default=30.0, help="watchdog for each STT or TTS request (default: 30)")
     v.add_argument(
         "--config", metavar="FILE", type=Path, help="gates from a TOML file (default: [tool.wyoming_rt] in ./pyproject.toml, if any)"
@@ -302,11 +313,13 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     async with _servers(stt, tts, args.reference, err) as (stt_endpoint, tts_endpoint):
         _status(
             err,
-            f"round-tripping {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
-            f" (concurrency {args.concurrency}, timeout {args.timeout:g} s)",
+            f"validating with {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
+            f" (concurrency phase {args.concurrency} sessions, timeout {args.timeout:g} s)",
         )
         with bar:
-            report = await validate(stt_endpoint, tts_endpoint, corpus, options, on_result=progress)
+            report = await validate(
+                stt_endpoint, tts_endpoint, corpus, options, on_result=progress, on_phase=lambda name: _status(err, f"phase: {name}")
+            )
     if args.json:
         write_json(report, args.json)
     if args.junit:

@@ -78,6 +78,12 @@ class WatchdogTimeout(WyomingRTError):
     kind = "timeout"
 
 
+class NotSentError(WatchdogTimeout):
+    """A request that was never sent: its server had stopped answering (see `HangBreaker`)."""
+
+    kind = "not-sent"
+
+
 class ServerStartError(WyomingRTError):
     """An embedded server process failed to start or to answer ``describe``."""
 

@@ -64,6 +64,16 @@ GATE_NOTHING_SCORED = rule(
     ref=_REF,
 )
 
+GATE_TOO_LITTLE_DATA = rule(
+    "gate.too-little-data",
+    "error",
+    "A gate's figure was measured over less than half of the corpus, too little for the gate to hold.",
+    "A threshold met by a few survivors says nothing about the server: a run that measured little must not pass.",
+    ref=_REF,
+)
+MIN_COVERAGE = 0.5
+"""A gate holds only when its figure was measured over at least this share of the utterances."""
+
 
 @dataclass(frozen=True)
 class Gates:
@@ -96,9 +106,18 @@ class GateResult:
     threshold: float
     measured: float | None
     passed: bool
+    samples: int | None = None
+    """How many utterances the figure was measured over..."""
+    of: int | None = None
+    """...out of how many in the corpus."""
+
+    @property
+    def over(self) -> str:
+        """``"over 37 of 38"``, or ``""`` when not known."""
+        return "" if self.samples is None or self.of is None else f"over {self.samples} of {self.of}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "over": self.over}
 
 
 def load_gates(path: Path | None, cwd: Path | None = None) -> Gates:
@@ -180,29 +199,37 @@ def _ignore(report: Report, ignored: tuple[str, ...]) -> None:
 def _check(report: Report, gates: Gates) -> tuple[list[GateResult], list[Finding]]:
     results: list[GateResult] = []
     findings: list[Finding] = []
-
-    def check(name: str, threshold: float, measured: float | None, rule_: Any, message: str) -> None:
-        held = measured is not None and measured <= threshold
-        results.append(GateResult(name, threshold, measured, held))
-        if measured is not None and not held:
-            findings.append(finding(rule_, message))
-
     summary = report.summary
+    total = summary.utterances
+
+    def check(name: str, threshold: float, measured: float | None, samples: int, rule_: Any, message: str) -> None:
+        enough = samples > 0 and samples >= MIN_COVERAGE * total
+        held = enough and measured is not None and measured <= threshold
+        results.append(GateResult(name, threshold, measured, held, samples, total))
+        over = f"over {samples} of {total} utterances"
+        if measured is not None and not enough:
+            findings.append(finding(GATE_TOO_LITTLE_DATA, f"{name}: measured {over}, under {MIN_COVERAGE:.0%}: too little to hold"))
+        elif measured is not None and not held:
+            findings.append(finding(rule_, f"{message} ({over})"))
+
     if gates.max_wer is not None:
+        scored = sum(1 for u in report.utterances if u.score is not None)
         if summary.score.wer is None:
-            results.append(GateResult("max_wer", gates.max_wer, None, False))
-            findings.append(finding(GATE_NOTHING_SCORED, "no transcript to score"))
+            results.append(GateResult("max_wer", gates.max_wer, None, False, 0, total))
+            findings.append(finding(GATE_NOTHING_SCORED, f"no transcript to score (over 0 of {total} utterances)"))
         else:
-            check("max_wer", gates.max_wer, summary.score.wer, GATE_WER, f"corpus WER {summary.score.wer:.3f} > max {gates.max_wer:g}")
+            check("max_wer", gates.max_wer, summary.score.wer, scored, GATE_WER, f"corpus WER {summary.score.wer:.3f} > max {gates.max_wer:g}")
     if gates.max_back_wer is not None:
         back = summary.back_score.wer if summary.back_score else None
-        check("max_back_wer", gates.max_back_wer, back, GATE_BACK_WER, f"back WER {back or 0:.3f} > max {gates.max_back_wer:g}")
+        backs = sum(1 for u in report.utterances if u.back_score is not None)
+        check("max_back_wer", gates.max_back_wer, back, backs, GATE_BACK_WER, f"back WER {back or 0:.3f} > max {gates.max_back_wer:g}")
     for key, rule_, pick in (("max_p95_ms", GATE_P95, "p95"), ("max_p99_ms", GATE_P99, "p99")):
         for stage, limit in getattr(gates, key).items():
             stats = summary.latency.get(stage)
             measured = getattr(stats, pick) if stats else None
-            check(f"{key}.{stage}", limit, measured, rule_, f"{stage} {pick.upper()} {measured or 0:.0f} ms > max {limit:g} ms")
-    if gates.max_failure_rate is not None and summary.utterances:
-        rate = summary.failed / summary.utterances
-        check("max_failure_rate", gates.max_failure_rate, rate, GATE_FAILURE_RATE, f"{summary.failed} of {summary.utterances} utterances failed ({rate:.0%})")
+            samples = stats.count if stats else 0
+            check(f"{key}.{stage}", limit, measured, samples, rule_, f"{stage} {pick.upper()} {measured or 0:.0f} ms > max {limit:g} ms")
+    if gates.max_failure_rate is not None and total:
+        rate = summary.failed / total
+        check("max_failure_rate", gates.max_failure_rate, rate, total, GATE_FAILURE_RATE, f"{summary.failed} of {total} utterances failed ({rate:.0%})")
     return results, findings

@@ -20,7 +20,7 @@ from wyoming.info import Describe
 from .corpus import Utterance
 from .emulator import EmulatorConfig, HAEmulator, TtsResult
 from .endpoint import Endpoint, connect
-from .errors import FramingError, WyomingRTError
+from .errors import FramingError, WatchdogTimeout, WyomingRTError
 from .pcm import PcmAudio
 from .trace import Trace
 from .wire import EventReader, encode_event
@@ -30,8 +30,14 @@ LINGER_S = 0.5
 """How long the probes keep reading after the final event, to see events sent too many."""
 BUSY_AUDIO_S = 20.0
 BUSY_TEXT_CHARS = 400
+"""The busy requests' sizes when the server's speed is not known."""
+BUSY_AUDIO_MIN_S, BUSY_AUDIO_MAX_S = 5.0, 60.0
+BUSY_TEXT_MIN_CHARS, BUSY_TEXT_MAX_CHARS = 100, 2000
+BUSY_WORK_FACTOR = 2.5
+"""The busy request is sized to keep the server working this many describe timeouts."""
 BUSY_LEAD_S = 0.3
-"""describe goes out this long after the busy request started."""
+"""describe goes out this long after the busy request started (its upload is a burst, whatever
+the run's ``--pace``, so the server is already working by then)."""
 VOICE_PROBE_TEXT = "Testing this voice."
 
 
@@ -138,16 +144,20 @@ async def probe_voice(endpoint: Endpoint, config: EmulatorConfig, voice: str, *,
 async def probe_describe_while_busy(
     endpoint: Endpoint, role: str, config: EmulatorConfig, busy: Callable[[], Awaitable[Any]]
 ) -> ProbeOutcome:
-    """Start a long request, then ``describe`` with HA's 1 s timeout on a second connection."""
+    """Start a long request, then ``describe`` with HA's timeout on a second connection; then let
+    the long request finish (under its watchdog), so that no work is left behind on the server."""
     name = "describe-while-busy"
     emulator = HAEmulator(replace(config, describe_attempts=1))
     outcome = ProbeOutcome(name, role, True)
+    busy_finished = False
 
     async def keep_busy() -> None:
+        nonlocal busy_finished
         try:
             await busy()
-        except WyomingRTError:
-            pass  # the busy request's own fate is not this probe's business
+            busy_finished = True
+        except WyomingRTError as exc:
+            busy_finished = not isinstance(exc, WatchdogTimeout)  # any answer but a timeout ends the work
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(keep_busy)
@@ -157,8 +167,16 @@ async def probe_describe_while_busy(
             outcome = replace(outcome, measures={"describe_ms": round(described.latency_s * 1000, 1)})
         except WyomingRTError as exc:
             outcome = replace(outcome, ok=False, detail=f"while busy with a long request: {exc}")
-        tg.cancel_scope.cancel()
-    return outcome
+    return replace(outcome, measures={**outcome.measures, "busy_finished": busy_finished})
+
+
+def busy_sizes(stt_s_per_audio_s: float | None, tts_s_per_char: float | None, describe_timeout_s: float) -> tuple[float, int]:
+    """Seconds of audio and characters of text that keep each server busy for about
+    `BUSY_WORK_FACTOR` describe timeouts, from how fast it worked in the latency phase."""
+    work_s = BUSY_WORK_FACTOR * describe_timeout_s + BUSY_LEAD_S
+    audio_s = BUSY_AUDIO_S if not stt_s_per_audio_s else work_s / stt_s_per_audio_s
+    chars = BUSY_TEXT_CHARS if not tts_s_per_char else work_s / tts_s_per_char
+    return min(max(audio_s, BUSY_AUDIO_MIN_S), BUSY_AUDIO_MAX_S), int(min(max(chars, BUSY_TEXT_MIN_CHARS), BUSY_TEXT_MAX_CHARS))
 
 
 def advertised_voices(tts_info: dict[str, Any] | None, limit: int) -> list[str]:
@@ -183,9 +201,14 @@ async def run_probes(
     tts_streaming: bool,
     sample: Utterance | None = None,
     voices: Sequence[str] = (),
+    roles: Sequence[str] = ("stt", "tts"),
+    busy_audio_s: float = BUSY_AUDIO_S,
+    busy_text_chars: int = BUSY_TEXT_CHARS,
+    busy_timeout_s: float | None = None,
 ) -> list[ProbeOutcome]:
-    """All probes, each bounded by ``config.timeout_s``: first the independent ones
-    concurrently, then describe-while-busy (which needs otherwise idle servers)."""
+    """All probes of the servers in ``roles``, each bounded by ``config.timeout_s``: first the
+    independent ones concurrently, then describe-while-busy (which needs otherwise idle
+    servers; its long request runs to its end under ``busy_timeout_s``)."""
     config = replace(config, linger_s=LINGER_S)
     outcomes: list[ProbeOutcome] = []
 
@@ -193,26 +216,32 @@ async def run_probes(
         outcomes.append(await probe)
 
     async with anyio.create_task_group() as tg:
-        tg.start_soon(keep, probe_unknown_event(stt, "stt", config.timeout_s))
-        tg.start_soon(keep, probe_unknown_event(tts, "tts", config.timeout_s))
-        tg.start_soon(keep, probe_empty_audio(stt, config))
-        tg.start_soon(keep, probe_empty_text(tts, config, streaming=tts_streaming))
-        if sample is not None:
-            tg.start_soon(keep, probe_stt_linger(stt, config, sample))
-            tg.start_soon(keep, probe_tts_linger(tts, config, sample.reference, streaming=tts_streaming))
-        for voice in voices:
-            tg.start_soon(keep, probe_voice(tts, config, voice, streaming=tts_streaming))
+        if "stt" in roles:
+            tg.start_soon(keep, probe_unknown_event(stt, "stt", config.timeout_s))
+            tg.start_soon(keep, probe_empty_audio(stt, config))
+            if sample is not None:
+                tg.start_soon(keep, probe_stt_linger(stt, config, sample))
+        if "tts" in roles:
+            tg.start_soon(keep, probe_unknown_event(tts, "tts", config.timeout_s))
+            tg.start_soon(keep, probe_empty_text(tts, config, streaming=tts_streaming))
+            if sample is not None:
+                tg.start_soon(keep, probe_tts_linger(tts, config, sample.reference, streaming=tts_streaming))
+            for voice in voices:
+                tg.start_soon(keep, probe_voice(tts, config, voice, streaming=tts_streaming))
 
     if sample is not None:
-        emulator = HAEmulator(replace(config, linger_s=0.0))
-        long_audio = _tile(sample.audio, BUSY_AUDIO_S)
-        long_text = " ".join([sample.reference] * max(1, BUSY_TEXT_CHARS // max(len(sample.reference), 1) + 1))
+        busy_config = replace(config, linger_s=0.0, pace="burst", timeout_s=busy_timeout_s or config.timeout_s)
+        emulator = HAEmulator(busy_config)
+        long_audio = _tile(sample.audio, busy_audio_s)
+        long_text = " ".join([sample.reference] * max(1, busy_text_chars // max(len(sample.reference) + 1, 1)))
         async with anyio.create_task_group() as tg:
-            tg.start_soon(keep, probe_describe_while_busy(stt, "stt", config, lambda: emulator.transcribe(stt, long_audio)))
-            tg.start_soon(
-                keep,
-                probe_describe_while_busy(
-                    tts, "tts", config, lambda: emulator.synthesize(tts, long_text, streaming=tts_streaming)
-                ),
-            )
+            if "stt" in roles:
+                tg.start_soon(keep, probe_describe_while_busy(stt, "stt", config, lambda: emulator.transcribe(stt, long_audio)))
+            if "tts" in roles:
+                tg.start_soon(
+                    keep,
+                    probe_describe_while_busy(
+                        tts, "tts", config, lambda: emulator.synthesize(tts, long_text, streaming=tts_streaming)
+                    ),
+                )
     return sorted(outcomes, key=lambda o: (o.role, o.name))

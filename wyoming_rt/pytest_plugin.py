@@ -40,9 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _servers(flavour: Flavour) -> Iterator[ReferenceServers]:
-    with start_blocking_portal() as portal:
-        with portal.wrap_async_context_manager(run_reference_servers(flavour)) as servers:
-            yield servers
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(run_reference_servers(flavour)) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="session")

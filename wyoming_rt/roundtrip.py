@@ -40,6 +40,22 @@ class RoundTripResult:
         return self.stt.text if self.stt else None
 
 
+@dataclass(frozen=True)
+class Breakers:
+    """The STT and TTS servers' `HangBreaker`s, shared by every request of a run."""
+
+    stt: HangBreaker
+    tts: HangBreaker
+
+    @classmethod
+    def fresh(cls, limit: int) -> Breakers:
+        return cls(HangBreaker(limit, name="the STT server"), HangBreaker(limit, name="the TTS server"))
+
+    def new_phase(self, limit: int) -> None:
+        self.stt.new_phase(limit)
+        self.tts.new_phase(limit)
+
+
 async def round_trip(
     emulator: HAEmulator,
     utterance: Utterance,
@@ -48,15 +64,16 @@ async def round_trip(
     *,
     tts_streaming: bool,
     back_transcribe: bool = False,
-    breakers: tuple[HangBreaker, HangBreaker] | None = None,
+    breakers: Breakers | None = None,
 ) -> RoundTripResult:
-    """One round trip. Failures are recorded in the result, never raised. ``breakers`` (STT,
-    TTS) are shared by the round trips of one run so that a hung server fails fast."""
-    stt_breaker, tts_breaker = breakers or (HangBreaker(1 << 30), HangBreaker(1 << 30))
+    """One round trip. Failures are recorded in the result, never raised. ``breakers`` are
+    shared by the round trips of one run so that a hung server fails fast; the back
+    transcription is the validator's own request and never trips them."""
+    breakers = breakers or Breakers.fresh(1 << 30)
     result = RoundTripResult(utterance)
     started_ns = time.perf_counter_ns()
     try:
-        result.stt = await stt_breaker.call(lambda: emulator.transcribe(stt, utterance.audio))
+        result.stt = await breakers.stt.call(lambda: emulator.transcribe(stt, utterance.audio))
     except WyomingRTError as exc:
         result.stt_error = exc
         return result
@@ -64,7 +81,7 @@ async def round_trip(
     if not text.strip():
         return result
     try:
-        result.tts = await tts_breaker.call(lambda: emulator.synthesize(tts, text, streaming=tts_streaming))
+        result.tts = await breakers.tts.call(lambda: emulator.synthesize(tts, text, streaming=tts_streaming))
     except WyomingRTError as exc:
         result.tts_error = exc
         return result
@@ -72,7 +89,7 @@ async def round_trip(
     audio = result.tts.audio
     if back_transcribe and audio is not None and audio.pcm and audio.width_bytes in (1, 2, 3, 4) and audio.channels >= 1:
         try:
-            result.back_stt = await stt_breaker.call(lambda: emulator.transcribe(stt, audio))
+            result.back_stt = await breakers.stt.call(lambda: emulator.transcribe(stt, audio), counted=False)
         except WyomingRTError as exc:
             result.back_stt_error = exc
         except ValueError:
@@ -90,14 +107,18 @@ async def run_round_trips(
     back_transcribe: bool = False,
     concurrency: int = 4,
     on_result: Callable[[RoundTripResult], None] | None = None,
+    breakers: Breakers | None = None,
 ) -> list[RoundTripResult]:
     """Round-trip every utterance, at most ``concurrency`` at a time.
 
     Results come back in input order, each tied to its own utterance. ``on_result`` is
-    called as each one finishes (for progress display).
+    called as each one finishes (for progress display). ``breakers`` (a run's own, else new
+    ones) trip after ``concurrency`` timeouts in a row.
     """
-
-    breakers = (HangBreaker(concurrency), HangBreaker(concurrency))
+    if breakers is None:
+        breakers = Breakers.fresh(concurrency)
+    else:
+        breakers.new_phase(concurrency)
 
     async def one(utterance: Utterance) -> RoundTripResult:
         result = await round_trip(
@@ -120,10 +141,18 @@ class NegativeResult:
 
 
 async def run_negatives(
-    emulator: HAEmulator, utterances: Sequence[Utterance], stt: Endpoint, *, concurrency: int = 4
+    emulator: HAEmulator,
+    utterances: Sequence[Utterance],
+    stt: Endpoint,
+    *,
+    concurrency: int = 4,
+    breaker: HangBreaker | None = None,
 ) -> list[NegativeResult]:
     """Transcribe each speech-free clip; results in input order."""
-    breaker = HangBreaker(concurrency)
+    if breaker is None:
+        breaker = HangBreaker(concurrency)
+    else:
+        breaker.new_phase(concurrency)
 
     async def one(utterance: Utterance) -> NegativeResult:
         try:

@@ -8,19 +8,25 @@ from typing import Any
 
 import anyio
 
+from .breaker import HangBreaker
 from .checks.audio_quality import AudioThresholds
+from .checks.load_stats import concurrency_findings
 from .checks.protocol import check_describe_attempts, check_probes, check_stt_info, check_tts_info, failure_finding
 from .checks.trace_rules import SttCapabilities
-from .corpus import Corpus
+from .corpus import Corpus, Utterance
 from .emulator import DescribeResult, EmulatorConfig, HAEmulator, HaMode, Pace
 from .endpoint import Endpoint
 from .errors import ConnectError, WatchdogTimeout, WyomingRTError
 from .findings import Finding, finding, rule
 from .gates import Gates, apply_gates
-from .probes import advertised_voices, run_probes
+from .phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
+from .probes import ProbeOutcome, advertised_voices, busy_sizes, run_probes
 from .report.build import build_report
-from .report.model import Report, ServerReport
-from .roundtrip import RoundTripResult, run_negatives, run_round_trips
+from .report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport
+from .roundtrip import Breakers, RoundTripResult, run_negatives, run_round_trips
+
+PROBE_TIMEOUT_S = 10.0
+"""The probes' watchdog (at most the run's): their requests are small."""
 
 CORPUS_BAD_FILE = rule(
     "corpus.bad-file",
@@ -40,6 +46,8 @@ class ValidateOptions:
     """How to run: concurrency, watchdog, what HA would send, and the gates."""
 
     concurrency: int = 4
+    """Sessions at once in the concurrency phase (0: no concurrency phase). Latency figures always
+    come from the latency phase, one round trip at a time."""
     timeout_s: float = 30.0
     language: str = "en"
     voice: str | None = None
@@ -93,70 +101,75 @@ async def validate(
     corpus: Corpus,
     options: ValidateOptions | None = None,
     on_result: Callable[[RoundTripResult], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> Report:
-    """Describe both servers, round-trip the corpus, check everything and apply the gates.
+    """The whole run, in phases: preflight (describe, info rules), warm-up (not measured),
+    latency (one round trip at a time: what one HA user waits), concurrency (N sessions at
+    once), the speech-free clips, and the conformance probes last, so that nothing they leave
+    behind meets a measurement. Then the checks and the gates.
 
-    Raises `ServerUnavailableError` when a server cannot be connected to at the start.
+    ``on_result`` sees each latency-phase round trip as it ends, ``on_phase`` each phase's name
+    as it starts. Raises `ServerUnavailableError` when a server cannot be connected to at the start.
     """
     options = options or ValidateOptions()
     emulator = HAEmulator(options.emulator_config())
-    described: dict[str, DescribeResult | WyomingRTError] = {}
+    phases: list[PhaseRecord] = []
 
-    async def describe_into(role: str, endpoint: Endpoint) -> None:
-        described[role] = await _describe(emulator, endpoint)
+    def phase(name: str) -> PhaseClock:
+        if on_phase is not None:
+            on_phase(name)
+        phases.append(PhaseRecord(name))
+        return PhaseClock(phases[-1])
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(describe_into, "stt", stt)
-        tg.start_soon(describe_into, "tts", tts)
+    with phase("preflight") as record:
+        servers, run_findings, breakers, streaming = await _preflight(emulator, stt, tts, corpus, options)
+        record.requests = 2
+    utterances = list(corpus)
+    sample = utterances[0] if utterances else None
 
-    run_findings: list[Finding] = [finding(CORPUS_BAD_FILE, str(problem)) for problem in corpus.problems]
-    servers: dict[str, ServerReport] = {}
-    for role, endpoint in (("stt", stt), ("tts", tts)):
-        outcome = described[role]
-        never_connected = outcome.trace is not None and not outcome.trace.entries
-        if isinstance(outcome, (ConnectError, WatchdogTimeout)) and never_connected:
-            raise ServerUnavailableError(f"{role.upper()} server unavailable: {outcome}") from outcome
-        if isinstance(outcome, WyomingRTError):
-            run_findings.append(failure_finding(role, outcome))
-            servers[role] = ServerReport(role, endpoint.uri, None, None)
-            continue
-        check = check_stt_info if role == "stt" else check_tts_info
-        run_findings.extend(check(outcome.info_data, outcome.parse_error))
-        run_findings.extend(check_describe_attempts(role.upper(), outcome.attempts, outcome.failures))
-        servers[role] = ServerReport(role, endpoint.uri, outcome.info_data, outcome.latency_s * 1000)
-
-    tts_described = described["tts"] if isinstance(described["tts"], DescribeResult) else None
-    streaming = options.tts_streaming if options.tts_streaming is not None else advertises_streaming(tts_described)
-    servers["tts"].notes["streaming"] = streaming
-    if options.probes:
-        probe_config = replace(emulator.config, timeout_s=min(options.timeout_s, 10.0))
-        utterances = list(corpus)
-        outcomes = await run_probes(
-            stt,
-            tts,
-            probe_config,
-            tts_streaming=streaming,
-            sample=utterances[0] if utterances else None,
-            voices=advertised_voices(servers["tts"].info, options.voice_probes),
-        )
-        run_findings.extend(check_probes(outcomes, SttCapabilities.from_info(servers["stt"].info)))
-
-    results = await run_round_trips(
-        emulator,
-        list(corpus),
-        stt,
-        tts,
-        tts_streaming=streaming,
-        back_transcribe=options.back_transcribe,
-        concurrency=options.concurrency,
-        on_result=on_result,
-    )
+    if utterances:
+        with phase("warm-up") as record:
+            run_findings.extend(
+                await warm_up(emulator, utterances, stt, tts, tts_streaming=streaming, breakers=breakers, record=record)
+            )
+    with phase("latency") as record:
+        results = await run_round_trips(
+            emulator, utterances, stt, tts, tts_streaming=streaming, back_transcribe=options.back_transcribe,
+            concurrency=1, on_result=on_result, breakers=breakers,
+        )  # fmt: skip
+        record.requests = len(results)
+    concurrency: ConcurrencyReport | None = None
+    succeeded_alone = frozenset(r.utterance.id for r in results if r.stt is not None and r.stt_error is None and r.tts_error is None)
+    if options.concurrency > 0 and succeeded_alone:
+        with phase("concurrency") as record:
+            concurrency = await run_concurrency_phase(
+                emulator, utterances, stt, tts, tts_streaming=streaming, sessions=options.concurrency, breakers=breakers,
+                succeeded_alone=succeeded_alone,
+            )  # fmt: skip
+            record.requests, record.sessions = concurrency.level.round_trips, options.concurrency
+        run_findings.extend(concurrency_findings(concurrency.level, concurrency.sessions_ended, concurrency.failed_only_under_load))
+    elif options.concurrency > 0:
+        phases.append(PhaseRecord("concurrency", sessions=0, notes={"skipped": "no round trip succeeded one at a time"}))
     negatives = []
     if options.negatives and corpus.negatives:
-        negatives = await run_negatives(emulator, list(corpus.negatives), stt, concurrency=options.concurrency)
+        with phase("negatives") as record:
+            negatives = await run_negatives(
+                emulator, list(corpus.negatives), stt, concurrency=max(1, options.concurrency), breaker=breakers.stt
+            )
+            record.requests = len(negatives)
+    if options.probes:
+        with phase("probes") as record:
+            worked = [r.utterance for r in results if r.utterance.id in succeeded_alone]
+            probe_sample = worked[0] if worked else sample  # an input that works, so a probe meets no known fault
+            outcomes = await _probes(stt, tts, emulator, options, servers, breakers, streaming, probe_sample, results)
+            record.requests = len(outcomes)
+            record.notes["busy_unfinished"] = [o.role for o in outcomes if o.measures.get("busy_finished") is False]
+        run_findings.extend(check_probes(outcomes, SttCapabilities.from_info(servers["stt"].info)))
+
     settings: dict[str, Any] = {
         "corpus": corpus.name,
         "concurrency": options.concurrency,
+        "latency_phase": "one round trip at a time (one Home Assistant user)",
         "timeout_s": options.timeout_s,
         "language": options.language,
         "voice": options.voice,
@@ -171,5 +184,77 @@ async def validate(
         "audio_thresholds": asdict(options.audio_thresholds),
     }
     report = build_report(results, servers, run_findings, settings, options.audio_thresholds, negatives)
+    report.phases, report.concurrency = phases, concurrency
     apply_gates(report, options.gates)
     return report
+
+
+async def _preflight(
+    emulator: HAEmulator, stt: Endpoint, tts: Endpoint, corpus: Corpus, options: ValidateOptions
+) -> tuple[dict[str, ServerReport], list[Finding], Breakers, bool]:
+    """Describe both servers as HA does; info rules; breakers that know a server that never answered."""
+    described: dict[str, DescribeResult | WyomingRTError] = {}
+
+    async def describe_into(role: str, endpoint: Endpoint) -> None:
+        described[role] = await _describe(emulator, endpoint)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(describe_into, "stt", stt)
+        tg.start_soon(describe_into, "tts", tts)
+
+    liveness = HAEmulator(replace(emulator.config, describe_attempts=1, describe_timeout_s=options.timeout_s))
+    breakers = Breakers(
+        HangBreaker(name=f"the STT server at {stt}", liveness=lambda: liveness.describe(stt)),
+        HangBreaker(name=f"the TTS server at {tts}", liveness=lambda: liveness.describe(tts)),
+    )
+    run_findings: list[Finding] = [finding(CORPUS_BAD_FILE, str(problem)) for problem in corpus.problems]
+    servers: dict[str, ServerReport] = {}
+    for role, endpoint in (("stt", stt), ("tts", tts)):
+        outcome = described[role]
+        never_connected = outcome.trace is not None and not outcome.trace.entries
+        if isinstance(outcome, (ConnectError, WatchdogTimeout)) and never_connected:
+            raise ServerUnavailableError(f"{role.upper()} server unavailable: {outcome}") from outcome
+        if isinstance(outcome, WyomingRTError):
+            run_findings.append(failure_finding(role, outcome))
+            servers[role] = ServerReport(role, endpoint.uri, None, None)
+            if isinstance(outcome, WatchdogTimeout):  # connected, but never answered: HA would not set it up either
+                (breakers.stt if role == "stt" else breakers.tts).declare_dead(f"no answer to describe: {outcome}")
+            continue
+        check = check_stt_info if role == "stt" else check_tts_info
+        run_findings.extend(check(outcome.info_data, outcome.parse_error))
+        run_findings.extend(check_describe_attempts(role.upper(), outcome.attempts, outcome.failures))
+        servers[role] = ServerReport(role, endpoint.uri, outcome.info_data, outcome.latency_s * 1000)
+
+    tts_described = described["tts"] if isinstance(described["tts"], DescribeResult) else None
+    streaming = options.tts_streaming if options.tts_streaming is not None else advertises_streaming(tts_described)
+    servers["tts"].notes["streaming"] = streaming
+    return servers, run_findings, breakers, streaming
+
+
+async def _probes(
+    stt: Endpoint,
+    tts: Endpoint,
+    emulator: HAEmulator,
+    options: ValidateOptions,
+    servers: dict[str, ServerReport],
+    breakers: Breakers,
+    streaming: bool,
+    sample: Utterance | None,
+    results: list[RoundTripResult],
+) -> list[ProbeOutcome]:
+    """The conformance probes of the servers that still answer, their busy requests sized from
+    how fast each server worked in the latency phase."""
+    stt_speed, tts_speed = seconds_per_unit(results)
+    busy_audio_s, busy_chars = busy_sizes(stt_speed, tts_speed, emulator.config.describe_timeout_s)
+    return await run_probes(
+        stt,
+        tts,
+        replace(emulator.config, timeout_s=min(options.timeout_s, PROBE_TIMEOUT_S)),
+        tts_streaming=streaming,
+        sample=sample,
+        voices=advertised_voices(servers["tts"].info, options.voice_probes),
+        roles=[role for role, breaker in (("stt", breakers.stt), ("tts", breakers.tts)) if not breaker.dead],
+        busy_audio_s=busy_audio_s,
+        busy_text_chars=busy_chars,
+        busy_timeout_s=options.timeout_s,
+    )

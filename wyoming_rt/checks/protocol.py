@@ -74,6 +74,14 @@ def _operation_rules(stage: str, label: str) -> dict[str, Rule]:
             "Current HA fails the request on an error event.",
             ref=ref,
         ),
+        "not-sent": rule(
+            f"{stage}.not-sent",
+            "error",
+            f"The {label} request was not sent: the server had stopped answering (it timed out, then also timed out "
+            "on a trial request after a pause, or did not answer describe).",
+            "A server that stops answering leaves every HA user waiting; one watchdog per request would only make the run longer.",
+            ref=ref,
+        ),
     }
 
 
@@ -133,6 +141,22 @@ STT_HALLUCINATION = rule(
     "The STT server returned words for a clip with no speech (silence or noise).",
     'HA acts on invented text ("You", "Thank you for watching!"): a wrong intent, or a reply to nobody.',
     ref="Assist pipeline: the transcript is acted on as a command",
+)
+
+BACK_TRANSCRIPTION_FAILED = rule(
+    "back.failed",
+    "warning",
+    "The validator's own back transcription of the TTS audio failed (it is not a request HA makes).",
+    "Only the back WER of that utterance is missing; its own STT and TTS requests are judged on their own.",
+    ref="wyoming-rt back WER: the TTS audio transcribed by the STT server",
+)
+WARM_UP_SLOW = rule(
+    "warmup.slow",
+    "warning",
+    "A warm-up request (the first requests after the server started, not measured) did not finish within the watchdog.",
+    "After a restart HA users wait this long for their first answer. On a busy or slow machine this can be the "
+    "machine rather than the server.",
+    ref="wyoming-rt warm-up phase: the first requests are not measured",
 )
 
 PROBE_UNKNOWN_EVENT = rule(

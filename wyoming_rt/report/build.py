@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from ..checks.audio import validate_tts_audio
 from ..checks.audio_quality import AudioThresholds, analyse
-from ..checks.protocol import STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
+from ..checks.protocol import BACK_TRANSCRIPTION_FAILED, STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
 from ..checks.scoring import score, score_corpus
 from ..checks.stats import latency_stats
 from ..checks.timing import stream_timing
@@ -71,8 +70,7 @@ def utterance_report(
     if result.round_trip_s is not None:
         latency["round_trip"] = result.round_trip_s * 1000
     if result.back_stt_error is not None:
-        failed = failure_finding("stt", result.back_stt_error, uid)
-        findings.append(replace(failed, message=f"back transcription of the TTS audio: {failed.message}"))
+        findings.append(finding(BACK_TRANSCRIPTION_FAILED, f"back transcription of the TTS audio: {result.back_stt_error}", uid))
     elif result.back_stt is not None and transcript is not None:
         back_transcript = result.back_stt.text
         back_score = score(transcript, back_transcript)

@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..checks.load_stats import LoadReport
 from ..checks.timing import gap_summary_ms
 from ..compare import Comparison
-from ..load import LoadReport
 from .model import STAGE_LABELS, STAGES, Report, format_ms
 
 
@@ -56,7 +56,7 @@ def render_report(report: Report, console: Console) -> None:
         )
     console.print(table)
 
-    latency = Table(title="Latency (ms)", title_justify="left")
+    latency = Table(title="Latency (ms), latency phase: one round trip at a time, as one HA user waits", title_justify="left")
     for header in ("stage", "n", "P50", "P95", "P99", "max"):
         latency.add_column(header, justify="left" if header == "stage" else "right")
     for stage in STAGES:
@@ -73,6 +73,11 @@ def render_report(report: Report, console: Console) -> None:
                 format_ms(stats.max),
             )
     console.print(latency)
+    _render_concurrency(report, console)
+    if report.phases:
+        console.print(
+            "Phases: " + " · ".join(f"{p.name} {p.wall_s:.1f} s ({p.requests} req)" for p in report.phases), highlight=False
+        )
 
     s = report.summary
     console.print(
@@ -103,15 +108,33 @@ def render_report(report: Report, console: Console) -> None:
         )
     if report.gate_results:
         gates = Table(title="Gates", title_justify="left", expand=False)
-        for header in ("gate", "threshold", "measured", ""):
+        for header in ("gate", "threshold", "measured", "over", ""):
             gates.add_column(header, justify="left" if header == "gate" else "right", no_wrap=True)
         for g in report.gate_results:
             measured = "-" if g.measured is None else f"{g.measured:.4g}"
             mark = Text("ok", style="green") if g.passed else Text("FAIL", style="bold red")
-            gates.add_row(g.gate, f"{g.threshold:g}", measured, mark)
+            over = f"{g.samples} of {g.of}" if g.samples is not None else "-"
+            gates.add_row(g.gate, f"{g.threshold:g}", measured, over, mark)
         console.print(gates)
     verdict = Text("PASS", style="bold green") if report.passed else Text("FAIL", style="bold red")
     console.print(Text.assemble("Verdict: ", verdict))
+
+
+def _render_concurrency(report: Report, console: Console) -> None:
+    """One line for the concurrency phase: its own throughput and latency, under load."""
+    c = report.concurrency
+    if c is None:
+        return
+    level = c.level
+    rt, stt = level.latency.get("round_trip"), level.latency.get("stt")
+    lowered = f", lowered to {c.sessions_ended} after timeouts" if c.sessions_ended < c.sessions_started else ""
+    console.print(
+        f"Under load (concurrency phase, {c.sessions_started} sessions{lowered}): {level.round_trips} round trips, "
+        f"{level.throughput_per_s:.2f}/s, round trip P50 {format_ms(rt.p50 if rt else None)} ms "
+        f"P95 {format_ms(rt.p95 if rt else None)} ms, STT P50 {format_ms(stt.p50 if stt else None)} ms, "
+        f"errors {level.errors}, crosstalk {level.mixed}",
+        highlight=False,
+    )
 
 
 def render_load_report(report: LoadReport, console: Console) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..checks.audio import AudioValidation
 from ..checks.audio_quality import AudioQuality
+from ..checks.load_stats import LevelResult
 from ..checks.scoring import Score
 from ..checks.stats import LatencyStats
 from ..checks.timing import gap_summary_ms
@@ -147,6 +148,41 @@ class Summary:
 
 
 @dataclass
+class PhaseRecord:
+    """One phase of a run: how long it took, how many requests it sent, and at what concurrency."""
+
+    name: str
+    wall_s: float = 0.0
+    requests: int = 0
+    sessions: int = 1
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "wall_s": round(self.wall_s, 3), "requests": self.requests, "sessions": self.sessions, **self.notes}
+
+
+@dataclass
+class ConcurrencyReport:
+    """The concurrency phase: the figures of its round trips, and how far the pressure was lowered."""
+
+    level: LevelResult
+    sessions_started: int
+    sessions_ended: int
+    timeouts: int
+    failed_only_under_load: dict[str, int] = field(default_factory=dict)
+    """Error kinds of round trips that failed here although the same utterance succeeded alone."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.level.to_dict(),
+            "sessions_started": self.sessions_started,
+            "sessions_ended": self.sessions_ended,
+            "timeouts": self.timeouts,
+            "failed_only_under_load": self.failed_only_under_load,
+        }
+
+
+@dataclass
 class Report:
     """The whole run. ``passed`` is false when any error-severity finding exists."""
 
@@ -161,6 +197,10 @@ class Report:
     """`wyoming_rt.gates.GateResult` for every gate checked."""
     ignored_findings: list[Finding] = field(default_factory=list)
     """Findings whose rule the gates ignore: reported, but they do not decide the verdict."""
+    phases: list[PhaseRecord] = field(default_factory=list)
+    """The phases of the run in order (preflight, warm-up, latency, concurrency, negatives, probes)."""
+    concurrency: ConcurrencyReport | None = None
+    """The concurrency phase's figures; ``summary.latency`` is the latency phase's (one request at a time)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -174,6 +214,10 @@ class Report:
     def passed(self) -> bool:
         return not any(f.severity == "error" for f in self.findings)
 
+    def findings_for(self, utterance_id: str) -> list[Finding]:
+        """The findings of one utterance (or speech-free clip), by its id."""
+        return [f for f in self.findings if f.utterance == utterance_id]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": REPORT_SCHEMA,
@@ -185,6 +229,8 @@ class Report:
             "servers": {role: s.to_dict() for role, s in self.servers.items()},
             "gates": [g.to_dict() for g in self.gate_results],
             "ignored_findings": [f.to_dict() for f in self.ignored_findings],
+            "phases": [p.to_dict() for p in self.phases],
+            "concurrency": self.concurrency.to_dict() if self.concurrency else None,
             "settings": self.settings,
         }
 

@@ -1,0 +1,153 @@
+"""The measured phases of a validation run after preflight: warm-up (not measured), latency
+(one request at a time, as one Home Assistant user), concurrency (N sessions at once).
+
+Each returns what happened; `validation.validate` decides the order, the report judges.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+
+import anyio
+
+from .checks.load_stats import TimedRoundTrip, level_result
+from .checks.protocol import WARM_UP_SLOW
+from .corpus import Utterance
+from .emulator import HAEmulator
+from .endpoint import Endpoint
+from .errors import NotSentError, WatchdogTimeout, WyomingRTError
+from .findings import Finding, finding
+from .report.model import ConcurrencyReport, PhaseRecord
+from .roundtrip import Breakers, RoundTripResult, round_trip
+
+WARM_UP_REQUESTS = 3
+"""Warm-up requests sent at once to each server: they load models, fill caches and start every
+worker, and a server that is slow only on its first requests spends that here, unmeasured."""
+CONCURRENCY_ROUND_TRIPS_PER_SESSION = 2
+
+
+class PhaseClock:
+    """``with PhaseClock(record):`` fills in ``record.wall_s``."""
+
+    def __init__(self, record: PhaseRecord) -> None:
+        self.record = record
+
+    def __enter__(self) -> PhaseRecord:
+        self._started = time.perf_counter()
+        return self.record
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.record.wall_s = time.perf_counter() - self._started
+
+
+async def warm_up(
+    emulator: HAEmulator,
+    samples: Sequence[Utterance],
+    stt: Endpoint,
+    tts: Endpoint,
+    *,
+    tts_streaming: bool,
+    breakers: Breakers,
+    record: PhaseRecord,
+) -> list[Finding]:
+    """`WARM_UP_REQUESTS` requests at once to each server (both servers at the same time), over
+    distinct ``samples`` where there are enough, so that one input a server chokes on cannot
+    pass for a dead server; their results are thrown away. Timeouts become a `warmup.slow`
+    warning, and trip the breaker when every request timed out."""
+    breakers.new_phase(WARM_UP_REQUESTS)
+    outcomes: dict[str, list[BaseException | None]] = {"stt": [], "tts": []}
+
+    async def one(role: str, request: Callable[[], Awaitable[object]]) -> None:
+        breaker = breakers.stt if role == "stt" else breakers.tts
+        try:
+            await breaker.call(request)
+            outcomes[role].append(None)
+        except WyomingRTError as exc:
+            outcomes[role].append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for index in range(WARM_UP_REQUESTS):
+            sample = samples[index % len(samples)]
+            tg.start_soon(one, "stt", partial(emulator.transcribe, stt, sample.audio))
+            tg.start_soon(one, "tts", partial(emulator.synthesize, tts, sample.reference, streaming=tts_streaming))
+    record.requests = sum(len(v) for v in outcomes.values())
+    record.sessions = WARM_UP_REQUESTS
+    findings = []
+    for role, results in outcomes.items():
+        timeouts = [r for r in results if isinstance(r, WatchdogTimeout) and not isinstance(r, NotSentError)]
+        record.notes[f"{role}_timeouts"] = len(timeouts)
+        if timeouts:
+            findings.append(
+                finding(
+                    WARM_UP_SLOW,
+                    f"{role.upper()} server: {len(timeouts)} of {len(results)} warm-up requests sent at once did not finish "
+                    f"within {emulator.config.timeout_s:g} s ({timeouts[0]}); environment-dependent: a busy machine can cause it",
+                )
+            )
+    return findings
+
+
+async def run_concurrency_phase(
+    emulator: HAEmulator,
+    utterances: Sequence[Utterance],
+    stt: Endpoint,
+    tts: Endpoint,
+    *,
+    tts_streaming: bool,
+    sessions: int,
+    breakers: Breakers,
+    succeeded_alone: frozenset[str] = frozenset(),
+) -> ConcurrencyReport:
+    """``sessions`` sessions at once, each sending its next round trip when the last is answered,
+    `CONCURRENCY_ROUND_TRIPS_PER_SESSION` per session over distinct utterances where the corpus
+    has them. A watchdog timeout halves the sessions still sending (never below one) rather than
+    letting the pressure fail everything after it. ``succeeded_alone`` names the utterances whose
+    latency-phase round trip succeeded: only they are sent (an input that fails alone tells
+    nothing about load), so every failure here is a failure under load."""
+    breakers.new_phase(sessions)
+    usable = [u for u in utterances if u.id in succeeded_alone]  # known failures only cost watchdogs here
+    count = sessions * CONCURRENCY_ROUND_TRIPS_PER_SESSION if usable else 0
+    work = iter(enumerate(usable[i % len(usable)] for i in range(count)))
+    timed: list[TimedRoundTrip] = []
+    allowed = sessions
+    timeouts = 0
+
+    async def session(number: int) -> None:
+        nonlocal allowed, timeouts
+        while number < allowed:
+            item = next(work, None)
+            if item is None:
+                return
+            started_ns = time.perf_counter_ns()
+            result = await round_trip(emulator, item[1], stt, tts, tts_streaming=tts_streaming, breakers=breakers)
+            timed.append(TimedRoundTrip(result, started_ns, time.perf_counter_ns()))
+            if _timed_out(result):
+                timeouts += 1
+                allowed = max(1, allowed // 2)
+
+    started = time.perf_counter()
+    async with anyio.create_task_group() as tg:
+        for number in range(sessions):
+            tg.start_soon(session, number)
+    level = level_result(
+        f"{sessions} sessions", timed, utterances, time.perf_counter() - started, concurrency=sessions, offered_per_s=None
+    )
+    under_load = Counter(error.kind for t in timed if (error := t.result.stt_error or t.result.tts_error) is not None)
+    return ConcurrencyReport(level, sessions, allowed, timeouts, dict(under_load))
+
+
+def _timed_out(result: RoundTripResult) -> bool:
+    error = result.stt_error or result.tts_error
+    return isinstance(error, WatchdogTimeout) and not isinstance(error, NotSentError)
+
+
+def seconds_per_unit(results: Sequence[RoundTripResult]) -> tuple[float | None, float | None]:
+    """How fast the servers worked in the latency phase: STT seconds per second of audio, and
+    TTS seconds per character of text (medians), to size the busy probes' requests."""
+    stt = [r.stt.latency_s / r.stt.audio_duration_s for r in results if r.stt and r.stt.audio_duration_s > 0]
+    tts = [r.tts.total_s / len(r.stt.text) for r in results if r.tts and r.stt and r.stt.text.strip()]
+    return (statistics.median(stt) if stt else None), (statistics.median(tts) if tts else None)
