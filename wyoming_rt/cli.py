@@ -38,7 +38,7 @@ from .report.markdown import write_markdown
 from .report.model import STAGES
 from .report.rules_doc import rules_markdown
 from .roundtrip import RoundTripResult
-from .servers.reference import Flavour, run_reference_server, server_name
+from .servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
 from .validation import ValidateOptions, validate
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -248,14 +248,18 @@ async def _servers(
 ) -> AsyncIterator[tuple[Endpoint, Endpoint]]:
     """The endpoints to test: the given ones, or reference servers started for this run."""
     async with AsyncExitStack() as stack:
+        started = []
         if stt is None or tts is None:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wyoming-rt-")))
             if stt is None:
                 _status(err, f"starting {server_name(flavour, 'stt')} ...")
-                stt = (await stack.enter_async_context(run_reference_server(flavour, "stt", work))).endpoint
+                started.append(await stack.enter_async_context(run_reference_server(flavour, "stt", work, wait=False)))
+                stt = started[-1].endpoint
             if tts is None:
                 _status(err, f"starting {server_name(flavour, 'tts')} ...")
-                tts = (await stack.enter_async_context(run_reference_server(flavour, "tts", work))).endpoint
+                started.append(await stack.enter_async_context(run_reference_server(flavour, "tts", work, wait=False)))
+                tts = started[-1].endpoint
+            await wait_all_ready(started)  # both load their models at the same time
         yield stt, tts
 
 

@@ -146,8 +146,20 @@ def _timed_out(result: RoundTripResult) -> bool:
 
 
 def seconds_per_unit(results: Sequence[RoundTripResult]) -> tuple[float | None, float | None]:
-    """How fast the servers worked in the latency phase: STT seconds per second of audio, and
-    TTS seconds per character of text (medians), to size the busy probes' requests."""
-    stt = [r.stt.latency_s / r.stt.audio_duration_s for r in results if r.stt and r.stt.audio_duration_s > 0]
+    """How fast the servers worked in the latency phase: STT seconds per extra second of audio
+    (the slope of latency over duration, so that a request's fixed cost does not count), and
+    TTS seconds per character of text (median), to size the busy probes' requests."""
+    stt_points = [(r.stt.audio_duration_s, r.stt.latency_s) for r in results if r.stt and r.stt.audio_duration_s > 0]
     tts = [r.tts.total_s / len(r.stt.text) for r in results if r.tts and r.stt and r.stt.text.strip()]
-    return (statistics.median(stt) if stt else None), (statistics.median(tts) if tts else None)
+    return _stt_slope(stt_points), (statistics.median(tts) if tts else None)
+
+
+def _stt_slope(points: Sequence[tuple[float, float]]) -> float | None:
+    if not points:
+        return None
+    ratio = statistics.median(latency / duration for duration, latency in points)
+    durations = [d for d, _ in points]
+    if len(points) < 3 or max(durations) - min(durations) < 0.5:
+        return ratio
+    slope = statistics.linear_regression(durations, [latency for _, latency in points]).slope
+    return slope if 0 < slope <= ratio else ratio

@@ -33,8 +33,9 @@ BUSY_TEXT_CHARS = 400
 """The busy requests' sizes when the server's speed is not known."""
 BUSY_AUDIO_MIN_S, BUSY_AUDIO_MAX_S = 5.0, 60.0
 BUSY_TEXT_MIN_CHARS, BUSY_TEXT_MAX_CHARS = 100, 2000
-BUSY_WORK_FACTOR = 2.5
-"""The busy request is sized to keep the server working this many describe timeouts."""
+BUSY_WORK_FACTOR = 1.5
+"""The busy request is sized to keep the server working this many describe timeouts (at the
+speed of the latency phase; beside the other busy probe it takes longer)."""
 BUSY_LEAD_S = 0.3
 """describe goes out this long after the busy request started (its upload is a burst, whatever
 the run's ``--pace``, so the server is already working by then)."""

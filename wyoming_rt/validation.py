@@ -21,9 +21,9 @@ from .findings import Finding, finding, rule
 from .gates import Gates, apply_gates
 from .phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
 from .probes import ProbeOutcome, advertised_voices, busy_sizes, run_probes
-from .report.build import build_report
-from .report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport
-from .roundtrip import Breakers, RoundTripResult, run_negatives, run_round_trips
+from .report.build import build_report, utterance_reports_of
+from .report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport, UtteranceReport
+from .roundtrip import Breakers, NegativeResult, RoundTripResult, run_negatives, run_round_trips
 
 PROBE_TIMEOUT_S = 10.0
 """The probes' watchdog (at most the run's): their requests are small."""
@@ -150,21 +150,42 @@ async def validate(
         run_findings.extend(concurrency_findings(concurrency.level, concurrency.sessions_ended, concurrency.failed_only_under_load))
     elif options.concurrency > 0:
         phases.append(PhaseRecord("concurrency", sessions=0, notes={"skipped": "no round trip succeeded one at a time"}))
-    negatives = []
-    if options.negatives and corpus.negatives:
+    # The per-utterance analysis (CPU) runs beside the last phases, and they beside each other:
+    # nothing in them is timed finely enough for it to matter, and the measured phases are over.
+    analysed: list[UtteranceReport] = []
+    negatives: list[NegativeResult] = []
+
+    async def analyse() -> None:
+        analysed.extend(
+            await anyio.to_thread.run_sync(
+                utterance_reports_of, results, servers, options.audio_thresholds, abandon_on_cancel=True
+            )
+        )
+
+    async def negatives_phase() -> None:
         with phase("negatives") as record:
-            negatives = await run_negatives(
-                emulator, list(corpus.negatives), stt, concurrency=max(1, options.concurrency), breaker=breakers.stt
+            negatives.extend(
+                await run_negatives(
+                    emulator, list(corpus.negatives), stt, concurrency=max(1, options.concurrency), breaker=breakers.stt
+                )
             )
             record.requests = len(negatives)
-    if options.probes:
-        with phase("probes") as record:
-            worked = [r.utterance for r in results if r.utterance.id in succeeded_alone]
-            probe_sample = worked[0] if worked else sample  # an input that works, so a probe meets no known fault
-            outcomes = await _probes(stt, tts, emulator, options, servers, breakers, streaming, probe_sample, results)
-            record.requests = len(outcomes)
-            record.notes["busy_unfinished"] = [o.role for o in outcomes if o.measures.get("busy_finished") is False]
-        run_findings.extend(check_probes(outcomes, SttCapabilities.from_info(servers["stt"].info)))
+
+    async def probes_phase() -> None:
+        if options.probes:
+            with phase("probes") as record:
+                worked = [r.utterance for r in results if r.utterance.id in succeeded_alone]
+                probe_sample = worked[0] if worked else sample  # an input that works, so a probe meets no known fault
+                outcomes = await _probes(stt, tts, emulator, options, servers, breakers, streaming, probe_sample, results)
+                record.requests = len(outcomes)
+                record.notes["busy_unfinished"] = [o.role for o in outcomes if o.measures.get("busy_finished") is False]
+            run_findings.extend(check_probes(outcomes, SttCapabilities.from_info(servers["stt"].info)))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(analyse)
+        if options.negatives and corpus.negatives:  # beside the probes: neither is timed
+            tg.start_soon(negatives_phase)
+        tg.start_soon(probes_phase)
 
     settings: dict[str, Any] = {
         "corpus": corpus.name,
@@ -183,7 +204,9 @@ async def validate(
         "voice_probes": options.voice_probes,
         "audio_thresholds": asdict(options.audio_thresholds),
     }
-    report = build_report(results, servers, run_findings, settings, options.audio_thresholds, negatives)
+    report = build_report(
+        results, servers, run_findings, settings, options.audio_thresholds, negatives, utterance_reports=analysed
+    )
     report.phases, report.concurrency = phases, concurrency
     apply_gates(report, options.gates)
     return report

@@ -94,6 +94,15 @@ def negative_report(result: NegativeResult) -> NegativeReport:
     return NegativeReport(uid, text, findings)
 
 
+def utterance_reports_of(
+    results: Sequence[RoundTripResult], servers: dict[str, ServerReport], thresholds: AudioThresholds | None = None
+) -> list[UtteranceReport]:
+    """Every per-utterance check (the CPU-heavy part of a report: audio analysis, scoring)."""
+    stt_server = servers.get("stt")
+    stt_caps = SttCapabilities.from_info(stt_server.info if stt_server else None)
+    return [utterance_report(r, thresholds, stt_caps) for r in results]
+
+
 def build_report(
     results: Sequence[RoundTripResult],
     servers: dict[str, ServerReport],
@@ -101,11 +110,11 @@ def build_report(
     settings: dict[str, Any] | None = None,
     thresholds: AudioThresholds | None = None,
     negatives: Sequence[NegativeResult] = (),
+    utterance_reports: Sequence[UtteranceReport] | None = None,
 ) -> Report:
-    """The report of a run: per-utterance checks, corpus scores and latency percentiles."""
-    stt_server = servers.get("stt")
-    stt_caps = SttCapabilities.from_info(stt_server.info if stt_server else None)
-    utterances = [utterance_report(r, thresholds, stt_caps) for r in results]
+    """The report of a run: per-utterance checks, corpus scores and latency percentiles.
+    ``utterance_reports``: `utterance_reports` of ``results`` when already made."""
+    utterances = list(utterance_reports) if utterance_reports is not None else utterance_reports_of(results, servers, thresholds)
     scored = [(u.reference, u.transcript) for u in utterances if u.transcript is not None]
     corpus_score = score_corpus([r for r, _ in scored], [h or "" for _, h in scored])
     latency = {

@@ -37,7 +37,8 @@ class RunningServer:
         return " | ".join(text[-lines:])
 
 
-async def _wait_until_ready(server: RunningServer, startup_timeout_s: float) -> None:
+async def wait_until_ready(server: RunningServer, startup_timeout_s: float = 120.0) -> None:
+    """Poll ``describe`` until the server answers; `ServerStartError` when it exits or never does."""
     probe = HAEmulator(EmulatorConfig(connect_timeout_s=1.0, describe_timeout_s=2.0, describe_attempts=1))
     with anyio.move_on_after(startup_timeout_s):
         while True:
@@ -78,9 +79,11 @@ async def run_server(
     startup_timeout_s: float = 120.0,
     log_dir: Path | None = None,
     env: dict[str, str] | None = None,
+    wait: bool = True,
 ) -> AsyncIterator[RunningServer]:
-    """Start ``argv`` (a server listening on ``endpoint``), wait until it answers ``describe``,
-    yield it, and stop it on exit, on error and on cancellation (Ctrl-C)."""
+    """Start ``argv`` (a server listening on ``endpoint``), wait until it answers ``describe``
+    (unless ``wait`` is false: then the caller calls `wait_until_ready`, e.g. for several
+    servers at once), yield it, and stop it on exit, on error and on cancellation (Ctrl-C)."""
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="wyoming-rt-"))
     log_path = log_dir / f"{name}.log"
     with open(log_path, "wb") as log:
@@ -97,7 +100,8 @@ async def run_server(
             raise ServerStartError(f"cannot start {name}: {exc}") from exc
     server = RunningServer(name, endpoint, process, log_path)
     try:
-        await _wait_until_ready(server, startup_timeout_s)
+        if wait:
+            await wait_until_ready(server, startup_timeout_s)
         yield server
     finally:
         await _stop(process)

@@ -6,15 +6,17 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import anyio
+
 from ..endpoint import Endpoint, free_tcp_port
 from .models import require_module
-from .process import RunningServer, python_module_argv, run_server
+from .process import RunningServer, python_module_argv, run_server, wait_until_ready
 from .upstream import faster_whisper_argv, piper_argv
 
 Flavour = Literal["ours", "upstream"]
@@ -55,14 +57,15 @@ def server_argv(flavour: Flavour, role: Role, port: int, work_dir: Path) -> list
 
 @asynccontextmanager
 async def run_reference_server(
-    flavour: Flavour, role: Role, work_dir: Path, *, startup_timeout_s: float = 120.0
+    flavour: Flavour, role: Role, work_dir: Path, *, startup_timeout_s: float = 120.0, wait: bool = True
 ) -> AsyncIterator[RunningServer]:
-    """Start one reference server on a free loopback port; stop it on exit and on Ctrl-C."""
+    """Start one reference server on a free loopback port; stop it on exit and on Ctrl-C.
+    ``wait=False``: yield it at once, for `wait_all_ready`."""
     port = free_tcp_port()
     argv = server_argv(flavour, role, port, work_dir)
     async with run_server(
         server_name(flavour, role), argv, Endpoint("127.0.0.1", port),
-        startup_timeout_s=startup_timeout_s, log_dir=work_dir, env=_OFFLINE_ENV,
+        startup_timeout_s=startup_timeout_s, log_dir=work_dir, env=_OFFLINE_ENV, wait=wait,
     ) as server:  # fmt: skip
         yield server
 
@@ -84,6 +87,16 @@ async def run_reference_servers(
     _require(flavour, "tts")
     with tempfile.TemporaryDirectory(prefix="wyoming-rt-") as tmp:
         base = work_dir or Path(tmp)
-        async with run_reference_server(flavour, "stt", base, startup_timeout_s=startup_timeout_s) as stt:
-            async with run_reference_server(flavour, "tts", base, startup_timeout_s=startup_timeout_s) as tts:
-                yield ReferenceServers(stt, tts)
+        async with (
+            run_reference_server(flavour, "stt", base, startup_timeout_s=startup_timeout_s, wait=False) as stt,
+            run_reference_server(flavour, "tts", base, startup_timeout_s=startup_timeout_s, wait=False) as tts,
+        ):
+            await wait_all_ready([stt, tts], startup_timeout_s)  # both load their models at the same time
+            yield ReferenceServers(stt, tts)
+
+
+async def wait_all_ready(servers: Sequence[RunningServer], startup_timeout_s: float = 120.0) -> None:
+    """Wait for every server at once; the first that fails to start fails the wait."""
+    async with anyio.create_task_group() as tg:
+        for server in servers:
+            tg.start_soon(wait_until_ready, server, startup_timeout_s)
