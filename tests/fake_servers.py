@@ -71,13 +71,18 @@ class FakeStt:
     after_audio_stop: Callable[[SocketStream, bytes], Awaitable[None]] | None = None
     describe: Callable[[SocketStream, Event], Awaitable[None]] | None = None
     close_on_unknown: bool = False
+    lock_long_audio_s: float = 0.0
+    """After more than 5 s of audio, hold a global lock this long, which describe waits for
+    (a server that blocks its event loop while it transcribes)."""
+    _lock: anyio.Lock = field(default_factory=anyio.Lock)
 
     async def handle(self, stream: SocketStream) -> None:
         reader = EventReader(stream)
         audio = bytearray()
         while (received := await reader.read()) is not None:
             if received.type == "describe":
-                await (self.describe or _send_info)(stream, self.info)
+                async with self._lock:
+                    await (self.describe or _send_info)(stream, self.info)
             elif self.close_on_unknown and received.type not in ("transcribe", "audio-start", "audio-chunk", "audio-stop"):
                 return
             elif received.type == "audio-start" and self.on_audio_start is not None:
@@ -85,6 +90,9 @@ class FakeStt:
             elif received.type == "audio-chunk":
                 audio += received.event.payload or b""
             elif received.type == "audio-stop":
+                if self.lock_long_audio_s and len(audio) > 5 * 32000:
+                    async with self._lock:
+                        await anyio.sleep(self.lock_long_audio_s)
                 if self.after_audio_stop is not None:
                     await self.after_audio_stop(stream, bytes(audio))
                 else:

@@ -371,3 +371,12 @@ async def test_every_gate_checked_is_in_the_report() -> None:
         ("max_wer", True), ("max_back_wer", True), ("max_p95_ms.stt", True), ("max_p99_ms.round_trip", True), ("max_failure_rate", True),
     ]  # fmt: skip
     assert all(g.measured is not None and g.measured <= g.threshold for g in report.gate_results)
+    assert [g["over"] for g in report.to_dict()["gates"]] == ["over 2 of 2"] * 5  # what each figure was measured over
+
+
+async def test_a_gate_over_too_little_data_says_so_in_its_own_words() -> None:
+    report = await run_case(CASES["gate.too-little-data"])
+    wer_gate = next(g for g in report.gate_results if g.gate == "max_wer")
+    assert (wer_gate.samples, wer_gate.of, wer_gate.passed) == (1, 3, False)
+    (too_little,) = [f for f in report.findings if f.rule == "gate.too-little-data"]
+    assert too_little.message == "max_wer: measured over 1 of 3 utterances, under 50%: too little to hold"

@@ -10,6 +10,7 @@ from ..checks.load_stats import LoadReport
 from ..checks.timing import gap_summary_ms
 from ..compare import Comparison
 from .model import STAGE_LABELS, STAGES, Report, format_ms
+from .text import LATENCY_PHASE, concurrency_sentence, phases_sentence
 
 
 def _rate(value: float | None) -> str:
@@ -56,7 +57,7 @@ def render_report(report: Report, console: Console) -> None:
         )
     console.print(table)
 
-    latency = Table(title="Latency (ms), latency phase: one round trip at a time, as one HA user waits", title_justify="left")
+    latency = Table(title=f"Latency (ms), {LATENCY_PHASE}", title_justify="left")
     for header in ("stage", "n", "P50", "P95", "P99", "max"):
         latency.add_column(header, justify="left" if header == "stage" else "right")
     for stage in STAGES:
@@ -73,11 +74,9 @@ def render_report(report: Report, console: Console) -> None:
                 format_ms(stats.max),
             )
     console.print(latency)
-    _render_concurrency(report, console)
-    if report.phases:
-        console.print(
-            "Phases: " + " · ".join(f"{p.name} {p.wall_s:.1f} s ({p.requests} req)" for p in report.phases), highlight=False
-        )
+    for sentence in (concurrency_sentence(report), phases_sentence(report)):
+        if sentence:
+            console.print(sentence, highlight=False, markup=False)
 
     s = report.summary
     console.print(
@@ -118,23 +117,6 @@ def render_report(report: Report, console: Console) -> None:
         console.print(gates)
     verdict = Text("PASS", style="bold green") if report.passed else Text("FAIL", style="bold red")
     console.print(Text.assemble("Verdict: ", verdict))
-
-
-def _render_concurrency(report: Report, console: Console) -> None:
-    """One line for the concurrency phase: its own throughput and latency, under load."""
-    c = report.concurrency
-    if c is None:
-        return
-    level = c.level
-    rt, stt = level.latency.get("round_trip"), level.latency.get("stt")
-    lowered = f", lowered to {c.sessions_ended} after timeouts" if c.sessions_ended < c.sessions_started else ""
-    console.print(
-        f"Under load (concurrency phase, {c.sessions_started} sessions{lowered}): {level.round_trips} round trips, "
-        f"{level.throughput_per_s:.2f}/s, round trip P50 {format_ms(rt.p50 if rt else None)} ms "
-        f"P95 {format_ms(rt.p95 if rt else None)} ms, STT P50 {format_ms(stt.p50 if stt else None)} ms, "
-        f"errors {level.errors}, crosstalk {level.mixed}",
-        highlight=False,
-    )
 
 
 def render_load_report(report: LoadReport, console: Console) -> None:

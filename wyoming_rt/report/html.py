@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..pcm import PcmAudio
 from .model import STAGE_LABELS, STAGES, Report, format_ms
+from .text import LATENCY_PHASE, concurrency_sentence, phases_sentence
 
 _COLORS = {"p50": "#4c78a8", "p95": "#f58518", "p99": "#e45756"}
 _CSS = """
@@ -113,7 +114,9 @@ def report_html(report: Report, audio: Mapping[str, PcmAudio] | None = None) -> 
         f"corpus <code>{_esc(report.settings.get('corpus', '-'))}</code>: {summary.utterances - summary.failed} of "
         f"{summary.utterances} utterances passed, WER {wer}.</p>",
         "<h2>Latency per stage</h2>",
+        f"<p>{_esc(LATENCY_PHASE.capitalize())}.</p>",
         percentile_chart(report),
+        *(f"<p>{_esc(s)}.</p>" for s in (concurrency_sentence(report), phases_sentence(report)) if s),
         "<h2>Round-trip latency distribution</h2>",
         distribution_chart([ms for u in report.utterances if (ms := u.latency_ms.get("round_trip")) is not None]),
     ]

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from .model import STAGE_LABELS, STAGES, Report, format_ms
+from .text import LATENCY_PHASE, concurrency_sentence, phases_sentence
 
 
 def _cell(text: str) -> str:
@@ -25,6 +26,8 @@ def report_markdown(report: Report) -> str:
         f"STT `{stt.uri if stt else '-'}` → TTS `{tts.uri if tts else '-'}`, corpus `{report.settings.get('corpus', '-')}`: "
         f"**{summary.utterances - summary.failed}/{summary.utterances}** utterances passed, WER **{wer}**, back WER {back}.",
         "",
+        f"Latency, {LATENCY_PHASE}:",
+        "",
         "| stage | P50 ms | P95 ms | P99 ms |",
         "|---|---:|---:|---:|",
     ]
@@ -33,6 +36,7 @@ def report_markdown(report: Report) -> str:
         lines.append(
             f"| {STAGE_LABELS[stage]} | {format_ms(stats.p50 if stats else None)} | {format_ms(stats.p95 if stats else None)} | {format_ms(stats.p99 if stats else None)} |"
         )
+    lines += ["", *(f"{s}." for s in (concurrency_sentence(report), phases_sentence(report)) if s)]
     findings = report.findings
     if findings:
         lines += ["", f"### Findings ({len(findings)})", "", "| severity | rule | where | message |", "|---|---|---|---|"]

@@ -1,0 +1,125 @@
+"""`HangBreaker`: slow is not dead, dead costs about two watchdogs, and the validator's own
+requests never trip it."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from wyoming_rt.breaker import HangBreaker
+from wyoming_rt.errors import NotSentError, ServerClosedError, WatchdogTimeout, WyomingRTError
+
+pytestmark = pytest.mark.anyio
+
+
+def scripted(*outcomes: str):  # type: ignore[no-untyped-def]
+    """A request that times out, closes or answers, in this order (then answers)."""
+    queue = list(outcomes)
+    sent: list[str] = []
+
+    async def request() -> str:
+        outcome = queue.pop(0) if queue else "ok"
+        sent.append(outcome)
+        if outcome == "timeout":
+            raise WatchdogTimeout("timed out")
+        if outcome == "closed":
+            raise ServerClosedError("closed")
+        return outcome
+
+    return request, sent
+
+
+async def alive() -> None:
+    return None
+
+
+async def dead() -> None:
+    raise WatchdogTimeout("no info")
+
+
+async def call(breaker: HangBreaker, request, counted: bool = True) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return await breaker.call(request, counted=counted)
+    except WyomingRTError as exc:
+        return type(exc).__name__
+
+
+async def test_a_slow_start_trips_it_but_a_trial_that_answers_closes_it_again() -> None:
+    breaker = HangBreaker(1, liveness=alive, pause_s=0.01)
+    request, sent = scripted("timeout", "ok", "ok")
+    assert [await call(breaker, request) for _ in range(3)] == ["WatchdogTimeout", "ok", "ok"]
+    assert sent == ["timeout", "ok", "ok"] and breaker.state == "closed" and breaker.trials == 1
+
+
+async def test_a_trial_that_times_out_declares_the_server_dead_and_nothing_more_is_sent() -> None:
+    breaker = HangBreaker(1, liveness=alive, pause_s=0.01)
+    request, sent = scripted("timeout", "timeout")
+    outcomes = [await call(breaker, request) for _ in range(5)]
+    assert outcomes == ["WatchdogTimeout", "WatchdogTimeout"] + ["NotSentError"] * 3
+    assert len(sent) == 2 and breaker.dead and "trial request" in (breaker.dead_reason or "")
+
+
+async def test_no_answer_to_describe_declares_it_dead_without_a_trial() -> None:
+    breaker = HangBreaker(1, liveness=dead, pause_s=0.01)
+    request, sent = scripted("timeout")
+    assert [await call(breaker, request) for _ in range(3)] == ["WatchdogTimeout", "NotSentError", "NotSentError"]
+    assert sent == ["timeout"] and "did not answer describe" in (breaker.dead_reason or "")
+
+
+async def test_any_answer_even_an_error_means_alive() -> None:
+    breaker = HangBreaker(1, liveness=alive, pause_s=0.01)
+    request, _ = scripted("timeout", "closed", "timeout", "ok")
+    outcomes = [await call(breaker, request) for _ in range(4)]
+    assert outcomes == ["WatchdogTimeout", "ServerClosedError", "WatchdogTimeout", "ok"]
+    assert not breaker.dead
+
+
+async def test_it_trips_only_after_limit_timeouts_in_a_row() -> None:
+    breaker = HangBreaker(3, liveness=alive, pause_s=0.01)
+    request, _ = scripted("timeout", "timeout", "ok", "timeout", "timeout")
+    for _ in range(5):
+        await call(breaker, request)
+    assert breaker.state == "closed" and breaker.consecutive == 2
+
+
+async def test_the_validators_own_requests_never_trip_it_and_are_skipped_while_it_is_open() -> None:
+    breaker = HangBreaker(1, liveness=alive, pause_s=0.01)
+    request, sent = scripted("timeout", "timeout", "timeout")
+    assert await call(breaker, request, counted=False) == "WatchdogTimeout"
+    assert await call(breaker, request, counted=False) == "WatchdogTimeout"
+    assert breaker.state == "closed" and breaker.timeouts == 0
+    assert await call(breaker, request) == "WatchdogTimeout"  # a counted one trips it
+    assert await call(breaker, request, counted=False) == "NotSentError"
+    assert len(sent) == 3
+
+
+async def test_a_new_phase_restarts_the_count_but_keeps_an_open_breaker_open() -> None:
+    breaker = HangBreaker(2, liveness=alive, pause_s=0.01)
+    request, _ = scripted("timeout")
+    await call(breaker, request)
+    breaker.new_phase(2)
+    assert breaker.consecutive == 0 and breaker.state == "closed"
+    breaker.new_phase(1)
+    await call(breaker, scripted("timeout")[0])
+    breaker.new_phase(4)
+    assert breaker.state == "open"  # the next request, in whatever phase, is the trial
+
+
+async def test_concurrent_requests_wait_for_the_one_trial() -> None:
+    breaker = HangBreaker(1, liveness=alive, pause_s=0.05)
+    request, sent = scripted("timeout", "timeout")
+    await call(breaker, request)
+    outcomes: list[str] = []
+
+    async def one() -> None:
+        outcomes.append(await call(breaker, request))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(4):
+            tg.start_soon(one)
+    assert sorted(outcomes) == ["NotSentError"] * 3 + ["WatchdogTimeout"]
+    assert len(sent) == 2  # only the trial went out
+
+
+def test_not_sent_is_a_kind_of_watchdog_timeout() -> None:
+    assert issubclass(NotSentError, WatchdogTimeout) and NotSentError.kind == "not-sent"
