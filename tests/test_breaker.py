@@ -6,7 +6,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from wyoming_rt.breaker import HangBreaker
+from wyoming_rt.breaker import MAX_FAILED_TRIALS, HangBreaker
 from wyoming_rt.errors import NotSentError, ServerClosedError, WatchdogTimeout, WyomingRTError
 
 pytestmark = pytest.mark.anyio
@@ -51,12 +51,20 @@ async def test_a_slow_start_trips_it_but_a_trial_that_answers_closes_it_again() 
     assert sent == ["timeout", "ok", "ok"] and breaker.state == "closed" and breaker.trials == 1
 
 
-async def test_a_trial_that_times_out_declares_the_server_dead_and_nothing_more_is_sent() -> None:
+async def test_trials_that_keep_timing_out_declare_the_server_dead_and_nothing_more_is_sent() -> None:
     breaker = HangBreaker(1, liveness=alive, pause_s=0.01)
-    request, sent = scripted("timeout", "timeout")
-    outcomes = [await call(breaker, request) for _ in range(5)]
-    assert outcomes == ["WatchdogTimeout", "WatchdogTimeout"] + ["NotSentError"] * 3
-    assert len(sent) == 2 and breaker.dead and "trial request" in (breaker.dead_reason or "")
+    request, sent = scripted(*["timeout"] * (1 + MAX_FAILED_TRIALS))
+    outcomes = [await call(breaker, request) for _ in range(6)]
+    assert outcomes == ["WatchdogTimeout"] * (1 + MAX_FAILED_TRIALS) + ["NotSentError"] * (5 - MAX_FAILED_TRIALS)
+    assert len(sent) == 1 + MAX_FAILED_TRIALS and breaker.dead and "still answers describe" in (breaker.dead_reason or "")
+
+
+async def test_a_server_slow_on_its_first_requests_is_not_dead() -> None:
+    breaker = HangBreaker(1, liveness=alive, pause_s=0.01)
+    request, _ = scripted(*["timeout"] * MAX_FAILED_TRIALS)
+    outcomes = [await call(breaker, request) for _ in range(MAX_FAILED_TRIALS + 2)]
+    assert outcomes == ["WatchdogTimeout"] * MAX_FAILED_TRIALS + ["ok", "ok"]
+    assert breaker.state == "closed" and breaker.failed_trials == 0
 
 
 async def test_no_answer_to_describe_declares_it_dead_without_a_trial() -> None:
@@ -110,15 +118,25 @@ async def test_concurrent_requests_wait_for_the_one_trial() -> None:
     request, sent = scripted("timeout", "timeout")
     await call(breaker, request)
     outcomes: list[str] = []
+    in_flight = most = 0
+
+    async def counted_request() -> str:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            return await request()
+        finally:
+            in_flight -= 1
 
     async def one() -> None:
-        outcomes.append(await call(breaker, request))
+        outcomes.append(await call(breaker, counted_request))
 
     async with anyio.create_task_group() as tg:
         for _ in range(4):
             tg.start_soon(one)
-    assert sorted(outcomes) == ["NotSentError"] * 3 + ["WatchdogTimeout"]
-    assert len(sent) == 2  # only the trial went out
+    assert sorted(outcomes) == ["WatchdogTimeout"] + ["ok"] * 3  # one trial failed, the next answered
+    assert most == 1 and len(sent) == 5 and breaker.state == "closed"
 
 
 def test_not_sent_is_a_kind_of_watchdog_timeout() -> None:

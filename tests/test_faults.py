@@ -14,8 +14,9 @@ from wyoming.event import Event
 
 from tests.fake_servers import SPEECH, stt_info, tts_info
 from tests.fakes import reader_for, scripted_server
-from wyoming_rt.breaker import TRIAL_PAUSE_S
+from wyoming_rt.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
 from wyoming_rt.corpus import Corpus, Utterance
+from wyoming_rt.phases import WARM_UP_ATTEMPTS
 from wyoming_rt.gates import Gates
 from wyoming_rt.pcm import from_float
 from wyoming_rt.validation import ValidateOptions, validate
@@ -37,14 +38,14 @@ def tone_corpus(*ids: str) -> Corpus:
 Behaviour = Callable[[SocketStream, Event], Awaitable[None]]
 
 
-def fake(info: Event, on_request: Behaviour):  # type: ignore[no-untyped-def]
-    """A server that answers describe with ``info`` and hands anything else to ``on_request``."""
+def fake(info: Event, on_request: Behaviour, describe: Callable[[SocketStream], Awaitable[None]] | None = None):  # type: ignore[no-untyped-def]
+    """A server that answers describe with ``info`` (or ``describe``) and hands anything else to ``on_request``."""
 
     async def handler(stream: SocketStream) -> None:
         reader = reader_for(stream)
         while (received := await reader.read()) is not None:
             if received.type == "describe":
-                await stream.send(encode_event(info))
+                await (describe(stream) if describe else stream.send(encode_event(info)))
                 return
             if received.type in ("transcribe", "synthesize"):
                 await on_request(stream, received.event)
@@ -114,6 +115,7 @@ async def test_tts_that_never_answers_times_out_then_is_not_sent_to() -> None:
 
     report = await run(hang)
     per_utterance = [(f.rule, f.utterance) for f in report.findings if f.utterance]
+    # the warm-up's three requests trip it and spend two trials; the third trial is u0's
     assert per_utterance == [("tts.timeout", "u0"), ("tts.not-sent", "u1")]
     assert "timed out after 1.5 s" in report.findings_for("u0")[0].message
     assert "warmup.slow" in {f.rule for f in report.findings}
@@ -162,7 +164,7 @@ async def test_one_bad_answer_does_not_lose_the_others() -> None:
     async def first_measured_one_hangs(stream: SocketStream, request: Event) -> None:
         nonlocal calls
         calls += 1
-        if calls == 4:  # after the three warm-up requests: the latency phase's first
+        if calls == 2:  # after the warm-up request: the latency phase's first
             await anyio.sleep_forever()
         await stream.send(b"".join(audio_reply()))
 
@@ -205,9 +207,32 @@ async def test_wrong_declared_rate_is_an_implausible_duration() -> None:
     assert {f.rule for f in report.findings} == {"tts.duration-implausible"}
 
 
-async def test_a_hung_server_ends_within_two_watchdogs() -> None:
-    """It answers describe but no request: the warm-up times out once, the trial after a pause
-    times out once more, and nothing else is sent to it."""
+async def test_a_server_that_hangs_for_good_ends_within_two_watchdogs() -> None:
+    """After its first request it answers nothing, describe included (its event loop is stuck):
+    the warm-up request times out, so does the describe before a trial, and nothing more is sent."""
+    stuck = anyio.Event()
+
+    async def hang_for_good(stream: SocketStream, request: Event) -> None:
+        stuck.set()
+        await anyio.sleep_forever()
+
+    async def describe_unless_stuck(stream: SocketStream) -> None:
+        if stuck.is_set():
+            await anyio.sleep_forever()
+        await stream.send(encode_event(TTS_INFO))
+
+    async with fake(STT_INFO, good_stt) as stt, fake(TTS_INFO, hang_for_good, describe=describe_unless_stuck) as tts:
+        started = anyio.current_time()
+        with anyio.fail_after(60):
+            options = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2, gates=Gates(max_wer=None), probes=False)
+            report = await validate(stt, tts, tone_corpus(*(f"u{i}" for i in range(8))), options)
+        elapsed = anyio.current_time() - started
+    assert [f.rule for f in report.findings if f.utterance] == ["tts.not-sent"] * 8
+    assert "did not answer describe" in report.findings_for("u0")[0].message
+    assert elapsed < 2 * TIMEOUT_S + TRIAL_PAUSE_S + 1.5  # two watchdogs, a pause, and the rest at once
+
+
+async def test_a_server_that_answers_describe_but_no_request_is_given_up_on_after_a_few_trials() -> None:
     async def hang(stream: SocketStream, request: Event) -> None:
         await anyio.sleep_forever()
 
@@ -215,9 +240,11 @@ async def test_a_hung_server_ends_within_two_watchdogs() -> None:
     report = await run(hang, utterances=8)
     elapsed = anyio.current_time() - started
     rules = [f.rule for f in report.findings if f.utterance]
-    assert rules == ["tts.timeout"] + ["tts.not-sent"] * 7
-    assert all("stopped answering" in f.message for f in report.findings if f.rule == "tts.not-sent")
-    assert elapsed < 2 * TIMEOUT_S + TRIAL_PAUSE_S + 1.5  # two watchdogs, a pause, and the rest at once
+    # the warm-up's requests trip it and spend all trials but one; the last is u0's, then nothing
+    in_latency_phase = 1 + MAX_FAILED_TRIALS - WARM_UP_ATTEMPTS
+    assert rules == ["tts.timeout"] * in_latency_phase + ["tts.not-sent"] * (8 - in_latency_phase)
+    assert "still answers describe" in report.findings_for("u7")[0].message
+    assert elapsed < (1 + MAX_FAILED_TRIALS) * (TIMEOUT_S + TRIAL_PAUSE_S) + 1.5
 
 
 async def test_a_connect_that_never_completes_is_a_connect_failure_within_the_watchdog() -> None:

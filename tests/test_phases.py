@@ -61,7 +61,7 @@ async def test_the_latency_phase_sends_one_request_at_a_time_and_the_concurrency
     most[current[-1]] = counter.most
     assert [p.name for p in report.phases] == ["preflight", "warm-up", "latency", "concurrency"]
     assert most["latency"] == 1  # one HA user: never two requests at once, back transcription included
-    assert most["warm-up"] >= 2 and most["concurrency"] >= 2
+    assert most["warm-up"] == 1 and most["concurrency"] >= 2  # the warm-up is one request at a time too
     assert report.concurrency is not None and report.concurrency.level.round_trips == 8
     assert report.summary.latency["stt"] is not None and report.summary.latency["stt"].count == 8
     document = report.to_dict()

@@ -3,9 +3,12 @@ one per utterance, and a slow one still gets every request.
 
 One `HangBreaker` per server lives for the whole run; each phase sets how many timeouts in a
 row trip it (its number of sessions). Once tripped, the next request waits a pause, checks
-that the server still answers ``describe`` and goes out as the one trial (other requests wait
-for it). An answer of any kind closes the breaker again; a trial that times out, or a describe
-that does not come back, declares the server dead: from then on requests are not sent at all.
+that the server still answers ``describe`` (under the request watchdog) and goes out as the one
+trial (other requests wait for it). An answer of any kind closes the breaker again. A server
+that does not answer that ``describe`` is dead at once (a server that hangs for good: two
+watchdogs); one that answers it but times out on `MAX_FAILED_TRIALS` trials in a row is dead
+too (its event loop lives, its work does not: at most four watchdogs). A dead server is sent
+nothing more.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ State = Literal["closed", "open", "dead"]
 
 TRIAL_PAUSE_S = 0.5
 """How long a tripped breaker waits before its liveness check and trial request."""
+MAX_FAILED_TRIALS = 3
+"""Trial requests that may time out in a row (describe still answered) before the server is dead:
+a server slow on its first few requests (a cold start, a busy machine) is not dead."""
 
 
 class HangBreaker:
@@ -48,6 +54,7 @@ class HangBreaker:
         self.timeouts = 0
         """Counted watchdog timeouts over the whole run."""
         self.trials = 0
+        self.failed_trials = 0
         self.dead_reason: str | None = None
         self._lock = anyio.Lock()
 
@@ -114,7 +121,12 @@ class HangBreaker:
         self.timeouts += 1
         self.consecutive += 1
         if trial:
-            self.declare_dead(f"timed out {self.consecutive} times in a row, the last time on a trial request after a pause")
+            self.failed_trials += 1
+            if self.failed_trials >= MAX_FAILED_TRIALS:
+                self.declare_dead(
+                    f"timed out {self.consecutive} times in a row, {self.failed_trials} of them on trial requests after a pause, "
+                    "though it still answers describe"
+                )
         elif self.consecutive >= self.limit and self.state == "closed":
             self.state = "open"
 
@@ -122,3 +134,4 @@ class HangBreaker:
         if self.state != "dead":
             self.state = "closed"
             self.consecutive = 0
+            self.failed_trials = 0

@@ -24,9 +24,9 @@ from .findings import Finding, finding
 from .report.model import ConcurrencyReport, PhaseRecord
 from .roundtrip import Breakers, RoundTripResult, round_trip
 
-WARM_UP_REQUESTS = 3
-"""Warm-up requests sent at once to each server: they load models, fill caches and start every
-worker, and a server that is slow only on its first requests spends that here, unmeasured."""
+WARM_UP_ATTEMPTS = 3
+"""Warm-up requests each server may get, one at a time, until one is answered within the
+watchdog: a server slow only on its first requests (a cold start) spends that here, unmeasured."""
 CONCURRENCY_ROUND_TRIPS_PER_SESSION = 2
 
 
@@ -54,41 +54,57 @@ async def warm_up(
     breakers: Breakers,
     record: PhaseRecord,
 ) -> list[Finding]:
-    """`WARM_UP_REQUESTS` requests at once to each server (both servers at the same time), over
-    distinct ``samples`` where there are enough, so that one input a server chokes on cannot
-    pass for a dead server; their results are thrown away. Timeouts become a `warmup.slow`
-    warning, and trip the breaker when every request timed out."""
-    breakers.new_phase(WARM_UP_REQUESTS)
-    outcomes: dict[str, list[BaseException | None]] = {"stt": [], "tts": []}
+    """One request at a time to each server (both servers at once), until one is answered
+    within the watchdog, at most `WARM_UP_ATTEMPTS`; the results are thrown away. Timeouts
+    become a `warmup.slow` warning and go through the breaker, so a server that hangs for good
+    is known before the measured phases start."""
+    breakers.new_phase(1)
 
-    async def one(role: str, request: Callable[[], Awaitable[object]]) -> None:
+    async def attempts(role: str) -> list[WyomingRTError | None]:
         breaker = breakers.stt if role == "stt" else breakers.tts
-        try:
-            await breaker.call(request)
-            outcomes[role].append(None)
-        except WyomingRTError as exc:
-            outcomes[role].append(exc)
+        outcomes: list[WyomingRTError | None] = []
+        for index in range(WARM_UP_ATTEMPTS):
+            sample = samples[index % len(samples)]
+            request: Callable[[], Awaitable[object]] = (
+                partial(emulator.transcribe, stt, sample.audio)
+                if role == "stt"
+                else partial(emulator.synthesize, tts, sample.reference, streaming=tts_streaming)
+            )
+            try:
+                await breaker.call(request)
+                outcomes.append(None)
+            except WyomingRTError as exc:
+                outcomes.append(exc)
+            if not _timed_out_error(outcomes[-1]) or breaker.dead:
+                break  # answered (even with an error), or nothing more will be sent to it
+        return outcomes
+
+    results: dict[str, list[WyomingRTError | None]] = {}
+
+    async def into(role: str) -> None:
+        results[role] = await attempts(role)
 
     async with anyio.create_task_group() as tg:
-        for index in range(WARM_UP_REQUESTS):
-            sample = samples[index % len(samples)]
-            tg.start_soon(one, "stt", partial(emulator.transcribe, stt, sample.audio))
-            tg.start_soon(one, "tts", partial(emulator.synthesize, tts, sample.reference, streaming=tts_streaming))
-    record.requests = sum(len(v) for v in outcomes.values())
-    record.sessions = WARM_UP_REQUESTS
+        tg.start_soon(into, "stt")
+        tg.start_soon(into, "tts")
+    record.requests = sum(1 for outcomes in results.values() for o in outcomes if not isinstance(o, NotSentError))
     findings = []
-    for role, results in outcomes.items():
-        timeouts = [r for r in results if isinstance(r, WatchdogTimeout) and not isinstance(r, NotSentError)]
+    for role in ("stt", "tts"):
+        timeouts = [o for o in results[role] if _timed_out_error(o)]
         record.notes[f"{role}_timeouts"] = len(timeouts)
         if timeouts:
             findings.append(
                 finding(
                     WARM_UP_SLOW,
-                    f"{role.upper()} server: {len(timeouts)} of {len(results)} warm-up requests sent at once did not finish "
+                    f"{role.upper()} server: {len(timeouts)} warm-up request(s) in a row, sent one at a time, did not finish "
                     f"within {emulator.config.timeout_s:g} s ({timeouts[0]}); environment-dependent: a busy machine can cause it",
                 )
             )
     return findings
+
+
+def _timed_out_error(error: BaseException | None) -> bool:
+    return isinstance(error, WatchdogTimeout) and not isinstance(error, NotSentError)
 
 
 async def run_concurrency_phase(
@@ -141,8 +157,7 @@ async def run_concurrency_phase(
 
 
 def _timed_out(result: RoundTripResult) -> bool:
-    error = result.stt_error or result.tts_error
-    return isinstance(error, WatchdogTimeout) and not isinstance(error, NotSentError)
+    return _timed_out_error(result.stt_error or result.tts_error)
 
 
 def seconds_per_unit(results: Sequence[RoundTripResult]) -> tuple[float | None, float | None]:

@@ -95,13 +95,15 @@ def two_utterances() -> Corpus:
 
 async def run_through(stt: Endpoint, tts: Endpoint, make: Callable[[], Mutator]):  # type: ignore[no-untyped-def]
     async with fault_proxy(tts, make) as proxied:
-        options = ValidateOptions(timeout_s=30, gates=Gates(max_wer=None), back_transcribe=False, negatives=False, probes=False)
+        options = ValidateOptions(
+            timeout_s=120, concurrency=0, gates=Gates(max_wer=None), back_transcribe=False, negatives=False, probes=False
+        )
         return await validate(stt, proxied, two_utterances(), options)
 
 
 async def test_the_unmodified_upstream_stream_passes(wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint) -> None:
     report = await run_through(wyoming_upstream_stt_endpoint, wyoming_upstream_tts_endpoint, unchanged)
-    assert report.findings == []
+    assert [f for f in report.findings if f.rule != "warmup.slow"] == []  # a busy machine may add warmup.slow
     assert all(u.quality is not None and u.quality.speech_s > 0.5 for u in report.utterances)
 
 

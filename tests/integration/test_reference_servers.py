@@ -14,7 +14,7 @@ from tests.integration.wire_client import exchange
 from wyoming_rt.checks.audio import validate_tts_audio
 from wyoming_rt.checks.scoring import score
 from wyoming_rt.corpus import load_bundled_corpus
-from wyoming_rt.emulator import HAEmulator
+from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -93,7 +93,7 @@ async def test_text_arriving_in_pieces_is_spoken_once_in_order(wyoming_tts_endpo
 
 
 async def test_describe_is_answered_while_a_long_synthesis_runs(wyoming_tts_endpoint: Endpoint) -> None:
-    emulator = HAEmulator()
+    emulator = HAEmulator(EmulatorConfig(timeout_s=600))  # a minute of speech takes long on a busy machine
     finished: dict[str, float] = {}
 
     async def long_synthesis() -> None:

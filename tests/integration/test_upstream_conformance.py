@@ -3,6 +3,8 @@ documents, and a proxy that breaks one more rule on their real traffic adds exac
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from collections.abc import Callable
 
 import pytest
@@ -30,9 +32,16 @@ def doubled(event_type: str) -> Callable[[], Mutator]:
     return lambda: lambda event: [event, event] if event.type == event_type else [event]
 
 
+# Findings that say so themselves when the machine, not the server, can be the cause: a busy CI
+# machine may add them to any run, so the exact comparisons below leave them out.
+ENVIRONMENT_DEPENDENT = {"warmup.slow"}
+# Protocol rules are what these tests are about: no concurrency phase, generous watchdogs.
+OPTIONS = ValidateOptions(timeout_s=120, concurrency=0)
+
+
 async def upstream_rules(stt: Endpoint, tts: Endpoint, options: ValidateOptions | None = None) -> dict[str, str]:
-    report = await validate(stt, tts, two_utterances(), options or ValidateOptions(timeout_s=30))
-    return {f.rule: f.severity for f in report.findings}
+    report = await validate(stt, tts, two_utterances(), options or OPTIONS)
+    return {f.rule: f.severity for f in report.findings if f.rule not in ENVIRONMENT_DEPENDENT}
 
 
 async def test_upstream_servers_show_exactly_the_documented_deviations(
@@ -53,7 +62,7 @@ async def test_upstream_servers_show_exactly_the_documented_deviations(
 async def test_a_proxy_breaking_one_rule_adds_exactly_that_rule(
     role: str, make: Callable[[], Mutator], rule: str, wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint
 ) -> None:
-    options = ValidateOptions(timeout_s=30, voice_probes=0, negatives=False)
+    options = replace(OPTIONS, voice_probes=0, negatives=False)
     stt, tts = wyoming_upstream_stt_endpoint, wyoming_upstream_tts_endpoint
     async with fault_proxy(stt if role == "stt" else tts, make) as proxied:
         found = await upstream_rules(*((proxied, tts) if role == "stt" else (stt, proxied)), options)

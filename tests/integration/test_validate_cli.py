@@ -29,7 +29,7 @@ def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviation
     report_path = tmp_path / "report.json"
     proc = run_cli(
         "validate", "--stt", wyoming_upstream_stt_endpoint.uri, "--tts", wyoming_upstream_tts_endpoint.uri,
-        "--json", str(report_path), "--concurrency", "2",
+        "--json", str(report_path), "--concurrency", "2", "--timeout", "120",
     )  # fmt: skip
     # wyoming-piper advertises voices it cannot speak offline (documented in docs/rules.md): exit 1
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -38,7 +38,7 @@ def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviation
     assert report["passed"] is False
     assert {f["rule"] for f in report["findings"] if f["severity"] == "error"} == {"info.voice-unusable"}
     documented = {rule for deviations in KNOWN_UPSTREAM_DEVIATIONS.values() for rule in deviations}
-    assert {f["rule"] for f in report["findings"]} <= documented
+    assert {f["rule"] for f in report["findings"]} - {"warmup.slow"} <= documented  # a busy machine may add warmup.slow
     assert summary["utterances"] >= 20 and summary["failed"] == 0
     assert summary["wer"] <= 0.15
     assert summary["wer_raw"] >= summary["wer"]  # normalisation only removes differences of form

@@ -77,8 +77,8 @@ def _operation_rules(stage: str, label: str) -> dict[str, Rule]:
         "not-sent": rule(
             f"{stage}.not-sent",
             "error",
-            f"The {label} request was not sent: the server had stopped answering (it timed out, then also timed out "
-            "on a trial request after a pause, or did not answer describe).",
+            f"The {label} request was not sent: the server had stopped answering (it timed out, then did not answer "
+            "describe, or timed out on three trial requests in a row after pauses).",
             "A server that stops answering leaves every HA user waiting; one watchdog per request would only make the run longer.",
             ref=ref,
         ),
