@@ -53,7 +53,7 @@ async def stt_alone_ms(endpoint: Any) -> list[float]:
 
 
 def run_figures(report: Report, wall_s: float) -> dict[str, Any]:
-    stt = [u.latency_ms["stt"] for u in report.utterances if u.latency_ms.get("stt") is not None]
+    stt = [ms for u in report.utterances if (ms := u.latency_ms.get("stt")) is not None]
     latency = report.summary.latency
     return {
         "wall_s": round(wall_s, 1),
