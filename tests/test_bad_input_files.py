@@ -3,6 +3,7 @@ every other utterance still runs."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import anyio
@@ -51,6 +52,13 @@ BAD = {
     "no_transcript": "missing transcript",
     "empty_transcript": "transcript is empty",
     "not_utf8": "transcript is not UTF-8",
+    # hostile files: never opened beyond a stat, never read without a budget
+    "fifo": "not a regular file",
+    "dev_zero_transcript": "transcript is not a regular file",
+    "link_loop": "unreadable audio file",
+    "one_hertz": "1 Hz",
+    "too_long": "over the limit of 900 s",
+    "bad\ufffdname": "file name is not UTF-8",
 }
 
 
@@ -68,6 +76,16 @@ def mixed_corpus(tmp_path: Path) -> Path:
     write(tmp_path, "empty_transcript", tone(1.0), text="  \n", subtype="PCM_16")
     write(tmp_path, "not_utf8", tone(1.0), text=None, subtype="PCM_16")
     (tmp_path / "not_utf8.txt").write_bytes(b"caf\xe9")
+    os.mkfifo(tmp_path / "fifo.wav")  # opening it would block for ever
+    (tmp_path / "fifo.txt").write_text(TEXT)
+    write(tmp_path, "dev_zero_transcript", tone(1.0), text=None, subtype="PCM_16")
+    (tmp_path / "dev_zero_transcript.txt").symlink_to("/dev/zero")  # reading it would never end
+    (tmp_path / "link_loop.wav").symlink_to(tmp_path / "link_loop.wav")
+    (tmp_path / "link_loop.txt").write_text(TEXT)
+    write(tmp_path, "one_hertz", np.zeros(48_000), rate=1, subtype="PCM_16")  # 13 hours at 1 Hz: a 16,000x upsample
+    write(tmp_path, "too_long", np.zeros(901 * 4000), rate=4000, subtype="PCM_U8")  # just over 15 minutes
+    with open(os.path.join(os.fsencode(tmp_path), b"bad\xffname.wav"), "wb") as odd:
+        odd.write((tmp_path / "pcm_u8.wav").read_bytes())
     return tmp_path
 
 

@@ -16,9 +16,9 @@ from tests.fake_servers import SPEECH, stt_info, tts_info
 from tests.fakes import reader_for, scripted_server
 from wyoming_rt.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
 from wyoming_rt.corpus import Corpus, Utterance
-from wyoming_rt.phases import WARM_UP_ATTEMPTS
 from wyoming_rt.gates import Gates
 from wyoming_rt.pcm import from_float
+from wyoming_rt.phases import WARM_UP_ATTEMPTS
 from wyoming_rt.validation import ValidateOptions, validate
 from wyoming_rt.wire import encode_event
 

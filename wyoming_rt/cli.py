@@ -7,7 +7,6 @@ happen (usage, a server unreachable at start, an unusable corpus); 130 interrupt
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -37,6 +36,7 @@ from .report.junit import write_junit
 from .report.markdown import write_markdown
 from .report.model import STAGES
 from .report.rules_doc import rules_markdown
+from .report.safe_text import json_dumps
 from .roundtrip import RoundTripResult
 from .servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
 from .validation import ValidateOptions, validate
@@ -355,7 +355,7 @@ async def _run_load(
             stt_endpoint, tts_endpoint, list(corpus), options, sweep=args.concurrency_sweep or (), rate_per_s=args.rate, duration_s=args.duration
         )
     if args.json:
-        args.json.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+        args.json.write_text(json_dumps(report.to_dict()) + "\n", encoding="utf-8")
     render_load_report(report, out)
     return EXIT_PASS if report.passed else EXIT_FAIL
 
@@ -430,7 +430,7 @@ def _run_compare(args: argparse.Namespace, out: Console) -> int:
         load_report(args.base), load_report(args.new), Margins(wer=args.max_wer_increase, latency=args.max_regression)
     )
     if args.json:
-        args.json.write_text(json.dumps(comparison.to_dict(), indent=2) + "\n")
+        args.json.write_text(json_dumps(comparison.to_dict()) + "\n", encoding="utf-8")
     render_comparison(comparison, out)
     return EXIT_FAIL if comparison.regressed else EXIT_PASS
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +12,7 @@ import numpy as np
 import soundfile
 
 from .errors import CorpusError
-from .pcm import PcmAudio, from_float, to_ha_format
+from .pcm import PcmAudio, from_float, is_playable_format, to_ha_format
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,42 @@ def load_bundled_corpus() -> Corpus:
     return load_corpus(bundled_corpus_dir(), name="bundled")
 
 
+MAX_AUDIO_FILE_BYTES = 512 << 20
+MAX_AUDIO_S = 900.0
+"""One utterance's audio: at most this long (15 minutes) and this large, checked before reading."""
+MAX_TRANSCRIPT_BYTES = 64 << 10
+
+
+def _regular_file(path: Path, limit: int, what: str) -> None:
+    """Raise `CorpusError` unless ``path`` is a regular file of at most ``limit`` bytes (no FIFO,
+    device, directory, link loop or giant is ever opened)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise CorpusError(f"{path}: unreadable {what} ({_short(exc)})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise CorpusError(f"{path}: {what} is not a regular file (a FIFO, device or directory is never read)")
+    if info.st_size > limit:
+        raise CorpusError(f"{path}: {what} is {info.st_size} bytes, over the limit of {limit}")
+
+
 def read_wav(path: Path) -> PcmAudio:
-    """Read any WAV/FLAC/OGG soundfile can open as PCM, converted to HA's 16 kHz mono 16-bit."""
+    """Read any WAV/FLAC/OGG soundfile can open as PCM, converted to HA's 16 kHz mono 16-bit.
+    The file and its declared format are checked against the budgets before any sample is read."""
+    try:
+        _regular_file(path, MAX_AUDIO_FILE_BYTES, "audio file")
+    except FileNotFoundError as exc:
+        raise CorpusError(f"{path}: audio file not found") from exc
+    try:
+        declared = soundfile.info(str(path))
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
+        raise CorpusError(f"{path}: unreadable audio file ({_short(exc)})") from exc
+    if not is_playable_format(int(declared.samplerate), 2, int(declared.channels)):
+        raise CorpusError(f"{path}: audio file declares {declared.samplerate} Hz, {declared.channels} channels (not a playable format)")
+    if declared.frames > MAX_AUDIO_S * declared.samplerate:
+        raise CorpusError(f"{path}: audio file is {declared.frames / declared.samplerate:.0f} s long, over the limit of {MAX_AUDIO_S:g} s")
     try:
         samples, rate_hz = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
@@ -101,6 +137,7 @@ def _wav_bytes_missing(path: Path) -> int:
 def read_reference(path: Path) -> str:
     """Read a transcript file: UTF-8, whitespace folded to single spaces."""
     try:
+        _regular_file(path, MAX_TRANSCRIPT_BYTES, "transcript")
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         raise CorpusError(f"{path}: missing transcript (expected next to the .wav)") from exc
@@ -133,7 +170,7 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
         raise CorpusError(f"{directory}: corpus directory not found")
     utterances: list[Utterance] = []
     problems: list[CorpusError] = []
-    for wav in _wav_files(directory):
+    for wav in _wav_files(directory, problems):
         try:
             utterances.append(load_utterance(wav))
         except CorpusError as exc:
@@ -144,7 +181,7 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
     negatives: list[Utterance] = []
     negative_dir = directory / "negative"
     if negative_dir.is_dir():
-        for wav in _wav_files(negative_dir):
+        for wav in _wav_files(negative_dir, problems):
             try:
                 negatives.append(Utterance(id=f"negative/{wav.stem}", reference="", audio=read_wav(wav), source=wav))
             except CorpusError as exc:
@@ -152,9 +189,21 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
     return Corpus(name=name or str(directory), utterances=utterances, problems=problems, negatives=negatives)
 
 
-def _wav_files(directory: Path) -> list[Path]:
-    """The ``.wav`` files directly in ``directory`` (any case of the suffix), sorted by name."""
-    return sorted(p for p in directory.iterdir() if p.suffix.lower() == ".wav" and p.is_file())
+def _wav_files(directory: Path, problems: list[CorpusError]) -> list[Path]:
+    """The ``.wav`` entries directly in ``directory`` (any case of the suffix), sorted by name; a
+    name that is not UTF-8 goes to ``problems`` (it could not be reported or matched to its text)."""
+    found = []
+    for entry in directory.iterdir():
+        if entry.suffix.lower() != ".wav" or entry.is_dir():
+            continue
+        try:
+            entry.name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            problems.append(CorpusError(f"{directory / shown}: file name is not UTF-8"))
+            continue
+        found.append(entry)
+    return sorted(found)
 
 
 def _short(exc: BaseException) -> str:

@@ -29,13 +29,14 @@ if TYPE_CHECKING:
     from .roundtrip import RoundTripResult
 from .errors import (
     FramingError,
+    OverBudgetError,
     ProtocolError,
     ServerClosedError,
     ServerErrorEvent,
     WatchdogTimeout,
     WyomingRTError,
 )
-from .pcm import HA_CHUNK_BYTES, PcmAudio, to_ha_format
+from .pcm import HA_CHUNK_BYTES, PcmAudio, is_playable_format, to_ha_format
 from .trace import Trace, TraceEntry
 from .wire import HA_WYOMING_VERSION, EventReader, ReceivedEvent, WireLimits, encode_event
 
@@ -73,6 +74,13 @@ class EmulatorConfig:
     linger_s: float = 0.0
     """After the final event, keep reading this long (or until the server closes) to record
     events a server sends too many. HA closes at once (0); the conformance probes linger."""
+    max_answer_audio_s: float = 600.0
+    max_answer_audio_bytes: int = 128 << 20
+    """Budget for the audio of one TTS answer (seconds at its declared format, and bytes): past
+    it the rest is read and dropped and the answer fails as over budget."""
+    max_trace_events: int = 100_000
+    """Events kept in one connection's trace; past it they are counted, not kept, and the answer
+    fails as over budget."""
 
 
 @dataclass
@@ -136,6 +144,8 @@ class _Connection:
         self.pace = config.pace
         self.reader = EventReader(stream, config.limits)
         self.audio_stop_ns: int | None = None
+        self.max_trace_events = config.max_trace_events
+        self.dropped_events = 0
 
     async def send(self, event: Event) -> int:
         await self.stream.send(encode_event(event, self.version))
@@ -155,6 +165,9 @@ class _Connection:
         if received is None:
             return None
         event = received.event
+        if len(self.trace.entries) >= self.max_trace_events:
+            self.dropped_events += 1  # counted, not kept: the answer fails as over budget at its end
+            return received
         self.trace.entries.append(
             TraceEntry(
                 "received",
@@ -347,6 +360,14 @@ class HAEmulator:
             if transcript is None or not isinstance(transcript.text, str):
                 conn.trace.ended = "invalid"
                 raise ProtocolError(f"{endpoint} sent a transcript without a text field", trace=conn.trace)
+            if not _is_unicode(transcript.text):
+                conn.trace.ended = "invalid"
+                raise ProtocolError(
+                    f"{endpoint} sent a transcript whose text is not valid Unicode (a lone surrogate such as \\ud800): "
+                    "HA cannot encode it to pass it on",
+                    trace=conn.trace,
+                )
+            _check_budget(conn, endpoint)
             conn.trace.ended = "complete"
             await conn.linger(self.config.linger_s)
             early = upload_done_ns is None or outcome.arrival_ns < upload_done_ns
@@ -419,7 +440,7 @@ class HAEmulator:
         self, conn: _Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None
     ) -> TtsResult:
         started_ns = await conn.send(Synthesize(text=text, voice=voice).event())
-        audio = _AudioCollector(started_ns)
+        audio = _AudioCollector(started_ns, self.config)
         saw_error: ReceivedEvent | None = None
         while True:
             received = await conn.receive()
@@ -436,6 +457,7 @@ class HAEmulator:
                 saw_error = received  # HA ignores it and keeps reading
         conn.trace.ended = "complete"
         await conn.linger(self.config.linger_s)
+        _check_budget(conn, endpoint, audio)
         return audio.result(received.arrival_ns, streaming=False, trace=conn.trace)
 
     async def _synthesize_streaming(
@@ -445,7 +467,7 @@ class HAEmulator:
         await conn.send(SynthesizeChunk(text=text).event())
         await conn.send(Synthesize(text=text, voice=voice).event())
         await conn.send(SynthesizeStop().event())
-        audio = _AudioCollector(started_ns)
+        audio = _AudioCollector(started_ns, self.config)
         while True:
             received = await conn.receive()
             if received is None:
@@ -461,6 +483,7 @@ class HAEmulator:
                 audio.set_format(received.event.data)
             elif received.type == "audio-chunk":
                 audio.add_chunk(received, format_from_chunk=False)
+        _check_budget(conn, endpoint, audio)
         return audio.result(end_ns, streaming=True, trace=conn.trace)
 
     # ------------------------------------------------------------------ helpers
@@ -498,13 +521,25 @@ class _Watchdog:
 class _AudioCollector:
     """Builds the PCM HA would play: format from the first chunk (plain) or audio-start (streaming)."""
 
-    def __init__(self, started_ns: int) -> None:
+    def __init__(self, started_ns: int, config: EmulatorConfig) -> None:
         self.started_ns = started_ns
         self.parts: list[bytes] = []
         self.first_chunk_ns: int | None = None
         self.rate_hz: int | None = None
         self.width_bytes: int | None = None
         self.channels: int | None = None
+        self.max_audio_s = config.max_answer_audio_s
+        self.max_audio_bytes = config.max_answer_audio_bytes
+        self.kept_bytes = 0
+        self.dropped_bytes = 0
+
+    @property
+    def budget_bytes(self) -> int:
+        """The bytes budget: the seconds budget at the declared format (when playable), at most the bytes budget."""
+        if is_playable_format(self.rate_hz, self.width_bytes, self.channels):
+            per_s = self.rate_hz * self.width_bytes * self.channels  # type: ignore[operator]
+            return min(self.max_audio_bytes, int(self.max_audio_s * per_s))
+        return self.max_audio_bytes
 
     def set_format(self, data: dict[str, Any]) -> None:
         self.rate_hz, self.width_bytes, self.channels = data.get("rate"), data.get("width"), data.get("channels")
@@ -514,8 +549,14 @@ class _AudioCollector:
             self.first_chunk_ns = received.arrival_ns
             if format_from_chunk or self.rate_hz is None:
                 self.set_format(received.event.data)
-        if received.event.payload:
-            self.parts.append(received.event.payload)
+        payload = received.event.payload
+        if not payload:
+            return
+        if self.dropped_bytes or self.kept_bytes + len(payload) > self.budget_bytes:
+            self.dropped_bytes += len(payload)  # read and dropped: memory stays within the budget
+            return
+        self.parts.append(payload)
+        self.kept_bytes += len(payload)
 
     def result(self, end_ns: int, *, streaming: bool, trace: Trace) -> TtsResult:
         ttfb = None if self.first_chunk_ns is None else (self.first_chunk_ns - self.started_ns) / 1e9
@@ -528,6 +569,31 @@ class _AudioCollector:
             ttfb_s=ttfb,
             total_s=(end_ns - self.started_ns) / 1e9,
             trace=trace,
+        )
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_budget(conn: _Connection, endpoint: Endpoint, audio: _AudioCollector | None = None) -> None:
+    """Fail the answer as over budget when events or audio were dropped (read, not kept)."""
+    if conn.dropped_events:
+        conn.trace.ended = "over-budget"
+        raise OverBudgetError(
+            f"{endpoint} sent more than {conn.max_trace_events} events in one answer ({conn.dropped_events} more were read and dropped)",
+            trace=conn.trace,
+        )
+    if audio is not None and audio.dropped_bytes:
+        conn.trace.ended = "over-budget"
+        raise OverBudgetError(
+            f"{endpoint} sent more audio than the budget of {audio.budget_bytes} bytes in one answer "
+            f"({audio.dropped_bytes} more bytes were read and dropped)",
+            trace=conn.trace,
         )
 
 

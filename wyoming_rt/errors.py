@@ -72,6 +72,12 @@ class ServerErrorEvent(ProtocolError):
     kind = "error-event"
 
 
+class OverBudgetError(ProtocolError):
+    """An answer went over the validator's budget (audio, events); the rest was drained and dropped."""
+
+    kind = "over-budget"
+
+
 class WatchdogTimeout(WyomingRTError):
     """A network wait ran past its watchdog."""
 

@@ -14,6 +14,22 @@ HA_CHUNK_BYTES = 320
 """10 ms of 16 kHz 16-bit mono: the chunk size of the assist pipeline."""
 
 
+PLAYABLE_RATES_HZ = range(4000, 192_001)
+PLAYABLE_WIDTHS_BYTES = (1, 2, 3, 4)
+PLAYABLE_CHANNELS = range(1, 9)
+"""The audio formats a Home Assistant speaker can be expected to play; anything else is refused
+before any work is done on it (a declared rate of 1 Hz or 10^15 Hz would make resampling
+explode or never end)."""
+
+
+def is_playable_format(rate_hz: object, width_bytes: object, channels: object) -> bool:
+    """True when all three are integers inside the playable ranges."""
+    values = (rate_hz, width_bytes, channels)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return False
+    return rate_hz in PLAYABLE_RATES_HZ and width_bytes in PLAYABLE_WIDTHS_BYTES and channels in PLAYABLE_CHANNELS
+
+
 @dataclass(frozen=True)
 class PcmAudio:
     """Interleaved little-endian signed PCM with its format."""
@@ -68,9 +84,12 @@ def from_float(samples: np.ndarray, rate_hz: int) -> PcmAudio:
 
 
 def to_ha_format(audio: PcmAudio) -> PcmAudio:
-    """Convert any PCM to 16 kHz, 16-bit, mono (average of channels; soxr high-quality resampling)."""
+    """Convert PCM of a playable format to 16 kHz, 16-bit, mono (average of channels; soxr
+    high-quality resampling). Raises `ValueError` for any other format, before any work."""
     if (audio.rate_hz, audio.width_bytes, audio.channels) == (HA_RATE_HZ, HA_WIDTH_BYTES, HA_CHANNELS):
         return audio
+    if not is_playable_format(audio.rate_hz, audio.width_bytes, audio.channels):
+        raise ValueError(f"not a playable audio format: {audio.rate_hz} Hz, {audio.width_bytes} bytes, {audio.channels} channels")
     mono = audio.samples().mean(axis=1)
     if audio.rate_hz != HA_RATE_HZ:
         mono = soxr.resample(mono, audio.rate_hz, HA_RATE_HZ, quality="HQ")

@@ -21,6 +21,7 @@ from .corpus import Utterance
 from .emulator import EmulatorConfig, HAEmulator, TtsResult
 from .endpoint import Endpoint, connect
 from .errors import FramingError, WatchdogTimeout, WyomingRTError
+from .info_shape import installed
 from .pcm import PcmAudio
 from .trace import Trace
 from .wire import EventReader, encode_event
@@ -182,10 +183,10 @@ def busy_sizes(stt_s_per_audio_s: float | None, tts_s_per_char: float | None, de
 
 def advertised_voices(tts_info: dict[str, Any] | None, limit: int) -> list[str]:
     """Up to ``limit`` installed voice names of the first installed tts program (the one HA uses)."""
-    programs = [p for p in (tts_info or {}).get("tts") or [] if isinstance(p, dict) and p.get("installed")]
+    programs = installed(tts_info, "tts")
     if not programs or limit <= 0:
         return []
-    voices = [v.get("name") for v in programs[0].get("voices") or [] if isinstance(v, dict) and v.get("installed")]
+    voices = [v.get("name") for v in installed(programs[0], "voices")]
     return [v for v in voices if isinstance(v, str)][:limit]
 
 

@@ -14,6 +14,7 @@ from .corpus import Utterance
 from .emulator import HAEmulator, SttResult, TtsResult
 from .endpoint import Endpoint
 from .errors import WyomingRTError
+from .pcm import is_playable_format
 
 Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
@@ -87,7 +88,7 @@ async def round_trip(
         return result
     result.round_trip_s = (time.perf_counter_ns() - started_ns) / 1e9
     audio = result.tts.audio
-    if back_transcribe and audio is not None and audio.pcm and audio.width_bytes in (1, 2, 3, 4) and audio.channels >= 1:
+    if back_transcribe and audio is not None and audio.pcm and is_playable_format(audio.rate_hz, audio.width_bytes, audio.channels):
         try:
             result.back_stt = await breakers.stt.call(lambda: emulator.transcribe(stt, audio), counted=False)
         except WyomingRTError as exc:

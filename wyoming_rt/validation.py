@@ -19,6 +19,7 @@ from .endpoint import Endpoint
 from .errors import ConnectError, WatchdogTimeout, WyomingRTError
 from .findings import Finding, finding, rule
 from .gates import Gates, apply_gates
+from .info_shape import installed
 from .phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
 from .probes import ProbeOutcome, advertised_voices, busy_sizes, run_probes
 from .report.build import build_report, utterance_reports_of
@@ -91,7 +92,7 @@ async def _describe(emulator: HAEmulator, endpoint: Endpoint) -> DescribeResult 
 def advertises_streaming(described: DescribeResult | None) -> bool:
     if described is None:
         return False
-    programs = [p for p in described.info_data.get("tts") or [] if isinstance(p, dict) and p.get("installed")]
+    programs = installed(described.info_data, "tts")
     return bool(programs and programs[0].get("supports_synthesize_streaming"))
 
 

@@ -129,6 +129,7 @@ async def test_concurrent_sessions_get_their_own_results(wyoming_stt_endpoint: E
 # --- bad input: each gets its documented answer, and the server keeps serving ------------
 
 FMT = {"rate": 16000, "width": 2, "channels": 1}
+WIDE = {"rate": 192_000, "width": 4, "channels": 8}
 
 
 @pytest.mark.parametrize(
@@ -139,16 +140,23 @@ FMT = {"rate": 16000, "width": 2, "channels": 1}
         ("stt", [Transcribe(language="xx").event()], "unsupported-language"),
         ("stt", [Transcribe(language="en").event(), Event("audio-start", {"rate": "fast", "width": 2, "channels": 1})], "bad-audio-format"),
         ("stt", [AudioStart(**FMT).event(), AudioChunk(rate=8000, width=2, channels=1, audio=b"\0\0").event()], "bad-audio-format"),
+        ("stt", [AudioStart(rate=384_000, width=4, channels=16).event()], "bad-audio-format"),
+        # 300 s of the widest playable format would be 1.8 GB: the per-connection byte budget refuses it first
+        ("stt", [AudioStart(**WIDE).event(), *[AudioChunk(**WIDE, audio=bytes(13 << 20)).event()] * 2], "audio-too-long"),
         ("tts", [b"\xff\xfe garbage\n"], "framing"),
         ("tts", [Synthesize(text="hi", voice=SynthesizeVoice(name="../../etc/passwd")).event()], "voice-not-found"),
         ("tts", [Synthesize(text="hi", voice=SynthesizeVoice(name="en_US-joe-medium", speaker="nobody")).event()], "speaker-not-found"),
         ("tts", [Event("synthesize", {"text": 42})], "bad-text"),
         ("tts", [SynthesizeChunk(text="orphan").event()], "unexpected-event"),
         ("tts", [Synthesize(text="x" * 20_001).event()], "text-too-long"),
+        ("tts", [b'{"type": "synthesize", "data_length": 21}\n{"text": "\\ud800 hi"}'], "bad-text"),
+        ("tts", [Synthesize(text="lights\0off").event()], "bad-text"),
+        ("tts", [Synthesize(text="hi", voice=SynthesizeVoice(name="en_US-joe-medium", speaker="\u00b2")).event()], "speaker-not-found"),
     ],
     ids=[
         "stt-garbage", "stt-lying-length", "stt-language", "stt-format", "stt-format-change",
-        "tts-garbage", "tts-voice-path", "tts-speaker", "tts-text-type", "tts-orphan-chunk", "tts-too-long",
+        "stt-format-too-wide", "stt-byte-budget", "tts-garbage", "tts-voice-path", "tts-speaker", "tts-text-type", "tts-orphan-chunk", "tts-too-long",
+        "tts-surrogate", "tts-nul", "tts-superscript-speaker",
     ],
 )
 async def test_bad_input_gets_an_error_event_then_a_close(

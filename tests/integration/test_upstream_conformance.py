@@ -3,9 +3,8 @@ documents, and a proxy that breaks one more rule on their real traffic adds exac
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 

@@ -28,3 +28,15 @@ def test_no_cut_leaves_a_tiny_tail() -> None:
     sentence = phonemes("a sentence of about thirty chars.")  # 33 < 30 + a minimum tail of 10
     head, tail = _cut(sentence, 30)
     assert tail == [] and head == sentence
+
+
+def test_every_long_sentence_is_split_into_bounded_pieces() -> None:
+    from wyoming_rt.servers.tts import split_long
+
+    unpunctuated = phonemes(" ".join(["lights"] * 3_000))  # 20,999 "phonemes", one sentence
+    pieces = split_long(unpunctuated, 400)
+    assert max(len(p) for p in pieces) <= 400 and len(pieces) >= 20_999 // 400
+    assert " ".join("".join(p) for p in pieces) == "".join(unpunctuated)  # cut at word gaps, nothing lost
+    no_gaps = phonemes("x" * 1_000)
+    assert [len(p) for p in split_long(no_gaps, 400)] == [400, 400, 200]  # hard cuts when there is no gap
+    assert split_long(phonemes("short."), 400) == [phonemes("short.")]

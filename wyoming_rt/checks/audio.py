@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import Finding, finding, rule
+from ..pcm import is_playable_format
 from ..trace import Trace
 
 AUDIO_START_FIRST = rule(
@@ -57,9 +58,6 @@ MIN_CHARS_PER_S = 4.0
 MAX_CHARS_PER_S = 35.0
 SLACK_S = 1.5
 
-_SANE_RATES_HZ = range(4000, 192_001)
-_SANE_WIDTHS = (1, 2, 3, 4)
-_SANE_CHANNELS = range(1, 9)
 
 
 @dataclass
@@ -94,9 +92,7 @@ def _format_of(data: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 
 def _format_is_sane(fmt: tuple[Any, Any, Any]) -> bool:
-    rate, width, channels = fmt
-    ints = all(isinstance(v, int) and not isinstance(v, bool) for v in fmt)
-    return ints and rate in _SANE_RATES_HZ and width in _SANE_WIDTHS and channels in _SANE_CHANNELS
+    return is_playable_format(*fmt)
 
 
 def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) -> AudioValidation:

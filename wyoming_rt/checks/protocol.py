@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import FramingError, WyomingRTError
 from ..findings import Finding, Rule, finding, rule
+from ..info_shape import installed
 from .trace_rules import SttCapabilities, check_compat_answered, check_stt_trace, check_tts_trace
 
 INFO_UNPARSEABLE = rule(
@@ -72,6 +73,14 @@ def _operation_rules(stage: str, label: str) -> dict[str, Rule]:
             "error",
             f"The {label} server answered with an error event.",
             "Current HA fails the request on an error event.",
+            ref=ref,
+        ),
+        "over-budget": rule(
+            f"{stage}.over-budget",
+            "error",
+            f"The {label} answer went over the validator's budget (audio seconds or bytes, or events in one answer); "
+            "the rest was read and dropped, not kept.",
+            "HA keeps reading without a limit: an answer without end grows its memory until the request or HA fails.",
             ref=ref,
         ),
         "not-sent": rule(
@@ -149,6 +158,14 @@ BACK_TRANSCRIPTION_FAILED = rule(
     "The validator's own back transcription of the TTS audio failed (it is not a request HA makes).",
     "Only the back WER of that utterance is missing; its own STT and TTS requests are judged on their own.",
     ref="wyoming-rt back WER: the TTS audio transcribed by the STT server",
+)
+SCORE_CAPPED = rule(
+    "score.capped",
+    "warning",
+    "A transcript (or the back transcript) is longer than the validator scores: WER/CER cover its first 5,000 characters.",
+    "A spoken command has a short transcript; thousands of characters are invented text, and aligning them whole "
+    "would take minutes.",
+    ref="wyoming-rt scoring budget (docs/checks.md)",
 )
 WARM_UP_SLOW = rule(
     "warmup.slow",
@@ -249,8 +266,7 @@ def check_stt_info(info_data: dict[str, Any], parse_error: str | None) -> list[F
     """Rules for the info an STT server advertises."""
     if parse_error:
         return [finding(INFO_UNPARSEABLE, f"STT info: {parse_error}")]
-    programs = [p for p in info_data.get("asr") or [] if isinstance(p, dict) and p.get("installed")]
-    if not any(any(isinstance(m, dict) and m.get("installed") for m in p.get("models") or []) for p in programs):
+    if not any(installed(p, "models") for p in installed(info_data, "asr")):
         return [finding(INFO_NO_ASR, "STT info has no installed asr program with an installed model")]
     return []
 
@@ -259,8 +275,7 @@ def check_tts_info(info_data: dict[str, Any], parse_error: str | None) -> list[F
     """Rules for the info a TTS server advertises."""
     if parse_error:
         return [finding(INFO_UNPARSEABLE, f"TTS info: {parse_error}")]
-    programs = [p for p in info_data.get("tts") or [] if isinstance(p, dict) and p.get("installed")]
-    if not any(any(isinstance(v, dict) and v.get("installed") for v in p.get("voices") or []) for p in programs):
+    if not any(installed(p, "voices") for p in installed(info_data, "tts")):
         return [finding(INFO_NO_TTS, "TTS info has no installed tts program with an installed voice")]
     return []
 

@@ -43,6 +43,8 @@ class Score:
     cer: float | None
     wer_raw: float | None
     cer_raw: float | None
+    capped: bool = False
+    """A text was longer than `MAX_SCORED_CHARS`: the rates cover its beginning only."""
 
 
 def _rates(references: list[str], hypotheses: list[str]) -> tuple[float | None, float | None]:
@@ -59,10 +61,25 @@ def score(reference: str, hypothesis: str) -> Score:
     return score_corpus([reference], [hypothesis])
 
 
+MAX_SCORED_CHARS = 5_000
+"""Each text is scored over at most this many characters (cut at a word): alignment grows with
+the product of the lengths, and a server can send a megabyte of transcript."""
+
+
+def cap_text(text: str) -> str:
+    """``text`` cut to `MAX_SCORED_CHARS` at a word boundary (unchanged when shorter)."""
+    if len(text) <= MAX_SCORED_CHARS:
+        return text
+    cut = text[:MAX_SCORED_CHARS]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
+
+
 def score_corpus(references: Sequence[str], hypotheses: Sequence[str]) -> Score:
     """Corpus-level rates: total errors over total reference words (not a mean of rates)."""
     if len(references) != len(hypotheses):
         raise ValueError("references and hypotheses differ in length")
+    capped = any(len(t) > MAX_SCORED_CHARS for t in (*references, *hypotheses))
+    references, hypotheses = [cap_text(r) for r in references], [cap_text(h) for h in hypotheses]
     wer, cer = _rates([normalize(r) for r in references], [normalize(h) for h in hypotheses])
     wer_raw, cer_raw = _rates([_raw(r) for r in references], [_raw(h) for h in hypotheses])
-    return Score(wer=wer, cer=cer, wer_raw=wer_raw, cer_raw=cer_raw)
+    return Score(wer=wer, cer=cer, wer_raw=wer_raw, cer_raw=cer_raw, capped=capped)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import Finding, finding, rule
+from ..info_shape import entries
 from ..trace import Trace, TraceEntry
 
 STT_TRANSCRIPT_BEFORE_AUDIO_STOP = rule(
@@ -88,7 +89,7 @@ class SttCapabilities:
 
     @classmethod
     def from_info(cls, info_data: dict[str, Any] | None) -> SttCapabilities:
-        programs = [p for p in (info_data or {}).get("asr") or [] if isinstance(p, dict)]
+        programs = entries(info_data, "asr")
         if not programs:
             return cls()
         first = programs[0]  # HA uses asr[0]

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..checks.audio import validate_tts_audio
 from ..checks.audio_quality import AudioThresholds, analyse
-from ..checks.protocol import BACK_TRANSCRIPTION_FAILED, STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
+from ..checks.protocol import BACK_TRANSCRIPTION_FAILED, SCORE_CAPPED, STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
 from ..checks.scoring import score, score_corpus
 from ..checks.stats import latency_stats
 from ..checks.timing import stream_timing
@@ -42,6 +42,8 @@ def utterance_report(
         transcript = result.stt.text
         findings.extend(check_stt_trace(result.stt.trace, stt_caps, uid))
         utterance_score = score(result.utterance.reference, transcript)
+        if utterance_score.capped:
+            findings.append(finding(SCORE_CAPPED, f"transcript of {len(transcript)} characters: scored over its beginning only", uid))
         latency["stt"] = result.stt.latency_s * 1000
         latency["stt_upload"] = result.stt.upload_s * 1000
         if result.stt.audio_duration_s > 0:
@@ -74,6 +76,8 @@ def utterance_report(
     elif result.back_stt is not None and transcript is not None:
         back_transcript = result.back_stt.text
         back_score = score(transcript, back_transcript)
+        if back_score.capped:
+            findings.append(finding(SCORE_CAPPED, f"back transcript of {len(back_transcript)} characters: scored over its beginning only", uid))
     return UtteranceReport(
         uid, result.utterance.reference, transcript, utterance_score, audio, latency, findings,
         quality=quality, back_transcript=back_transcript, back_score=back_score, chunk_gaps_s=gaps, rtf=rtf,

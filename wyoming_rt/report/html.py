@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import html
 import io
+import math
 import wave
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..pcm import PcmAudio
 from .model import STAGE_LABELS, STAGES, Report, format_ms
+from .safe_text import xml_text
 from .text import LATENCY_PHASE, concurrency_sentence, phases_sentence
 
 _COLORS = {"p50": "#4c78a8", "p95": "#f58518", "p99": "#e45756"}
@@ -28,7 +30,7 @@ audio{height:32px;width:260px} svg text{font:12px system-ui,sans-serif}
 
 
 def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(xml_text(str(text)), quote=True)
 
 
 def wav_data_uri(audio: PcmAudio) -> str:
@@ -44,7 +46,11 @@ def wav_data_uri(audio: PcmAudio) -> str:
 
 def percentile_chart(report: Report, width: int = 640) -> str:
     """Grouped horizontal bars: P50/P95/P99 per stage."""
-    rows = [(stage, stats) for stage in STAGES if (stats := report.summary.latency.get(stage)) is not None]
+    rows = [
+        (stage, stats)
+        for stage in STAGES
+        if (stats := report.summary.latency.get(stage)) is not None and all(map(math.isfinite, (stats.p50, stats.p95, stats.p99)))
+    ]
     if not rows:
         return "<p>No latency measured.</p>"
     top = max(stats.p99 for _, stats in rows) or 1.0
@@ -75,6 +81,7 @@ def percentile_chart(report: Report, width: int = 640) -> str:
 
 def distribution_chart(values_ms: Sequence[float], width: int = 640, bins: int = 20) -> str:
     """A histogram of round-trip latencies."""
+    values_ms = [v for v in values_ms if math.isfinite(v)]
     if not values_ms:
         return "<p>No round trip completed.</p>"
     low, high = min(values_ms), max(values_ms)

@@ -12,16 +12,17 @@ from pathlib import Path
 
 from ..findings import Finding
 from .model import Report
+from .safe_text import xml_text
 
 SUITE = "wyoming-rt"
 
 
 def _case(suite: ET.Element, classname: str, name: str, findings: list[Finding], seconds: float | None = None) -> None:
-    case = ET.SubElement(suite, "testcase", classname=classname, name=name, time=f"{(seconds or 0):.3f}")
+    case = ET.SubElement(suite, "testcase", classname=classname, name=xml_text(name), time=f"{(seconds or 0):.3f}")
     errors = [f for f in findings if f.severity == "error"]
-    lines = "\n".join(f"{f.severity} {f.rule}: {f.message}" for f in findings)
+    lines = xml_text("\n".join(f"{f.severity} {f.rule}: {f.message}" for f in findings))
     if errors:
-        failure = ET.SubElement(case, "failure", message=f"{errors[0].rule}: {errors[0].message}", type=errors[0].rule)
+        failure = ET.SubElement(case, "failure", message=xml_text(f"{errors[0].rule}: {errors[0].message}"), type=errors[0].rule)
         failure.text = lines
     elif findings:
         ET.SubElement(case, "system-out").text = lines

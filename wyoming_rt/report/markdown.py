@@ -6,11 +6,12 @@ import os
 from pathlib import Path
 
 from .model import STAGE_LABELS, STAGES, Report, format_ms
+from .safe_text import clean_text
 from .text import LATENCY_PHASE, concurrency_sentence, phases_sentence
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return clean_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def report_markdown(report: Report) -> str:
@@ -53,7 +54,7 @@ def report_markdown(report: Report) -> str:
 
 def write_markdown(report: Report, path: Path | None) -> list[Path]:
     """Write to ``path`` (if given) and append to ``$GITHUB_STEP_SUMMARY`` (if set); the files written."""
-    text = report_markdown(report)
+    text = clean_text(report_markdown(report))
     written = []
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from ..checks.scoring import Score
 from ..checks.stats import LatencyStats
 from ..checks.timing import gap_summary_ms
 from ..findings import Finding
+from .safe_text import json_dumps
 
 REPORT_SCHEMA = "wyoming-rt/report/1"
 """Version of the JSON report's shape; bumped on any incompatible change."""
@@ -235,5 +235,5 @@ class Report:
         }
 
     def to_json(self) -> str:
-        """The JSON report (the same document as ``--json``)."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        """The JSON report (the same document as ``--json``): strict JSON whatever the servers sent."""
+        return json_dumps(self.to_dict())

@@ -7,9 +7,10 @@ server keeps serving everyone else.
 
 from __future__ import annotations
 
+import errno
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Protocol
 
 import anyio
 from anyio.abc import ByteStream, Listener
@@ -86,7 +87,8 @@ async def run_connection(
                 if received.type == "describe":
                     await conn.send(info().event())
                 elif received.type == "ping":
-                    await conn.send(Pong(text=str(received.event.data.get("text", ""))).event())
+                    text = str(received.event.data.get("text", ""))
+                    await conn.send(Pong(text=text.encode("utf-8", "replace").decode("utf-8")).event())
                 else:
                     try:
                         await session.handle(received)
@@ -131,4 +133,30 @@ async def serve(
         if result is not None:
             await result
     async with listener:
-        await listener.serve(lambda stream: run_connection(stream, info, new_session, limits))
+        await serve_resilient(listener, lambda stream: run_connection(stream, info, new_session, limits))
+
+
+_TRANSIENT_ACCEPT_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
+ACCEPT_BACKOFF_S = 0.1
+
+
+async def serve_resilient(listener: Listener[ByteStream], handler: Callable[[ByteStream], Coroutine[Any, Any, None]]) -> None:
+    """``listener.serve`` that survives running out of file descriptors or memory for a moment:
+    accept waits a little and tries again (connections already open finish and free theirs)."""
+    listeners = getattr(listener, "listeners", None) or [listener]
+    async with anyio.create_task_group() as tg:
+
+        async def accept_loop(one: Listener[ByteStream]) -> None:
+            while True:
+                try:
+                    stream = await one.accept()  # type: ignore[attr-defined]
+                except OSError as exc:
+                    if exc.errno not in _TRANSIENT_ACCEPT_ERRORS:
+                        raise
+                    _LOGGER.warning("accept failed (%s); trying again in %g s", exc.strerror, ACCEPT_BACKOFF_S)
+                    await anyio.sleep(ACCEPT_BACKOFF_S)
+                    continue
+                tg.start_soon(handler, stream)
+
+        for one in listeners:
+            tg.start_soon(accept_loop, one)

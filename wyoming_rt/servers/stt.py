@@ -18,13 +18,18 @@ from wyoming.asr import Transcript
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info
 
 from .. import __version__
-from ..pcm import PcmAudio, to_ha_format
+from ..pcm import PcmAudio, is_playable_format, to_ha_format
 from ..wire import ReceivedEvent
 from .base import ClientError, Connection
 from .models import require_module, resolve_whisper_model
 
 MAX_AUDIO_S = 300.0
 """Longest utterance accepted; more is refused rather than buffered without bound."""
+MAX_STREAM_BYTES = 24 << 20
+"""Audio one connection may buffer, whatever its declared format (300 s of HA's 16 kHz mono
+16-bit is 9.6 MB): a wide declared format cannot turn 300 s into gigabytes."""
+MAX_BUFFERED_BYTES = 192 << 20
+"""Audio all connections together may buffer; past it a new chunk is refused as ``busy``."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class SttEngine:
         multilingual = bool(getattr(self.model, "model", None) and self.model.model.is_multilingual)
         self.languages: list[str] = list(self.model.supported_languages) if multilingual else ["en"]
         self.limiter = anyio.CapacityLimiter(settings.workers)
+        self.buffered_bytes = 0
+        """Audio buffered by every connection together (see `MAX_BUFFERED_BYTES`)."""
         self.transcribe_sync(np.zeros(16_000, dtype=np.float32), "en")  # warm-up: the first call is slow
 
     def transcribe_sync(self, samples: np.ndarray, language: str | None) -> str:
@@ -110,6 +117,7 @@ class SttSession:
         self.buffered = 0
 
     def _reset_audio(self) -> None:
+        self.engine.buffered_bytes -= self.buffered  # given back to the server-wide budget
         self.format, self.parts, self.buffered = None, [], 0
 
     def _take_format(self, data: dict[str, object]) -> tuple[int, int, int]:
@@ -117,7 +125,7 @@ class SttSession:
         if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values):
             raise ClientError(f"audio format needs positive integer rate/width/channels, got {values}", "bad-audio-format")
         rate, width, channels = values  # type: ignore[misc]
-        if width not in (1, 2, 3, 4) or not 1000 <= rate <= 384_000 or channels > 16:  # type: ignore[operator]
+        if not is_playable_format(rate, width, channels):
             raise ClientError(f"unsupported audio format rate={rate} width={width} channels={channels}", "bad-audio-format")
         return rate, width, channels  # type: ignore[return-value]
 
@@ -139,11 +147,15 @@ class SttSession:
             elif fmt != self.format:
                 raise ClientError(f"audio-chunk format {fmt} differs from audio-start {self.format}", "bad-audio-format")
             payload = event.payload or b""
-            self.buffered += len(payload)
             rate, width, channels = self.format
-            if self.buffered > MAX_AUDIO_S * rate * width * channels:
+            if self.buffered + len(payload) > min(MAX_STREAM_BYTES, MAX_AUDIO_S * rate * width * channels):
                 self._reset_audio()
-                raise ClientError(f"audio longer than {MAX_AUDIO_S:g} s", "audio-too-long")
+                raise ClientError(f"audio longer than {MAX_AUDIO_S:g} s or {MAX_STREAM_BYTES >> 20} MiB", "audio-too-long")
+            if self.engine.buffered_bytes + len(payload) > MAX_BUFFERED_BYTES:
+                self._reset_audio()
+                raise ClientError("server busy: too much audio buffered by all connections together", "busy")
+            self.buffered += len(payload)
+            self.engine.buffered_bytes += len(payload)
             self.parts.append(payload)
         elif event.type == "audio-stop":
             text = await self.engine.transcribe(self._samples(), self.language)

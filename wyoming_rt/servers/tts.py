@@ -4,7 +4,8 @@ The voice is loaded once per process. Synthesis runs in a worker thread per segm
 by a limiter, so ``describe`` and other connections stay responsive and concurrent requests
 interleave segment by segment instead of queueing behind whole texts. Audio goes out as soon
 as each segment exists: sentence by sentence, with the first sentence cut at a clause or word
-boundary when it is long, so that the first audio arrives after a fraction of a sentence.
+boundary when it is long, so that the first audio arrives after a fraction of a sentence, and
+every sentence cut to at most `MAX_SEGMENT_PHONEMES`, so that memory per segment is bounded.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from .base import ClientError, Connection
 from .models import require_module, resolve_piper_voice
 
 MAX_TEXT_CHARS = 20_000
+MAX_SEGMENT_PHONEMES = 400
+"""No segment is synthesised longer than this (about 25 s of speech): Piper's memory grows with
+the length of what it renders at once, and one unpunctuated sentence of 20,000 characters would
+take it past 4 GB."""
 _CLAUSE_END = {",", ";", ":", "—", "–"}
 _WORD_GAP = " "
 
@@ -64,7 +69,7 @@ class TtsEngine:
         if cut_first and segments and self.settings.first_segment_phonemes > 0:
             head, tail = _cut(segments[0], self.settings.first_segment_phonemes)
             segments[0:1] = [head, tail] if tail else [head]
-        return segments
+        return [piece for segment in segments for piece in split_long(segment, MAX_SEGMENT_PHONEMES)]
 
     def render_sync(self, phonemes: list[str], speaker_id: int | None) -> bytes:
         """16-bit PCM for one segment, peak-normalised as piper does per sentence."""
@@ -121,9 +126,22 @@ class TtsEngine:
             return None
         if str(speaker) in self.speakers:
             return self.speakers[str(speaker)]
-        if str(speaker).isdigit() and int(speaker) in self.speakers.values():
+        if str(speaker).isascii() and str(speaker).isdigit() and int(speaker) in self.speakers.values():
             return int(speaker)
         raise ClientError(f"speaker {str(speaker)[:100]!r} is not available for voice {self.name!r}", "speaker-not-found")
+
+
+def _checked_text(value: Any) -> str:
+    """A text to speak: a string of valid Unicode without NUL, else a named ``bad-text`` error."""
+    if not isinstance(value, str):
+        raise ClientError("text must be a string", "bad-text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ClientError(f"text is not valid Unicode (a lone surrogate at {exc.start})", "bad-text") from exc
+    if "\0" in value:
+        raise ClientError("text contains a NUL character", "bad-text")
+    return value
 
 
 def _voice_language(path: Any, espeak_voice: str) -> str:
@@ -154,6 +172,20 @@ def _cut(phonemes: list[str], target: int) -> tuple[list[str], list[str]]:
         if phonemes[i] == _WORD_GAP:
             return phonemes[:i], phonemes[i + 1 :]
     return phonemes, []
+
+
+def split_long(phonemes: list[str], limit: int) -> list[list[str]]:
+    """``phonemes`` in pieces of at most ``limit``: at clause marks or word gaps where there are
+    some (`_cut`), else hard at the limit. Every sentence, not just the first, so that memory per
+    piece is bounded whatever the text."""
+    pieces = []
+    while len(phonemes) > limit:
+        head, tail = _cut(phonemes, limit)
+        if not tail or len(head) > limit:
+            head, tail = phonemes[:limit], phonemes[limit:]
+        pieces.append(head)
+        phonemes = tail
+    return [*pieces, phonemes] if phonemes else pieces
 
 
 def _chunks(pcm: bytes, size: int) -> Iterator[bytes]:
@@ -193,9 +225,7 @@ class TtsSession:
         elif kind == "synthesize-chunk":
             if not self.streaming:
                 raise ClientError("synthesize-chunk outside a synthesize-start ... synthesize-stop stream", "unexpected-event")
-            delta = event.data.get("text")
-            if not isinstance(delta, str):
-                raise ClientError("text must be a string", "bad-text")
+            delta = _checked_text(event.data.get("text"))
             self.stream_chars += len(delta)
             if self.stream_chars > MAX_TEXT_CHARS:
                 raise ClientError(f"text longer than {MAX_TEXT_CHARS} characters", "text-too-long")
@@ -214,8 +244,7 @@ class TtsSession:
         # Any other event type is ignored, as the protocol asks.
 
     def _text(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise ClientError("text must be a string", "bad-text")
+        value = _checked_text(value)
         if len(value) > MAX_TEXT_CHARS:
             raise ClientError(f"text longer than {MAX_TEXT_CHARS} characters", "text-too-long")
         return " ".join(value.split())
