@@ -102,7 +102,7 @@ async def test_too_many_events_in_one_answer_are_counted_not_kept() -> None:
         emulator = HAEmulator(EmulatorConfig(timeout_s=10, max_trace_events=100))
         with pytest.raises(OverBudgetError, match="more than 100 events") as caught:
             await emulator.synthesize(endpoint, TEXT)
-    assert caught.value.trace is not None and len(caught.value.trace.entries) == 100
+    assert caught.value.trace is not None and len(caught.value.trace.received()) == 100
 
 
 async def test_a_transcript_after_too_many_events_is_over_budget() -> None:

@@ -15,11 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wyoming_rt.errors import FramingError
-from wyoming_rt.wire import EventReader, WireLimits, encode_event
+from wyoming_rt.wire import RECEIVE_BYTES, EventReader, WireLimits, encode_event
 
 # Small limits so that the oversize paths are reached by small inputs.
 LIMITS = WireLimits(max_header_bytes=512, max_data_bytes=1024, max_payload_bytes=4096)
-RECEIVE_BYTES = 65536  # what EventReader asks for per receive
 BUFFER_BOUND = LIMITS.max_header_bytes + LIMITS.max_data_bytes + LIMITS.max_payload_bytes + RECEIVE_BYTES
 
 

@@ -78,9 +78,9 @@ class EmulatorConfig:
     max_answer_audio_bytes: int = 128 << 20
     """Budget for the audio of one TTS answer (seconds at its declared format, and bytes): past
     it the rest is read and dropped and the answer fails as over budget."""
-    max_trace_events: int = 100_000
-    """Events kept in one connection's trace; past it they are counted, not kept, and the answer
-    fails as over budget."""
+    max_trace_events: int = 30_000
+    """Received events kept in one connection's trace; past it they are counted, not kept, and
+    the answer fails as over budget (what the emulator sends is bounded by the corpus budgets)."""
 
 
 @dataclass
@@ -145,6 +145,7 @@ class _Connection:
         self.reader = EventReader(stream, config.limits)
         self.audio_stop_ns: int | None = None
         self.max_trace_events = config.max_trace_events
+        self.received_events = 0
         self.dropped_events = 0
 
     async def send(self, event: Event) -> int:
@@ -165,7 +166,8 @@ class _Connection:
         if received is None:
             return None
         event = received.event
-        if len(self.trace.entries) >= self.max_trace_events:
+        self.received_events += 1
+        if self.received_events > self.max_trace_events:
             self.dropped_events += 1  # counted, not kept: the answer fails as over budget at its end
             return received
         self.trace.entries.append(

@@ -79,6 +79,12 @@ def _length(header: dict[str, Any], key: str, limit: int) -> int:
     return value
 
 
+RECEIVE_BYTES = 256 * 1024
+"""Bytes taken from the stream per receive: as much as asyncio reads from a socket at a time, so
+that a server sending faster than we parse cannot pile data up in the transport's queue (anyio's
+asyncio streams buffer without back-pressure)."""
+
+
 class EventReader:
     """Reads framed events from a byte stream, one at a time, with bounded buffering."""
 
@@ -96,7 +102,7 @@ class EventReader:
         if self._eof:
             return False
         try:
-            chunk = await self._stream.receive(65536)
+            chunk = await self._stream.receive(RECEIVE_BYTES)
         except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
             self._eof = True
             return False

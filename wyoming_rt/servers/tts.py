@@ -26,8 +26,8 @@ from .base import ClientError, Connection
 from .models import require_module, resolve_piper_voice
 
 MAX_TEXT_CHARS = 20_000
-MAX_SEGMENT_PHONEMES = 400
-"""No segment is synthesised longer than this (about 25 s of speech): Piper's memory grows with
+MAX_SEGMENT_PHONEMES = 200
+"""No segment is synthesised longer than this (about 12 s of speech): Piper's memory grows with
 the length of what it renders at once, and one unpunctuated sentence of 20,000 characters would
 take it past 4 GB."""
 _CLAUSE_END = {",", ";", ":", "—", "–"}
