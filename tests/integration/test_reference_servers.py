@@ -195,3 +195,10 @@ async def test_empty_text_gets_an_empty_well_formed_answer(wyoming_tts_endpoint:
 async def test_ping_gets_pong(wyoming_tts_endpoint: Endpoint) -> None:
     events, _ = await exchange(wyoming_tts_endpoint, [Event("ping", {"text": "x"})], until=is_type("pong"))
     assert [(e.type, e.data) for e in events] == [("pong", {"text": "x"})]
+
+
+async def test_a_ping_with_a_lone_surrogate_still_gets_a_pong(wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint) -> None:
+    ping = b'{"type": "ping", "data_length": 20}\n{"text": "\\ud800 x"}'
+    for endpoint in (wyoming_stt_endpoint, wyoming_tts_endpoint):
+        events, closed = await exchange(endpoint, [ping], until=is_type("pong", "error"))
+        assert not closed and [e.type for e in events] == ["pong"], events
