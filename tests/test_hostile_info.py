@@ -14,24 +14,22 @@ pytestmark = pytest.mark.anyio
 OPTIONS = ValidateOptions(timeout_s=10, concurrency=0, probes=False, negatives=False, gates=Gates(max_wer=None))
 
 
-def stt_with(**change: object) -> Event:
-    event = stt_info()
+def changed(event: Event, kind: str, inner: str, **change: object) -> Event:
+    """``event``'s info with top-level keys replaced, or (``inner=...``) the first program's list."""
     for key, value in change.items():
-        if key == "models":
-            event.data["asr"][0]["models"] = value
+        if key == inner:
+            event.data[kind][0][inner] = value
         else:
             event.data[key] = value
     return event
+
+
+def stt_with(**change: object) -> Event:
+    return changed(stt_info(), "asr", "models", **change)
 
 
 def tts_with(**change: object) -> Event:
-    event = tts_info()
-    for key, value in change.items():
-        if key == "voices":
-            event.data["tts"][0]["voices"] = value
-        else:
-            event.data[key] = value
-    return event
+    return changed(tts_info(), "tts", "voices", **change)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
@@ -127,7 +126,7 @@ async def run_concurrency_phase(
     breakers.new_phase(sessions)
     usable = [u for u in utterances if u.id in succeeded_alone]  # known failures only cost watchdogs here
     count = sessions * CONCURRENCY_ROUND_TRIPS_PER_SESSION if usable else 0
-    work = iter(enumerate(usable[i % len(usable)] for i in range(count)))
+    work = iter([usable[i % len(usable)] for i in range(count)])
     timed: list[TimedRoundTrip] = []
     allowed = sessions
     timeouts = 0
@@ -135,11 +134,11 @@ async def run_concurrency_phase(
     async def session(number: int) -> None:
         nonlocal allowed, timeouts
         while number < allowed:
-            item = next(work, None)
-            if item is None:
+            utterance = next(work, None)
+            if utterance is None:
                 return
             started_ns = time.perf_counter_ns()
-            result = await round_trip(emulator, item[1], stt, tts, tts_streaming=tts_streaming, breakers=breakers)
+            result = await round_trip(emulator, utterance, stt, tts, tts_streaming=tts_streaming, breakers=breakers)
             timed.append(TimedRoundTrip(result, started_ns, time.perf_counter_ns()))
             if _timed_out(result):
                 timeouts += 1
@@ -152,8 +151,7 @@ async def run_concurrency_phase(
     level = level_result(
         f"{sessions} sessions", timed, utterances, time.perf_counter() - started, concurrency=sessions, offered_per_s=None
     )
-    under_load = Counter(error.kind for t in timed if (error := t.result.stt_error or t.result.tts_error) is not None)
-    return ConcurrencyReport(level, sessions, allowed, timeouts, dict(under_load))
+    return ConcurrencyReport(level, sessions, allowed, timeouts)
 
 
 def _timed_out(result: RoundTripResult) -> bool:

@@ -148,7 +148,7 @@ async def validate(
                 succeeded_alone=succeeded_alone,
             )  # fmt: skip
             record.requests, record.sessions = concurrency.level.round_trips, options.concurrency
-        run_findings.extend(concurrency_findings(concurrency.level, concurrency.sessions_ended, concurrency.failed_only_under_load))
+        run_findings.extend(concurrency_findings(concurrency.level, concurrency.sessions_ended))
     elif options.concurrency > 0:
         phases.append(PhaseRecord("concurrency", sessions=0, notes={"skipped": "no round trip succeeded one at a time"}))
     # The per-utterance analysis (CPU) runs beside the last phases, and they beside each other:

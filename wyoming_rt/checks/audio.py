@@ -91,10 +91,6 @@ def _format_of(data: dict[str, Any]) -> tuple[Any, Any, Any]:
     return data.get("rate"), data.get("width"), data.get("channels")
 
 
-def _format_is_sane(fmt: tuple[Any, Any, Any]) -> bool:
-    return is_playable_format(*fmt)
-
-
 def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) -> AudioValidation:
     """Check the audio events of one TTS answer against the rules above."""
     findings: list[Finding] = []
@@ -112,7 +108,7 @@ def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) ->
         if entry.type == "audio-start":
             segments += 1
             fmt = _format_of(entry.data)
-            if not _format_is_sane(fmt):
+            if not is_playable_format(*fmt):
                 report(FORMAT_INVALID, f"audio-start declares rate/width/channels {fmt}")
             if declared is not None and fmt != declared:
                 report(FORMAT_CHANGED, f"audio-start format changed from {declared} to {fmt}")
@@ -123,7 +119,7 @@ def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) ->
             fmt = _format_of(entry.data)
             if declared is None:
                 report(AUDIO_START_FIRST, f"audio-chunk #{chunks} arrived before any audio-start")
-            if not _format_is_sane(fmt):
+            if not is_playable_format(*fmt):
                 report(FORMAT_INVALID, f"audio-chunk #{chunks} declares rate/width/channels {fmt}")
                 continue
             reference = chunk_format or declared
@@ -137,10 +133,10 @@ def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) ->
                     f"audio-chunk #{chunks} has {entry.payload_length} bytes, not a multiple of {frame_bytes}",
                 )
 
-    final_format = declared if declared is not None and _format_is_sane(declared) else chunk_format
+    final_format = declared if declared is not None and is_playable_format(*declared) else chunk_format
     rate = width = channels = None
     duration_s: float | None = None
-    if final_format is not None and _format_is_sane(final_format):
+    if final_format is not None and is_playable_format(*final_format):
         rate, width, channels = final_format
         duration_s = total_bytes / (rate * width * channels)
 

@@ -173,19 +173,18 @@ def load_findings(levels: Sequence[LevelResult]) -> list[Finding]:
     return findings
 
 
-def concurrency_findings(level: LevelResult, sessions_ended: int, failed_only_under_load: dict[str, int]) -> list[Finding]:
-    """The concurrency phase's findings: round trips that failed under load although the same
-    utterance succeeded alone (failures in both are the latency phase's findings), and crosstalk."""
+def concurrency_findings(level: LevelResult, sessions_ended: int) -> list[Finding]:
+    """The concurrency phase's findings: failed round trips (the phase sends only utterances that
+    succeeded alone, so each failed only under load), and crosstalk."""
     findings = []
-    failed = sum(failed_only_under_load.values())
-    if failed:
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(failed_only_under_load.items()))
+    if level.errors:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(level.error_kinds.items()))
         lowered = f"; sessions lowered to {sessions_ended} after timeouts" if sessions_ended < (level.concurrency or 0) else ""
-        busy = " (timeouts under load can come from a busy machine as well as the server)" if "timeout" in failed_only_under_load else ""
+        busy = " (timeouts under load can come from a busy machine as well as the server)" if "timeout" in level.error_kinds else ""
         findings.append(
             finding(
                 LOAD_ERRORS,
-                f"concurrency phase, {level.label}: {failed} of {level.round_trips} round trips failed that succeeded "
+                f"concurrency phase, {level.label}: {level.errors} of {level.round_trips} round trips failed that succeeded "
                 f"one at a time ({kinds}){lowered}{busy}",
             )
         )

@@ -169,8 +169,12 @@ class ConcurrencyReport:
     sessions_started: int
     sessions_ended: int
     timeouts: int
-    failed_only_under_load: dict[str, int] = field(default_factory=dict)
-    """Error kinds of round trips that failed here although the same utterance succeeded alone."""
+
+    @property
+    def failed_only_under_load(self) -> dict[str, int]:
+        """Error kinds of the failed round trips: the phase sends only utterances that succeeded
+        alone, so each of these failed only under load."""
+        return self.level.error_kinds
 
     def to_dict(self) -> dict[str, Any]:
         return {
