@@ -22,9 +22,13 @@ from .gates import Gates, apply_gates
 from .info_shape import installed
 from .phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
 from .probes import ProbeOutcome, advertised_voices, busy_sizes, run_probes
-from .report.build import build_report, utterance_reports_of
+from .report.build import build_report, unanalysed_report, utterance_reports_of
 from .report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport, UtteranceReport
 from .roundtrip import Breakers, NegativeResult, RoundTripResult, run_negatives, run_round_trips
+
+ANALYSIS_GRACE_S = 30.0
+"""How long past its deadline the analysis thread is waited for (one utterance's checks are
+bounded by the budgets) before its work is abandoned and every utterance reported unanalysed."""
 
 PROBE_TIMEOUT_S = 10.0
 """The probes' watchdog (at most the run's): their requests are small."""
@@ -68,6 +72,9 @@ class ValidateOptions:
     describe while busy, advertised voices)."""
     voice_probes: int = 3
     """How many advertised voices the probes try (0: none)."""
+    analysis_deadline_s: float = 300.0
+    """Seconds the per-utterance analysis (audio checks, WER/CER) may take after the measured
+    phases; utterances not analysed by then get an ``analysis.deadline`` finding."""
 
     def emulator_config(self) -> EmulatorConfig:
         return EmulatorConfig(
@@ -157,11 +164,16 @@ async def validate(
     negatives: list[NegativeResult] = []
 
     async def analyse() -> None:
-        analysed.extend(
-            await anyio.to_thread.run_sync(
-                utterance_reports_of, results, servers, options.audio_thresholds, abandon_on_cancel=True
+        with anyio.move_on_after(options.analysis_deadline_s + ANALYSIS_GRACE_S):
+            analysed.extend(
+                await anyio.to_thread.run_sync(
+                    utterance_reports_of, results, servers, options.audio_thresholds, options.analysis_deadline_s,
+                    abandon_on_cancel=True,
+                )  # fmt: skip
             )
-        )
+            return
+        why = f"not analysed: one utterance's analysis ran {ANALYSIS_GRACE_S:g} s past the deadline of {options.analysis_deadline_s:g} s"
+        analysed.extend(unanalysed_report(r, why) for r in results)
 
     async def negatives_phase() -> None:
         with phase("negatives") as record:

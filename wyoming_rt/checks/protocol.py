@@ -159,6 +159,14 @@ BACK_TRANSCRIPTION_FAILED = rule(
     "Only the back WER of that utterance is missing; its own STT and TTS requests are judged on their own.",
     ref="wyoming-rt back WER: the TTS audio transcribed by the STT server",
 )
+ANALYSIS_DEADLINE = rule(
+    "analysis.deadline",
+    "warning",
+    "The per-utterance analysis (audio checks, WER/CER) did not finish within its deadline.",
+    "The utterances it names were sent and timed but not analysed: their audio and scores are missing "
+    "(a slow machine makes this likelier; the deadline is `ValidateOptions.analysis_deadline_s`).",
+    ref="wyoming-rt budgets (docs/checks.md)",
+)
 SCORE_CAPPED = rule(
     "score.capped",
     "warning",

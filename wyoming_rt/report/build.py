@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from ..checks.audio import validate_tts_audio
 from ..checks.audio_quality import AudioThresholds, analyse
-from ..checks.protocol import BACK_TRANSCRIPTION_FAILED, SCORE_CAPPED, STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
+from ..checks.protocol import ANALYSIS_DEADLINE, BACK_TRANSCRIPTION_FAILED, SCORE_CAPPED, STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
 from ..checks.scoring import score, score_corpus
 from ..checks.stats import latency_stats
 from ..checks.timing import stream_timing
@@ -25,9 +26,7 @@ def utterance_report(
     """Apply every per-utterance check to one round trip."""
     uid = result.utterance.id
     findings: list[Finding] = []
-    latency: dict[str, float | None] = {
-        "stt": None, "stt_upload": None, "tts_ttfb": None, "tts_first_audible": None, "tts_total": None, "round_trip": None,
-    }  # fmt: skip
+    latency = _no_latencies()
     rtf: dict[str, float | None] = {"stt": None, "tts": None}
     quality = None
     gaps: list[float] = []
@@ -84,6 +83,10 @@ def utterance_report(
     )  # fmt: skip
 
 
+def _no_latencies() -> dict[str, float | None]:
+    return dict.fromkeys(("stt", "stt_upload", "tts_ttfb", "tts_first_audible", "tts_total", "round_trip"))
+
+
 def negative_report(result: NegativeResult) -> NegativeReport:
     """A speech-free clip must come back as an empty transcript."""
     uid = result.utterance.id
@@ -99,12 +102,40 @@ def negative_report(result: NegativeResult) -> NegativeReport:
 
 
 def utterance_reports_of(
-    results: Sequence[RoundTripResult], servers: dict[str, ServerReport], thresholds: AudioThresholds | None = None
+    results: Sequence[RoundTripResult],
+    servers: dict[str, ServerReport],
+    thresholds: AudioThresholds | None = None,
+    deadline_s: float | None = None,
 ) -> list[UtteranceReport]:
-    """Every per-utterance check (the CPU-heavy part of a report: audio analysis, scoring)."""
+    """Every per-utterance check (the CPU-heavy part of a report: audio analysis, scoring).
+
+    With ``deadline_s``, utterances not begun within that many seconds are not analysed: each
+    gets a report with its latencies and an ``analysis.deadline`` finding instead."""
     stt_server = servers.get("stt")
     stt_caps = SttCapabilities.from_info(stt_server.info if stt_server else None)
-    return [utterance_report(r, thresholds, stt_caps) for r in results]
+    ends_at = None if deadline_s is None else time.monotonic() + deadline_s
+    reports = []
+    for result in results:
+        if ends_at is not None and time.monotonic() >= ends_at:
+            reports.append(unanalysed_report(result, f"not analysed: the analysis deadline of {deadline_s:g} s had passed"))
+        else:
+            reports.append(utterance_report(result, thresholds, stt_caps))
+    return reports
+
+
+def unanalysed_report(result: RoundTripResult, why: str) -> UtteranceReport:
+    """The report of a round trip whose analysis was skipped: its transcript and timings, no scores."""
+    latency = _no_latencies()
+    if result.stt is not None and result.stt_error is None:
+        latency["stt"], latency["stt_upload"] = result.stt.latency_s * 1000, result.stt.upload_s * 1000
+    if result.tts is not None and result.tts_error is None:
+        latency["tts_ttfb"] = None if result.tts.ttfb_s is None else result.tts.ttfb_s * 1000
+        latency["tts_total"] = result.tts.total_s * 1000
+    if result.round_trip_s is not None:
+        latency["round_trip"] = result.round_trip_s * 1000
+    transcript = result.stt.text if result.stt is not None and result.stt_error is None else None
+    uid = result.utterance.id
+    return UtteranceReport(uid, result.utterance.reference, transcript, None, None, latency, [finding(ANALYSIS_DEADLINE, why, uid)])
 
 
 def build_report(
