@@ -84,6 +84,12 @@ async def close(*_: object) -> None:
     return None
 
 
+async def error_then_hang(stream: SocketStream, *_: object) -> None:
+    """An error event, then neither a close nor an end of the answer (old wyoming-piper 1.4, 1.6)."""
+    await stream.send(encode_event(Event("error", {"text": "no such voice"})))
+    await anyio.sleep_forever()
+
+
 def stream_end(send: Callable[[], bytes], *, then_close: bool = False) -> Callable[[SocketStream, str], object]:
     async def end(stream: SocketStream, text: str) -> None:
         await stream.send(send() if text else encode_event(Event("synthesize-stopped")))
@@ -130,8 +136,14 @@ CASES: dict[str, Case] = {
     "info.unparseable": Case(stt=FakeStt(info=without(stt_info(), "attribution"))),
     "info.no-asr-program": Case(stt=FakeStt(info=stt_info(installed=False))),
     "info.no-tts-program": Case(tts=FakeTts(info=Event("info", {"tts": [{**tts_info().data["tts"][0], "installed": False}]}))),
-    "info.slow": Case(stt=FakeStt(describe=first_describe_late())),
-    "info.slow-while-busy": Case(tts=FakeTts(lock_long_texts_s=2.0)),
+    # HA 2026.2 allowed describe 1 s per attempt (2026.11: 5 s); the 2026.2 mode keeps these cases short
+    "info.slow": Case(stt=FakeStt(describe=first_describe_late()), options=replace(OPTIONS, ha_mode="2026.2")),
+    "info.slow-while-busy": Case(tts=FakeTts(lock_long_texts_s=2.0), options=replace(OPTIONS, ha_mode="2026.2")),
+    # connects, never answers describe: nothing else is sent to it
+    "info.no-answer": Case(
+        stt=FakeStt(describe=hang), options=replace(OPTIONS, ha_mode="2026.2"),
+        expected={"info.no-answer", "stt.not-sent", "gate.nothing-scored"},
+    ),  # fmt: skip
     "info.voice-unusable": Case(tts=FakeTts(info=tts_info("v", "ghost"), unusable_voices=("ghost",))),
     # --- framing (on the TTS answer; the reader is shared)
     "framing.bad-header": Case(tts=FakeTts(plain=plain_reply(lambda: b"HTTP/1.1 400 Bad Request\r\n\r\n"))),
@@ -153,6 +165,9 @@ CASES: dict[str, Case] = {
     "stt.closed": Case(stt=FakeStt(after_audio_stop=on_speech(close))),
     "stt.error-event": Case(
         stt=FakeStt(after_audio_stop=on_speech(lambda s: s.send(encode_event(Event("error", {"text": "boom"})))))
+    ),
+    "stt.error-then-hang": Case(
+        stt=FakeStt(after_audio_stop=on_speech(error_then_hang)), expected={"stt.error-then-hang", "back.failed"}
     ),
     "stt.invalid-event": Case(
         stt=FakeStt(after_audio_stop=on_speech(lambda s: s.send(encode_event(Event("transcript", {"language": "en"})))))
@@ -206,6 +221,13 @@ CASES: dict[str, Case] = {
     ),
     "tts.closed": Case(tts=FakeTts(plain=plain_reply(frames(AudioStart(*FMT).event(), chunk())))),
     "tts.error-event": Case(tts=FakeTts(plain=plain_reply(frames(Event("error", {"text": "no", "code": "x"}))))),
+    "tts.error-then-audio": Case(
+        tts=FakeTts(plain=plain_reply(frames(Event("error", {"text": "late"}), AudioStart(*FMT).event(), chunk(), AudioStop().event())))
+    ),
+    "tts.error-then-hang": Case(
+        tts=FakeTts(plain=lambda s, r: error_then_hang(s) if r.data.get("text") else s.send(encode_event(AudioStop().event()))),
+        expected={"tts.error-then-hang", "tts.not-sent", "warmup.slow"},  # the 2 s watchdog ends the wait first
+    ),
     "tts.empty-text-unanswered": Case(tts=FakeTts(plain=lambda s, r: s.send(segment()) if r.data.get("text") else close())),
     "tts.audio-start-missing": Case(tts=FakeTts(info=tts_info(streaming=True), stream_end=stream_end(frames(chunk(), STOPPED)))),
     "tts.format-invalid": Case(

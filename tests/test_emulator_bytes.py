@@ -1,4 +1,6 @@
-"""Golden bytes: exactly what the emulator writes for each HA sequence."""
+"""Golden bytes: exactly what the emulator writes for each HA sequence, in each HA release
+(`--ha-mode`): 2026.11 writes wyoming 1.10.2 in every header, 2026.2 wrote 1.7.2; both drop the
+partial tail chunk in the assist pipeline."""
 
 from __future__ import annotations
 
@@ -16,6 +18,12 @@ from wyoming_rt.wire import encode_event
 pytestmark = pytest.mark.anyio
 
 FMT = b'{"rate": 16000, "width": 2, "channels": 1, "timestamp": null}'
+VERSION = {"latest": b"1.10.2", "2026.11": b"1.10.2", "2026.2": b"1.7.2"}
+MODES = tuple(VERSION)
+
+
+def header(event_type: str, mode: str, rest: bytes = b"") -> bytes:
+    return b'{"type": "%s", "version": "%s"%s}' % (event_type.encode(), VERSION[mode], rest)
 
 
 def frame(header: bytes, data: bytes = b"", payload: bytes = b"") -> bytes:
@@ -35,10 +43,12 @@ async def capture(answer: bytes, marker: bytes, call, config: EmulatorConfig | N
     return bytes(captured)
 
 
-@pytest.mark.parametrize(("ha_mode", "pace"), [("latest", "burst"), ("latest", "realtime"), ("2026.2", "burst"), ("2026.2", "realtime")])
+@pytest.mark.parametrize("pace", ["burst", "realtime"])
+@pytest.mark.parametrize("ha_mode", MODES)
 async def test_stt_sequence_bytes(ha_mode: str, pace: str) -> None:
-    """Both HA versions and both pacings write the same bytes; only when and how they read differs."""
-    pcm = bytes(range(256)) * 3 + bytes(32)  # 800 bytes = 25 ms: chunks of 320, 320 and 160
+    """Both pacings write the same bytes; the releases differ in the version and in when and how
+    they read. The 5 ms tail is dropped, as HA's assist pipeline does."""
+    pcm = bytes(range(256)) * 3 + bytes(32)  # 800 bytes = 25 ms: chunks of 320 and 320; the 160-byte tail goes
     transcript = encode_event(Event("transcript", {"text": "ok"}))
     written = await capture(
         transcript,
@@ -46,18 +56,28 @@ async def test_stt_sequence_bytes(ha_mode: str, pace: str) -> None:
         lambda emu, ep: emu.transcribe(ep, PcmAudio(pcm, 16000, 2, 1)),
         EmulatorConfig(timeout_s=5, ha_mode=ha_mode, pace=pace),  # type: ignore[arg-type]
     )
-    chunk = b'{"type": "audio-chunk", "version": "1.7.2", "data_length": 61, "payload_length": %d}'
+    chunk = header("audio-chunk", ha_mode, b', "data_length": 61, "payload_length": 320')
     expected = b"".join(
         [
-            frame(b'{"type": "transcribe", "version": "1.7.2", "data_length": 18}', b'{"language": "en"}'),
-            frame(b'{"type": "audio-start", "version": "1.7.2", "data_length": 61}', FMT),
-            frame(chunk % 320, FMT, pcm[:320]),
-            frame(chunk % 320, FMT, pcm[320:640]),
-            frame(chunk % 160, FMT, pcm[640:]),
-            frame(b'{"type": "audio-stop", "version": "1.7.2", "data_length": 19}', b'{"timestamp": null}'),
+            frame(header("transcribe", ha_mode, b', "data_length": 18'), b'{"language": "en"}'),
+            frame(header("audio-start", ha_mode, b', "data_length": 61'), FMT),
+            frame(chunk, FMT, pcm[:320]),
+            frame(chunk, FMT, pcm[320:640]),
+            frame(header("audio-stop", ha_mode, b', "data_length": 19'), b'{"timestamp": null}'),
         ]
     )
     assert written == expected
+
+
+async def test_the_partial_tail_is_sent_only_when_asked_for() -> None:
+    pcm = bytes(800)
+    written = await capture(
+        encode_event(Event("transcript", {"text": "ok"})),
+        b'"audio-stop"',
+        lambda emu, ep: emu.transcribe(ep, PcmAudio(pcm, 16000, 2, 1)),
+        EmulatorConfig(timeout_s=5, drop_partial_chunk=False),
+    )
+    assert b'"payload_length": 160}' in written and written.count(b'"type": "audio-chunk"') == 3
 
 
 async def test_stt_converts_input_to_16khz_mono_before_upload() -> None:
@@ -71,7 +91,8 @@ async def test_stt_converts_input_to_16khz_mono_before_upload() -> None:
     assert FMT in written
 
 
-async def test_plain_tts_bytes() -> None:
+@pytest.mark.parametrize("ha_mode", MODES)
+async def test_plain_tts_bytes(ha_mode: str) -> None:
     reply = b"".join(
         encode_event(e.event())
         for e in (
@@ -80,13 +101,15 @@ async def test_plain_tts_bytes() -> None:
             AudioStop(),
         )
     )
-    written = await capture(reply, b"\n{", lambda emu, ep: emu.synthesize(ep, "Hi there."))
-    assert written == frame(b'{"type": "synthesize", "version": "1.7.2", "data_length": 21}', b'{"text": "Hi there."}')
+    config = EmulatorConfig(timeout_s=5, ha_mode=ha_mode)  # type: ignore[arg-type]
+    written = await capture(reply, b"\n{", lambda emu, ep: emu.synthesize(ep, "Hi there."), config)
+    assert written == frame(header("synthesize", ha_mode, b', "data_length": 21'), b'{"text": "Hi there."}')
 
 
-async def test_streaming_tts_bytes_with_voice() -> None:
+@pytest.mark.parametrize("ha_mode", MODES)
+async def test_streaming_tts_bytes_with_voice(ha_mode: str) -> None:
     reply = encode_event(AudioChunk(22050, 2, 1, bytes(4410)).event()) + encode_event(Event("synthesize-stopped"))
-    config = EmulatorConfig(timeout_s=5, voice="joe", speaker="0")
+    config = EmulatorConfig(timeout_s=5, voice="joe", speaker="0", ha_mode=ha_mode)  # type: ignore[arg-type]
 
     async def handler_call(emu: HAEmulator, ep):  # type: ignore[no-untyped-def]
         return await HAEmulator(config).synthesize(ep, "Hi.", streaming=True)
@@ -95,18 +118,20 @@ async def test_streaming_tts_bytes_with_voice() -> None:
     voice = b'{"voice": {"name": "joe", "speaker": "0"}}'
     assert written == b"".join(
         [
-            frame(b'{"type": "synthesize-start", "version": "1.7.2", "data_length": %d}' % len(voice), voice),
-            frame(b'{"type": "synthesize-chunk", "version": "1.7.2", "data_length": 15}', b'{"text": "Hi."}'),
+            frame(header("synthesize-start", ha_mode, b', "data_length": %d' % len(voice)), voice),
+            frame(header("synthesize-chunk", ha_mode, b', "data_length": 15'), b'{"text": "Hi."}'),
             frame(
-                b'{"type": "synthesize", "version": "1.7.2", "data_length": 57}',
+                header("synthesize", ha_mode, b', "data_length": 57'),
                 b'{"text": "Hi.", "voice": {"name": "joe", "speaker": "0"}}',
             ),
-            frame(b'{"type": "synthesize-stop", "version": "1.7.2"}'),
+            frame(header("synthesize-stop", ha_mode)),
         ]
     )
 
 
-async def test_describe_bytes() -> None:
+@pytest.mark.parametrize("ha_mode", MODES)
+async def test_describe_bytes(ha_mode: str) -> None:
     info = encode_event(Event("info", {"asr": [], "tts": []}))
-    written = await capture(info, b"\n", lambda emu, ep: emu.describe(ep))
-    assert written == frame(b'{"type": "describe", "version": "1.7.2"}')
+    config = EmulatorConfig(timeout_s=5, ha_mode=ha_mode)  # type: ignore[arg-type]
+    written = await capture(info, b"\n", lambda emu, ep: emu.describe(ep), config)
+    assert written == frame(header("describe", ha_mode))

@@ -37,7 +37,7 @@ async def read_all(data: bytes, limits: WireLimits | None = None, step: int = 7)
 
 def test_encodes_like_the_reference_writer() -> None:
     frame = encode_event(Event("transcribe", {"language": "en"}))
-    assert frame == b'{"type": "transcribe", "version": "1.7.2", "data_length": 18}\n{"language": "en"}'
+    assert frame == b'{"type": "transcribe", "version": "1.10.2", "data_length": 18}\n{"language": "en"}'
 
 
 def test_data_less_event_is_a_bare_header_line() -> None:
@@ -60,7 +60,7 @@ async def test_keeps_raw_header_and_arrival_time() -> None:
     reader = EventReader(BytesStream(encode_event(Event("ping", {"text": "x"}))))
     received = await reader.read()
     assert received is not None
-    assert json.loads(received.raw_header) == {"type": "ping", "version": "1.7.2", "data_length": 13}
+    assert json.loads(received.raw_header) == {"type": "ping", "version": "1.10.2", "data_length": 13}
     assert received.arrival_ns > 0
 
 

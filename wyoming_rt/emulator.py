@@ -23,11 +23,15 @@ from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
 
 from .endpoint import Endpoint, connect
+from .ha_release import HaMode, HaRelease, ha_release
 
 if TYPE_CHECKING:
     from .corpus import Utterance
     from .roundtrip import RoundTripResult
 from .errors import (
+    ErrorThenAudioError,
+    ErrorThenHangError,
+    ErrorThenHangTimeout,
     FramingError,
     OverBudgetError,
     ProtocolError,
@@ -38,15 +42,11 @@ from .errors import (
 )
 from .pcm import HA_CHUNK_BYTES, PcmAudio, is_playable_format, to_ha_format
 from .trace import Trace, TraceEntry
-from .wire import HA_WYOMING_VERSION, EventReader, ReceivedEvent, WireLimits, encode_event
+from .wire import EventReader, ReceivedEvent, WireLimits, encode_event
 
 _UPLOAD_BATCH_BYTES = 64 * 1024
+_FINAL_EVENTS = frozenset({"transcript", "audio-stop", "synthesize-stopped"})
 _CHUNK_S = 0.010
-
-HaMode = Literal["latest", "2026.2"]
-"""Which Home Assistant STT client to reproduce. ``latest`` reads while uploading, accepts a
-transcript that arrives before ``audio-stop`` and fails on an ``error`` event; ``2026.2`` uploads
-everything first, then reads, ignoring every event (``error`` included) until a transcript."""
 
 Pace = Literal["burst", "realtime"]
 """``burst`` uploads as fast as the connection takes it; ``realtime`` sends 10 ms of audio every
@@ -60,16 +60,24 @@ class EmulatorConfig:
     timeout_s: float = 30.0
     """Watchdog for one whole STT or TTS operation (HA itself has none)."""
     connect_timeout_s: float = 5.0
-    describe_timeout_s: float = 1.0
-    """HA's timeout for describe -> info (the TCP connect is not covered)."""
+    describe_timeout_s: float = 0.0
+    """describe -> info per attempt (the TCP connect is not covered); 0: the HA release's (5 s in
+    2026.11, 1 s in 2026.2)."""
     describe_attempts: int = 4
     describe_retry_sleep_s: float = 2.0
     language: str = "en"
     voice: str | None = None
     speaker: str | None = None
-    version: str = HA_WYOMING_VERSION
+    version: str = ""
+    """The ``version`` written in every header; empty: the HA release's wyoming version."""
     limits: WireLimits = field(default_factory=WireLimits)
     ha_mode: HaMode = "latest"
+    """The Home Assistant release to reproduce (`wyoming_rt.ha_release`)."""
+    drop_partial_chunk: bool = True
+    """Never send a chunk shorter than 10 ms: HA's assist pipeline drops the partial tail."""
+    error_grace_s: float = 2.0
+    """When an ``error`` event fails a request, keep reading this long (or until the server closes
+    or ends the answer) to see what the server does next: audio after an error, or a hang."""
     pace: Pace = "burst"
     linger_s: float = 0.0
     """After the final event, keep reading this long (or until the server closes) to record
@@ -81,6 +89,17 @@ class EmulatorConfig:
     max_trace_events: int = 30_000
     """Received events kept in one connection's trace; past it they are counted, not kept, and
     the answer fails as over budget (what the emulator sends is bounded by the corpus budgets)."""
+
+    def __post_init__(self) -> None:
+        release = ha_release(self.ha_mode)
+        if not self.version:
+            object.__setattr__(self, "version", release.wyoming_version)
+        if self.describe_timeout_s <= 0:
+            object.__setattr__(self, "describe_timeout_s", release.describe_timeout_s)
+
+    @property
+    def release(self) -> HaRelease:
+        return ha_release(self.ha_mode)
 
 
 @dataclass
@@ -142,6 +161,7 @@ class _Connection:
         self.trace = trace
         self.version = config.version
         self.pace = config.pace
+        self.drop_partial_chunk = config.drop_partial_chunk
         self.reader = EventReader(stream, config.limits)
         self.audio_stop_ns: int | None = None
         self.max_trace_events = config.max_trace_events
@@ -196,7 +216,8 @@ class _Connection:
         self.trace.ended = ended
 
     async def send_audio(self, audio: PcmAudio) -> int:
-        """Upload audio as HA does: ``audio-start``, 10 ms chunks, ``audio-stop``.
+        """Upload audio as HA does: ``audio-start``, 10 ms chunks, ``audio-stop``. A partial
+        tail shorter than 10 ms is dropped, as HA's assist pipeline does, unless configured not to.
 
         Frames go out in batches of up to 64 KiB; the bytes on the wire are the same as
         one write per event. Returns the time ``audio-stop`` was written.
@@ -222,7 +243,7 @@ class _Connection:
                 frames[1::2] = [pcm[i * HA_CHUNK_BYTES : (i + 1) * HA_CHUNK_BYTES] for i in range(first, first + count)]
                 await self._flush_chunks(frames, count, HA_CHUNK_BYTES, chunk_data)
         tail = pcm[full_chunks * HA_CHUNK_BYTES :]
-        if len(tail):
+        if len(tail) and not self.drop_partial_chunk:
             if self.pace == "realtime":
                 await anyio.sleep(max(0.0, started + full_chunks * _CHUNK_S - anyio.current_time()))
             await self._flush_chunks([_chunk_prefix(chunk_data, len(tail), self.version), tail], 1, len(tail), chunk_data)
@@ -345,12 +366,12 @@ class HAEmulator:
             with self._watchdog(conn.trace, f"STT on {endpoint}"):
                 started_ns = await conn.send(Transcribe(language=language).event())
                 outcome: ReceivedEvent | WyomingRTError
-                if self.config.ha_mode == "2026.2":
+                if not self.config.release.stt_reads_while_uploading:
                     try:
                         conn.audio_stop_ns = await conn.send_audio(audio)
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                         pass  # the server closed; the reader reports it
-                    outcome = await self._read_transcript(conn, endpoint, errors_fail=False)
+                    outcome = await self._read_transcript(conn, endpoint, errors_fail=self.config.release.stt_error_fails)
                 else:
                     outcome = await self._upload_while_reading(conn, endpoint, audio)
                 upload_done_ns = conn.audio_stop_ns
@@ -398,7 +419,7 @@ class HAEmulator:
                     pass  # the server closed; the reader reports it
 
             tg.start_soon(upload)
-            outcome = await self._read_transcript(conn, endpoint, errors_fail=True)
+            outcome = await self._read_transcript(conn, endpoint, errors_fail=self.config.release.stt_error_fails)
             tg.cancel_scope.cancel()
         return outcome
 
@@ -421,8 +442,7 @@ class HAEmulator:
                 if not errors_fail:
                     ignored_error = received
                     continue
-                conn.trace.ended = "error-event"
-                return ServerErrorEvent(f"{endpoint} answered STT with an error: {_error_text(received)}", trace=conn.trace)
+                return await self._after_error(conn, f"{endpoint} answered STT with an error: {_error_text(received)}")
 
     # ------------------------------------------------------------------ text to speech
 
@@ -456,7 +476,9 @@ class HAEmulator:
             if received.type == "audio-chunk":
                 audio.add_chunk(received, format_from_chunk=True)
             elif received.type == "error":
-                saw_error = received  # HA ignores it and keeps reading
+                if self.config.release.tts_error_fails:
+                    raise await self._after_error(conn, f"{endpoint} answered TTS with an error: {_error_text(received)}")
+                saw_error = received  # HA 2026.2 ignores it and keeps reading
         conn.trace.ended = "complete"
         await conn.linger(self.config.linger_s)
         _check_budget(conn, endpoint, audio)
@@ -483,12 +505,44 @@ class HAEmulator:
                 break
             if received.type == "audio-start" and audio.rate_hz is None:
                 audio.set_format(received.event.data)
-            elif received.type == "audio-chunk":
-                audio.add_chunk(received, format_from_chunk=False)
+            elif received.type == "audio-chunk" and audio.rate_hz is not None:
+                audio.add_chunk(received, format_from_chunk=False)  # before any audio-start HA drops it
+            elif received.type == "error" and self.config.release.tts_error_fails:
+                raise await self._after_error(conn, f"{endpoint} answered TTS with an error: {_error_text(received)}")
         _check_budget(conn, endpoint, audio)
         return audio.result(end_ns, streaming=True, trace=conn.trace)
 
     # ------------------------------------------------------------------ helpers
+
+    async def _after_error(self, conn: _Connection, message: str) -> ServerErrorEvent:
+        """The failure for an ``error`` event that fails the request, as HA does. Before giving
+        up, read on for `EmulatorConfig.error_grace_s` to see what the server does next: audio
+        after the error (HA 2026.11 never plays it), or neither a close nor an end (HA 2026.2,
+        which ignores the error, would wait for ever)."""
+        audio_after = 0
+        ended = False
+        with anyio.move_on_after(self.config.error_grace_s):
+            try:
+                while (received := await conn.receive()) is not None:
+                    if received.type == "audio-chunk":
+                        audio_after += 1
+                    if received.type in _FINAL_EVENTS:
+                        break
+            except FramingError:
+                pass
+            ended = True
+        if audio_after:
+            conn.trace.ended = "error-event"
+            return ErrorThenAudioError(f"{message}; {audio_after} audio chunks followed the error", trace=conn.trace)
+        if not ended:
+            conn.trace.ended = "error-event"
+            return ErrorThenHangError(
+                f"{message}; then neither a close nor an end of the answer within {self.config.error_grace_s:g} s "
+                "(HA 2026.2, which ignores the error, would wait for ever)",
+                trace=conn.trace,
+            )
+        conn.trace.ended = "error-event"
+        return ServerErrorEvent(message, trace=conn.trace)
 
     def _watchdog(self, trace: Trace, what: str) -> _Watchdog:
         return _Watchdog(self.config.timeout_s, trace, what)
@@ -512,6 +566,12 @@ class _Watchdog:
         except TimeoutError as timeout:
             self._trace.ended = "timeout"
             last = self._trace.entries[-1].type if self._trace.entries else "nothing"
+            if any(e.type == "error" for e in self._trace.received()):
+                raise ErrorThenHangTimeout(
+                    f"{self._what}: an error event, then neither a close nor an end of the answer within the "
+                    f"{self._timeout_s:g} s watchdog (last event: {last}); Home Assistant 2026.2 waits for ever",
+                    trace=self._trace,
+                ) from timeout
             raise WatchdogTimeout(
                 f"{self._what} timed out after {self._timeout_s:g} s (last event: {last})", trace=self._trace
             ) from timeout

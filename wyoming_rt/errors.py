@@ -72,6 +72,18 @@ class ServerErrorEvent(ProtocolError):
     kind = "error-event"
 
 
+class ErrorThenAudioError(ServerErrorEvent):
+    """An ``error`` event followed by audio in the same answer (HA 2026.11 fails at the error)."""
+
+    kind = "error-then-audio"
+
+
+class ErrorThenHangError(ServerErrorEvent):
+    """After an ``error`` event the server neither closed the connection nor ended the answer."""
+
+    kind = "error-then-hang"
+
+
 class OverBudgetError(ProtocolError):
     """An answer went over the validator's budget (audio, events); the rest was drained and dropped."""
 
@@ -88,6 +100,13 @@ class NotSentError(WatchdogTimeout):
     """A request that was never sent: its server had stopped answering (see `HangBreaker`)."""
 
     kind = "not-sent"
+
+
+class ErrorThenHangTimeout(WatchdogTimeout):
+    """The watchdog fired while waiting after an ``error`` event that the HA release ignores:
+    that release would wait for ever."""
+
+    kind = "error-then-hang"
 
 
 class ServerStartError(WyomingRTError):

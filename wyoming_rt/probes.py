@@ -136,8 +136,8 @@ async def probe_voice(endpoint: Endpoint, config: EmulatorConfig, voice: str, *,
         )
     except WyomingRTError as exc:
         return ProbeOutcome(name, "tts", False, f"{voice}: {exc}")
-    if result.pcm:
-        return ProbeOutcome(name, "tts", True)
+    if result.pcm or any(e.payload_length for e in result.trace.received("audio-chunk")):
+        return ProbeOutcome(name, "tts", True)  # the voice speaks (audio HA drops is another rule's finding)
     errors = [str(e.data.get("text", e.data))[:160] for e in result.trace.received("error")]
     why = f"error event: {errors[0]}" if errors else "no audio"
     return ProbeOutcome(name, "tts", False, f"{voice}: {why}")

@@ -11,7 +11,7 @@ import anyio
 from .breaker import HangBreaker
 from .checks.audio_quality import AudioThresholds
 from .checks.load_stats import concurrency_findings
-from .checks.protocol import check_describe_attempts, check_probes, check_stt_info, check_tts_info, failure_finding
+from .checks.protocol import INFO_NO_ANSWER, check_describe_attempts, check_probes, check_stt_info, check_tts_info, failure_finding
 from .checks.trace_rules import SttCapabilities
 from .corpus import Corpus, Utterance
 from .emulator import DescribeResult, EmulatorConfig, HAEmulator, HaMode, Pace
@@ -251,7 +251,10 @@ async def _preflight(
         if isinstance(outcome, (ConnectError, WatchdogTimeout)) and never_connected:
             raise ServerUnavailableError(f"{role.upper()} server unavailable: {outcome}") from outcome
         if isinstance(outcome, WyomingRTError):
-            run_findings.append(failure_finding(role, outcome))
+            if isinstance(outcome, WatchdogTimeout):
+                run_findings.append(finding(INFO_NO_ANSWER, f"{role.upper()} server: {outcome}"))
+            else:
+                run_findings.append(failure_finding(role, outcome))
             servers[role] = ServerReport(role, endpoint.uri, None, None)
             if isinstance(outcome, WatchdogTimeout):  # connected, but never answered: HA would not set it up either
                 (breakers.stt if role == "stt" else breakers.tts).declare_dead(f"no answer to describe: {outcome}")

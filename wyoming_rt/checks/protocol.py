@@ -31,12 +31,19 @@ INFO_NO_TTS = rule(
     "HA uses the first installed tts program and offers only installed voices.",
     ref="HA data.py / tts.py: the first installed tts program",
 )
+INFO_NO_ANSWER = rule(
+    "info.no-answer",
+    "error",
+    "The server accepted connections but never answered describe (every attempt timed out).",
+    "HA cannot set the integration up: it describes before anything else and gives up after its attempts.",
+    ref="HA data.py load_wyoming_info: describe timeout per attempt, 4 attempts, 2 s apart",
+)
 INFO_SLOW = rule(
     "info.slow",
     "error",
-    "describe was answered only after a retry (HA allows 1 s per attempt).",
-    "HA retries describe 4 times with 1 s timeouts; a server that needs retries delays setup and fails under load.",
-    ref="HA data.py load_wyoming_info: 1 s per attempt, 4 attempts, 2 s apart",
+    "describe was answered only after a retry (HA allows 5 s per attempt; 2026.2 allowed 1 s).",
+    "HA retries describe 4 times; a server that needs retries delays setup and fails under load.",
+    ref="HA data.py load_wyoming_info: 5 s per attempt in 2026.11 (1 s in 2026.2), 4 attempts, 2 s apart",
 )
 
 
@@ -74,6 +81,14 @@ def _operation_rules(stage: str, label: str) -> dict[str, Rule]:
             f"The {label} server answered with an error event.",
             "Current HA fails the request on an error event.",
             ref=ref,
+        ),
+        "error-then-hang": rule(
+            f"{stage}.error-then-hang",
+            "error",
+            f"After an error event the {label} server neither closed the connection nor ended its answer.",
+            "HA 2026.2 ignores the error and waits for the answer without a timeout: the request hangs for ever "
+            "(old wyoming-piper 1.4 and 1.6 do this). Close the connection after an error.",
+            ref="HA 2026.2 stt.py / tts.py: error events skipped, no read timeout (docs/ha-fidelity.md)",
         ),
         "over-budget": rule(
             f"{stage}.over-budget",
@@ -135,7 +150,17 @@ STT_FAILURE_RULES = {
         ref="wyoming asr.py Transcript: text is required",
     ),
 }
-TTS_FAILURE_RULES = _operation_rules("tts", "TTS")
+TTS_FAILURE_RULES = {
+    **_operation_rules("tts", "TTS"),
+    "error-then-audio": rule(
+        "tts.error-then-audio",
+        "error",
+        "The TTS server sent an error event and then audio in the same answer.",
+        "HA 2026.11 fails the request at the error, so the audio that follows is never played (HA 2026.2 "
+        "ignored the error and played it). Send an error only when no audio follows.",
+        ref="HA 2026.11 tts.py: an error event fails the request (docs/ha-fidelity.md)",
+    ),
+}
 
 STT_EMPTY_TRANSCRIPT = rule(
     "stt.empty-transcript",
@@ -208,10 +233,11 @@ PROBE_EMPTY_TEXT = rule(
 INFO_SLOW_WHILE_BUSY = rule(
     "info.slow-while-busy",
     "warning",
-    "describe was not answered within 1 s while the server was busy with a long request.",
-    "HA describes on setup and reload with a 1 s timeout; a server that blocks its event loop while working makes "
-    "setup fail whenever another client is being served.",
-    ref="HA data.py load_wyoming_info: 1 s per attempt, 4 attempts, 2 s apart",
+    "describe was not answered within HA's describe timeout (5 s; 1 s in 2026.2 mode) while the server was busy "
+    "with a long request.",
+    "HA describes on setup, on reload and (2026.11) every 30 s with that timeout; a server that blocks its event "
+    "loop while working goes unavailable whenever another client is being served.",
+    ref="HA data.py load_wyoming_info: 5 s per attempt in 2026.11 (1 s in 2026.2), 4 attempts, 2 s apart",
 )
 INFO_VOICE_UNUSABLE = rule(
     "info.voice-unusable",
