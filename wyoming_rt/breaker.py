@@ -56,6 +56,8 @@ class HangBreaker:
         self.trials = 0
         self.failed_trials = 0
         self.dead_reason: str | None = None
+        self.in_flight = 0
+        """Requests sent through the breaker and not yet answered (the health checks read it)."""
         self._lock = anyio.Lock()
 
     @property
@@ -103,6 +105,7 @@ class HangBreaker:
             self.declare_dead(f"timed out {self.consecutive} time(s) in a row, then did not answer describe: {exc}")
 
     async def _run(self, request: Callable[[], Awaitable[Result]], counted: bool, *, trial: bool) -> Result:
+        self.in_flight += 1
         try:
             result = await request()
         except WatchdogTimeout as exc:
@@ -113,6 +116,8 @@ class HangBreaker:
             if counted:
                 self._answered()  # an error is an answer: the server is alive
             raise
+        finally:
+            self.in_flight -= 1
         if counted:
             self._answered()
         return result

@@ -27,6 +27,7 @@ from .emulator import EmulatorConfig, HAEmulator
 from .endpoint import Endpoint, parse_endpoint
 from .errors import ServerStartError, UsageError, WyomingRTError
 from .gates import load_gates
+from .ha_release import HA_MODES
 from .load import load_validate
 from .report.audio_files import save_audio
 from .report.console import render_comparison, render_load_report, render_report
@@ -142,9 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--voice", help="voice name HA sends with synthesize (default: none, the server's default)")
     v.add_argument("--speaker", help="speaker of the voice (with --voice)")
     v.add_argument(
-        "--ha-mode", choices=("latest", "2026.2"), default="latest",
-        help="which HA STT client to reproduce: latest (reads while uploading, fails on error events; default) "
-        "or 2026.2 (uploads first, then reads, ignoring error events)",
+        "--ha-mode", choices=HA_MODES, default="latest",
+        help="which Home Assistant release to reproduce: 2026.11 (= latest, the default: wyoming 1.10.2, describe "
+        "5 s, health checks every 30 s, error events fail requests) or 2026.2 (wyoming 1.7.2, describe 1 s, error "
+        "events ignored); see docs/ha-fidelity.md",
     )  # fmt: skip
     v.add_argument(
         "--pace", choices=("burst", "realtime"), default="burst",

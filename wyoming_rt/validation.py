@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import anyio
@@ -11,7 +12,14 @@ import anyio
 from .breaker import HangBreaker
 from .checks.audio_quality import AudioThresholds
 from .checks.load_stats import concurrency_findings
-from .checks.protocol import INFO_NO_ANSWER, check_describe_attempts, check_probes, check_stt_info, check_tts_info, failure_finding
+from .checks.protocol import (
+    INFO_NO_ANSWER,
+    check_describe_attempts,
+    check_probes,
+    check_stt_info,
+    check_tts_info,
+    failure_finding,
+)
 from .checks.trace_rules import SttCapabilities
 from .corpus import Corpus, Utterance
 from .emulator import DescribeResult, EmulatorConfig, HAEmulator, HaMode, Pace
@@ -19,6 +27,7 @@ from .endpoint import Endpoint
 from .errors import ConnectError, WatchdogTimeout, WyomingRTError
 from .findings import Finding, finding, rule
 from .gates import Gates, apply_gates
+from .health import HealthMonitor
 from .info_shape import installed
 from .phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
 from .probes import ProbeOutcome, advertised_voices, busy_sizes, run_probes
@@ -72,6 +81,9 @@ class ValidateOptions:
     describe while busy, advertised voices)."""
     voice_probes: int = 3
     """How many advertised voices the probes try (0: none)."""
+    health_check_interval_s: float | None = None
+    """Seconds between health checks (describe each server, one attempt) during the measured
+    phases; ``None``: the HA release's (30 s in 2026.11, none in 2026.2)."""
     analysis_deadline_s: float = 300.0
     """Seconds the per-utterance analysis (audio checks, WER/CER) may take after the measured
     phases; utterances not analysed by then get an ``analysis.deadline`` finding."""
@@ -123,9 +135,13 @@ async def validate(
     emulator = HAEmulator(options.emulator_config())
     phases: list[PhaseRecord] = []
 
+    monitor: HealthMonitor | None = None
+
     def phase(name: str) -> PhaseClock:
         if on_phase is not None:
             on_phase(name)
+        if monitor is not None:
+            monitor.phase = name
         phases.append(PhaseRecord(name))
         return PhaseClock(phases[-1])
 
@@ -135,42 +151,68 @@ async def validate(
     utterances = list(corpus)
     sample = utterances[0] if utterances else None
 
-    if utterances:
-        with phase("warm-up") as record:
-            run_findings.extend(
-                await warm_up(emulator, utterances, stt, tts, tts_streaming=streaming, breakers=breakers, record=record)
-            )
-    with phase("latency") as record:
-        results = await run_round_trips(
-            emulator, utterances, stt, tts, tts_streaming=streaming, back_transcribe=options.back_transcribe,
-            concurrency=1, on_result=on_result, breakers=breakers,
-        )  # fmt: skip
-        record.requests = len(results)
-    concurrency: ConcurrencyReport | None = None
-    succeeded_alone = frozenset(r.utterance.id for r in results if r.stt is not None and r.stt_error is None and r.tts_error is None)
-    if options.concurrency > 0 and succeeded_alone:
-        with phase("concurrency") as record:
-            concurrency = await run_concurrency_phase(
-                emulator, utterances, stt, tts, tts_streaming=streaming, sessions=options.concurrency, breakers=breakers,
-                succeeded_alone=succeeded_alone,
+    async def measured_phases() -> tuple[list[RoundTripResult], ConcurrencyReport | None]:
+        """Warm-up, latency and concurrency: the phases HA's health checks may meet."""
+        concurrency: ConcurrencyReport | None = None
+        if utterances:
+            with phase("warm-up") as record:
+                run_findings.extend(
+                    await warm_up(emulator, utterances, stt, tts, tts_streaming=streaming, breakers=breakers, record=record)
+                )
+        with phase("latency") as record:
+            results = await run_round_trips(
+                emulator, utterances, stt, tts, tts_streaming=streaming, back_transcribe=options.back_transcribe,
+                concurrency=1, on_result=on_result, breakers=breakers,
             )  # fmt: skip
-            record.requests, record.sessions = concurrency.level.round_trips, options.concurrency
-        run_findings.extend(concurrency_findings(concurrency.level, concurrency.sessions_ended))
-    elif options.concurrency > 0:
-        phases.append(PhaseRecord("concurrency", sessions=0, notes={"skipped": "no round trip succeeded one at a time"}))
+            record.requests = len(results)
+        succeeded_alone = frozenset(
+            r.utterance.id for r in results if r.stt is not None and r.stt_error is None and r.tts_error is None
+        )
+        if options.concurrency > 0 and succeeded_alone:
+            phase_over = anyio.Event()
+            async with anyio.create_task_group() as busy_checks:
+                if monitor is not None:  # each server checked once while it serves several sessions
+                    for role in ("stt", "tts"):
+                        busy_checks.start_soon(monitor.check_when_busy, role, min(2, options.concurrency), phase_over)
+                with phase("concurrency") as record:
+                    loaded = await run_concurrency_phase(
+                        emulator, utterances, stt, tts, tts_streaming=streaming, sessions=options.concurrency, breakers=breakers,
+                        succeeded_alone=succeeded_alone,
+                    )  # fmt: skip
+                    record.requests, record.sessions = loaded.level.round_trips, options.concurrency
+                phase_over.set()
+            run_findings.extend(concurrency_findings(loaded.level, loaded.sessions_ended))
+            concurrency = loaded
+        elif options.concurrency > 0:
+            phases.append(PhaseRecord("concurrency", sessions=0, notes={"skipped": "no round trip succeeded one at a time"}))
+        return results, concurrency
+
+    interval_s = options.health_check_interval_s or emulator.config.release.health_check_interval_s
+    monitor = (
+        HealthMonitor(emulator.config, {"stt": stt, "tts": tts}, {"stt": breakers.stt, "tts": breakers.tts}, interval_s)
+        if interval_s
+        else None
+    )
+    measured_over = anyio.Event()
+    async with anyio.create_task_group() as health:
+        if monitor is not None:
+            health.start_soon(monitor.run_periodically, measured_over)
+        results, concurrency = await measured_phases()
+        measured_over.set()  # the probes' own load is not HA's: no health check meets it
+    if monitor is not None:
+        run_findings.extend(monitor.findings())
+    succeeded_alone = frozenset(
+        r.utterance.id for r in results if r.stt is not None and r.stt_error is None and r.tts_error is None
+    )
     # The per-utterance analysis (CPU) runs beside the last phases, and they beside each other:
     # nothing in them is timed finely enough for it to matter, and the measured phases are over.
     analysed: list[UtteranceReport] = []
     negatives: list[NegativeResult] = []
 
     async def analyse() -> None:
+        analysis = partial(utterance_reports_of, results, servers, options.audio_thresholds, options.analysis_deadline_s)
         with anyio.move_on_after(options.analysis_deadline_s + ANALYSIS_GRACE_S):
-            analysed.extend(
-                await anyio.to_thread.run_sync(
-                    utterance_reports_of, results, servers, options.audio_thresholds, options.analysis_deadline_s,
-                    abandon_on_cancel=True,
-                )  # fmt: skip
-            )
+            analysed.extend(await anyio.to_thread.run_sync(analysis, abandon_on_cancel=True))
             return
         why = f"not analysed: one utterance's analysis ran {ANALYSIS_GRACE_S:g} s past the deadline of {options.analysis_deadline_s:g} s"
         analysed.extend(unanalysed_report(r, why) for r in results)
@@ -221,6 +263,7 @@ async def validate(
         results, servers, run_findings, settings, options.audio_thresholds, negatives, utterance_reports=analysed
     )
     report.phases, report.concurrency = phases, concurrency
+    report.health_checks = list(monitor.checks) if monitor is not None else []
     apply_gates(report, options.gates)
     return report
 

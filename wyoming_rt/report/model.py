@@ -205,6 +205,8 @@ class Report:
     """The phases of the run in order (preflight, warm-up, latency, concurrency, negatives, probes)."""
     concurrency: ConcurrencyReport | None = None
     """The concurrency phase's figures; ``summary.latency`` is the latency phase's (one request at a time)."""
+    health_checks: list[Any] = field(default_factory=list)
+    """`wyoming_rt.health.HealthCheck`s made during the measured phases (HA 2026.11's re-describes)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -235,6 +237,7 @@ class Report:
             "ignored_findings": [f.to_dict() for f in self.ignored_findings],
             "phases": [p.to_dict() for p in self.phases],
             "concurrency": self.concurrency.to_dict() if self.concurrency else None,
+            "health_checks": [c.to_dict() for c in self.health_checks],
             "settings": self.settings,
         }
 

@@ -1,0 +1,133 @@
+"""Health checks during a run, as Home Assistant 2026.11 makes them: every configured server is
+described again every 30 s (one attempt, the describe timeout), and a miss makes its entities
+unavailable. The monitor also checks each server once while it is busy in the concurrency phase,
+where a server that stalls its event loop while working is caught the way HA users meet it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import anyio
+
+from .breaker import HangBreaker
+from .emulator import EmulatorConfig, HAEmulator
+from .endpoint import Endpoint
+from .errors import WyomingRTError
+from .findings import Finding, finding, rule
+
+BUSY_POLL_S = 0.01
+
+INFO_UNAVAILABLE = rule(
+    "info.unavailable",
+    "error",
+    "A health check during the run (describe, one attempt, HA's describe timeout) was not answered.",
+    "HA 2026.11 describes every configured server again every 30 s; a miss makes the server's entities "
+    "unavailable until the next check answers. A server whose event loop stalls while it works, or that "
+    "leaks per connection, is caught here the way HA users meet it.",
+    ref="HA 2026.11 wyoming integration: info coordinator, 30 s, one attempt (docs/ha-fidelity.md)",
+)
+
+Reason = Literal["interval", "busy"]
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One health check of one server."""
+
+    role: str
+    at_s: float
+    """Seconds since the monitor started."""
+    phase: str
+    reason: Reason
+    in_flight: int
+    """The run's requests to this server not yet answered when the check was sent."""
+    latency_ms: float | None
+    error: str | None
+
+    @property
+    def answered(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "role": self.role, "at_s": round(self.at_s, 3), "phase": self.phase, "reason": self.reason,
+            "in_flight": self.in_flight, "latency_ms": self.latency_ms, "error": self.error,
+        }  # fmt: skip
+
+
+class HealthMonitor:
+    """Describes each server every ``interval_s`` (and on demand while it is busy); it never
+    checks a server its breaker has given up on."""
+
+    def __init__(
+        self, config: EmulatorConfig, endpoints: Mapping[str, Endpoint], breakers: Mapping[str, HangBreaker], interval_s: float
+    ) -> None:
+        self.emulator = HAEmulator(replace(config, describe_attempts=1))
+        self.endpoints = dict(endpoints)
+        self.breakers = dict(breakers)
+        self.interval_s = interval_s
+        self.phase = "preflight"
+        self.checks: list[HealthCheck] = []
+        self._started = anyio.current_time()
+
+    async def check(self, role: str, reason: Reason) -> None:
+        """One describe of one server, recorded."""
+        breaker = self.breakers[role]
+        if breaker.dead:
+            return
+        at_s, phase, in_flight = anyio.current_time() - self._started, self.phase, breaker.in_flight
+        try:
+            described = await self.emulator.describe(self.endpoints[role])
+        except WyomingRTError as exc:
+            self.checks.append(HealthCheck(role, at_s, phase, reason, in_flight, None, str(exc)))
+            return
+        self.checks.append(HealthCheck(role, at_s, phase, reason, in_flight, round(described.latency_s * 1000, 1), None))
+
+    async def run_periodically(self, stop: anyio.Event) -> None:
+        """Every server every ``interval_s``, all at once, until ``stop`` is set; a check already
+        sent then still gets its answer or its timeout (a miss is not lost)."""
+        while True:
+            with anyio.move_on_after(self.interval_s):
+                await stop.wait()
+            if stop.is_set():
+                return
+            async with anyio.create_task_group() as tg:
+                for role in self.endpoints:
+                    tg.start_soon(self.check, role, "interval")
+
+    async def check_when_busy(self, role: str, in_flight: int, give_up: anyio.Event) -> None:
+        """Wait until ``in_flight`` of the run's requests to the server are unanswered, then check
+        it once; return without a check when ``give_up`` is set first."""
+        breaker = self.breakers[role]
+        while breaker.in_flight < in_flight:
+            if give_up.is_set():
+                return
+            await anyio.sleep(BUSY_POLL_S)
+        await self.check(role, "busy")
+
+    def findings(self) -> list[Finding]:
+        """One ``info.unavailable`` per server that missed a check."""
+        found = []
+        for role in self.endpoints:
+            missed = [c for c in self.checks if c.role == role and not c.answered]
+            if not missed:
+                continue
+            made = sum(1 for c in self.checks if c.role == role)
+            first = missed[0]
+            load = f"with {first.in_flight} of the run's requests in flight" if first.in_flight else "while idle"
+            only_under_load = all(c.in_flight > 1 for c in missed)
+            found.append(
+                finding(
+                    INFO_UNAVAILABLE,
+                    f"{role.upper()} server missed {len(missed)} of {made} health checks; first at {first.at_s:.1f} s "
+                    f"in the {first.phase} phase {load}: {first.error}"
+                    + (" (only while several requests were in flight: it depends on that load)" if only_under_load else ""),
+                )
+            )
+        return found
+
+
+__all__ = ["INFO_UNAVAILABLE", "HealthCheck", "HealthMonitor"]
