@@ -196,6 +196,20 @@ CASES: dict[str, Case] = {
             ),
         )
     ),
+    "stt.transcript-stream-disagrees": Case(
+        stt=FakeStt(
+            info=stt_info(supports_transcript_streaming=True),
+            after_audio_stop=lambda s, audio: s.send(
+                frames(
+                    Event("transcript-start"),
+                    Event("transcript-chunk", {"text": "Turn off the "}),
+                    Event("transcript-chunk", {"text": "heating."}),
+                    Event("transcript", {"text": TEXT if audio else ""}),
+                    Event("transcript-stop"),
+                )()
+            ),
+        )
+    ),
     "stt.transcript-stream-unadvertised": Case(
         stt=FakeStt(
             after_audio_stop=lambda s, audio: s.send(
@@ -351,8 +365,8 @@ def test_cases_cover_every_protocol_rule() -> None:
     covered = set(CASES) | {r for c in CASES.values() for r in c.expected}
     protocol = {r for r in RULES if r.split(".")[0] in ("info", "framing", "stt", "tts", "probe")}
     # tts.connect/stt.connect need a server that vanishes after describe: see test_server_gone_after_describe;
-    # the budgets are the emulator's: see tests/test_hostile_servers.py
-    assert protocol - covered == {"stt.connect", "tts.connect", "stt.over-budget", "tts.over-budget"}
+    # the budgets are the emulator's: see tests/test_hostile_servers.py; health checks: tests/test_health_checks.py
+    assert protocol - covered == {"stt.connect", "tts.connect", "stt.over-budget", "tts.over-budget", "info.unavailable"}
 
 
 @pytest.mark.parametrize("role", ["stt", "tts"])

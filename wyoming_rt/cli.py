@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="burst: upload audio as fast as possible (default); realtime: 10 ms every 10 ms, like a microphone",
     )  # fmt: skip
     v.add_argument(
+        "--endpointing", choices=("vad", "none"), default="vad",
+        help="vad: end each upload where HA's assist pipeline does, 0.7 s after its voice detector (pymicro-vad) "
+        "hears the end of speech (default); none: send whole clips, as HA's STT entity called directly does",
+    )  # fmt: skip
+    v.add_argument(
         "--tts-streaming", choices=("auto", "on", "off"), default="auto",
         help="auto: stream when the server advertises supports_synthesize_streaming, as HA does (default)",
     )  # fmt: skip
@@ -296,6 +301,7 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         voice_probes=max(0, args.voice_probes),
         ha_mode=args.ha_mode,
         pace=args.pace,
+        endpointing=args.endpointing,
         audio_thresholds=thresholds,
     )
     if args.concurrency_sweep or args.rate:

@@ -8,7 +8,7 @@ its timings and the full event trace. It judges nothing; `checks` does.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -23,6 +23,8 @@ from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
 
 from .endpoint import Endpoint, connect
+from .endpointing import EndOfSpeech, end_of_speech_cached
+from .llm_stream import TimedChunk
 from .ha_release import HaMode, HaRelease, ha_release
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ from .wire import EventReader, ReceivedEvent, WireLimits, encode_event
 _UPLOAD_BATCH_BYTES = 64 * 1024
 _FINAL_EVENTS = frozenset({"transcript", "audio-stop", "synthesize-stopped"})
 _CHUNK_S = 0.010
+
+Endpointing = Literal["vad", "none"]
 
 Pace = Literal["burst", "realtime"]
 """``burst`` uploads as fast as the connection takes it; ``realtime`` sends 10 ms of audio every
@@ -74,6 +78,13 @@ class EmulatorConfig:
     ha_mode: HaMode = "latest"
     """The Home Assistant release to reproduce (`wyoming_rt.ha_release`)."""
     drop_partial_chunk: bool = True
+    endpointing: Endpointing = "vad"
+    """``vad``: end the STT upload where HA's assist pipeline does, at the end of speech heard by
+    its voice detector (`wyoming_rt.endpointing`); ``none``: send the whole clip, as HA's STT
+    entity called directly does."""
+    requires_external_vad: bool = True
+    """What the STT server's info says (wyoming's default: true); HA 2026.11 runs its voice
+    detector only for servers that require it, 2026.2 for every server."""
     """Never send a chunk shorter than 10 ms: HA's assist pipeline drops the partial tail."""
     error_grace_s: float = 2.0
     """When an ``error`` event fails a request, keep reading this long (or until the server closes
@@ -129,6 +140,11 @@ class SttResult:
     audio_duration_s: float
     transcript_before_audio_stop: bool
     trace: Trace
+    end_of_speech: EndOfSpeech | None = None
+    """Where HA's voice detector ended the upload, when it did (see `EmulatorConfig.endpointing`)."""
+    from_speech_end_s: float | None = None
+    """Last chunk holding speech written -> ``transcript`` read: what a user waits after speaking
+    (with ``--pace realtime``; in a burst the whole upload leaves at once)."""
 
 
 @dataclass
@@ -164,6 +180,7 @@ class _Connection:
         self.drop_partial_chunk = config.drop_partial_chunk
         self.reader = EventReader(stream, config.limits)
         self.audio_stop_ns: int | None = None
+        self.speech_end_ns: int | None = None
         self.max_trace_events = config.max_trace_events
         self.received_events = 0
         self.dropped_events = 0
@@ -215,10 +232,12 @@ class _Connection:
                 pass
         self.trace.ended = ended
 
-    async def send_audio(self, audio: PcmAudio) -> int:
+    async def send_audio(self, audio: PcmAudio, chunks: int | None = None, speech_end_chunk: int | None = None) -> int:
         """Upload audio as HA does: ``audio-start``, 10 ms chunks, ``audio-stop``. A partial
         tail shorter than 10 ms is dropped, as HA's assist pipeline does, unless configured not to.
 
+        ``chunks``: send only that many full chunks (where HA's voice detector ends the upload);
+        the time chunk number ``speech_end_chunk`` is written goes to ``speech_end_ns``.
         Frames go out in batches of up to 64 KiB; the bytes on the wire are the same as
         one write per event. Returns the time ``audio-stop`` was written.
         """
@@ -228,6 +247,9 @@ class _Connection:
         full_prefix = _chunk_prefix(chunk_data, HA_CHUNK_BYTES, self.version)
         pcm = memoryview(audio.pcm)
         full_chunks = len(pcm) // HA_CHUNK_BYTES
+        cut = chunks is not None and chunks < full_chunks
+        if chunks is not None and cut:
+            full_chunks = chunks
         if self.pace == "realtime":
             started = anyio.current_time()
             for index in range(full_chunks):
@@ -235,6 +257,8 @@ class _Connection:
                 await anyio.sleep(max(0.0, started + index * _CHUNK_S - anyio.current_time()))
                 piece = pcm[index * HA_CHUNK_BYTES : (index + 1) * HA_CHUNK_BYTES]
                 await self._flush_chunks([full_prefix, piece], 1, HA_CHUNK_BYTES, chunk_data)
+                if index + 1 == speech_end_chunk:
+                    self.speech_end_ns = self.trace.entries[-1].time_ns
         else:
             per_batch = max(1, _UPLOAD_BATCH_BYTES // (len(full_prefix) + HA_CHUNK_BYTES))
             for first in range(0, full_chunks, per_batch):
@@ -242,8 +266,10 @@ class _Connection:
                 frames: list[bytes | memoryview] = [full_prefix] * (2 * count)
                 frames[1::2] = [pcm[i * HA_CHUNK_BYTES : (i + 1) * HA_CHUNK_BYTES] for i in range(first, first + count)]
                 await self._flush_chunks(frames, count, HA_CHUNK_BYTES, chunk_data)
+                if speech_end_chunk is not None and first < speech_end_chunk <= first + count:
+                    self.speech_end_ns = self.trace.entries[-1].time_ns
         tail = pcm[full_chunks * HA_CHUNK_BYTES :]
-        if len(tail) and not self.drop_partial_chunk:
+        if len(tail) and not self.drop_partial_chunk and not cut:
             if self.pace == "realtime":
                 await anyio.sleep(max(0.0, started + full_chunks * _CHUNK_S - anyio.current_time()))
             await self._flush_chunks([_chunk_prefix(chunk_data, len(tail), self.version), tail], 1, len(tail), chunk_data)
@@ -353,27 +379,42 @@ class HAEmulator:
 
     # ------------------------------------------------------------------ speech to text
 
-    async def transcribe(self, endpoint: Endpoint, audio: PcmAudio, language: str | None = None) -> SttResult:
+    async def transcribe(
+        self,
+        endpoint: Endpoint,
+        audio: PcmAudio,
+        language: str | None = None,
+        *,
+        endpointing: bool | None = None,
+    ) -> SttResult:
         """HA's STT: ``transcribe{language}``, ``audio-start``, 10 ms chunks, ``audio-stop``, read ``transcript``.
 
-        In ``latest`` mode (the default) it reads while uploading, as current HA does: a
+        In 2026.11 mode (the default) it reads while uploading, as current HA does: a
         transcript that arrives before ``audio-stop`` ends the upload; an ``error`` event is a
         failure. In ``2026.2`` mode it uploads everything, then reads, ignoring ``error``.
+        With endpointing (`EmulatorConfig.endpointing`, or ``endpointing``), the upload ends
+        where HA's voice detector hears the end of speech; 2026.11 skips it for a server whose
+        info says ``requires_external_vad: false`` (`EmulatorConfig.requires_external_vad`).
         """
         audio = to_ha_format(audio)
         language = language if language is not None else self.config.language
+        release = self.config.release
+        use_vad = (self.config.endpointing == "vad") if endpointing is None else endpointing
+        if release.vad_only_when_required and not self.config.requires_external_vad:
+            use_vad = False
+        plan = await anyio.to_thread.run_sync(end_of_speech_cached, audio.pcm) if use_vad and audio.pcm else None
         async with self._open(endpoint, "stt") as conn:
             with self._watchdog(conn.trace, f"STT on {endpoint}"):
                 started_ns = await conn.send(Transcribe(language=language).event())
                 outcome: ReceivedEvent | WyomingRTError
                 if not self.config.release.stt_reads_while_uploading:
                     try:
-                        conn.audio_stop_ns = await conn.send_audio(audio)
+                        conn.audio_stop_ns = await conn.send_audio(audio, *_cut(plan))
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                         pass  # the server closed; the reader reports it
                     outcome = await self._read_transcript(conn, endpoint, errors_fail=self.config.release.stt_error_fails)
                 else:
-                    outcome = await self._upload_while_reading(conn, endpoint, audio)
+                    outcome = await self._upload_while_reading(conn, endpoint, audio, plan)
                 upload_done_ns = conn.audio_stop_ns
 
             if isinstance(outcome, WyomingRTError):
@@ -396,6 +437,7 @@ class HAEmulator:
             early = upload_done_ns is None or outcome.arrival_ns < upload_done_ns
             latency_ns = 0 if early else outcome.arrival_ns - (upload_done_ns or outcome.arrival_ns)
             upload_ns = (upload_done_ns or outcome.arrival_ns) - started_ns
+            from_speech_end = None if conn.speech_end_ns is None else max(0, outcome.arrival_ns - conn.speech_end_ns) / 1e9
             return SttResult(
                 text=transcript.text,
                 transcript_data=outcome.event.data,
@@ -404,17 +446,19 @@ class HAEmulator:
                 audio_duration_s=audio.duration_s,
                 transcript_before_audio_stop=early,
                 trace=conn.trace,
+                end_of_speech=plan,
+                from_speech_end_s=from_speech_end,
             )
 
     async def _upload_while_reading(
-        self, conn: _Connection, endpoint: Endpoint, audio: PcmAudio
+        self, conn: _Connection, endpoint: Endpoint, audio: PcmAudio, plan: EndOfSpeech | None
     ) -> ReceivedEvent | WyomingRTError:
         """Upload in a child task while this task reads; a transcript ends the upload."""
         async with anyio.create_task_group() as tg:
 
             async def upload() -> None:
                 try:
-                    conn.audio_stop_ns = await conn.send_audio(audio)
+                    conn.audio_stop_ns = await conn.send_audio(audio, *_cut(plan))
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                     pass  # the server closed; the reader reports it
 
@@ -446,16 +490,21 @@ class HAEmulator:
 
     # ------------------------------------------------------------------ text to speech
 
-    async def synthesize(self, endpoint: Endpoint, text: str, *, streaming: bool = False) -> TtsResult:
+    async def synthesize(
+        self, endpoint: Endpoint, text: str, *, streaming: bool = False, chunks: Sequence[TimedChunk] | None = None
+    ) -> TtsResult:
         """HA's TTS. ``streaming`` selects the sequence HA uses for servers that advertise
-        ``supports_synthesize_streaming``."""
+        ``supports_synthesize_streaming``: one ``synthesize-chunk`` with the whole text, or
+        ``chunks`` written on their schedule (an LLM's answer, `wyoming_rt.llm_stream`), read
+        while they are written."""
         voice = None
         if self.config.voice is not None:
             voice = SynthesizeVoice(name=self.config.voice, speaker=self.config.speaker)
         async with self._open(endpoint, "tts-streaming" if streaming else "tts") as conn:
             with self._watchdog(conn.trace, f"TTS on {endpoint}"):
                 if streaming:
-                    return await self._synthesize_streaming(conn, endpoint, text, voice)
+                    schedule = list(chunks) if chunks else [TimedChunk(0.0, text)]
+                    return await self._synthesize_streaming(conn, endpoint, text, voice, schedule)
                 return await self._synthesize_plain(conn, endpoint, text, voice)
 
     async def _synthesize_plain(
@@ -485,32 +534,52 @@ class HAEmulator:
         return audio.result(received.arrival_ns, streaming=False, trace=conn.trace)
 
     async def _synthesize_streaming(
-        self, conn: _Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None
+        self, conn: _Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None, schedule: list[TimedChunk]
     ) -> TtsResult:
         started_ns = await conn.send(SynthesizeStart(voice=voice).event())
-        await conn.send(SynthesizeChunk(text=text).event())
-        await conn.send(Synthesize(text=text, voice=voice).event())
-        await conn.send(SynthesizeStop().event())
+        started = anyio.current_time()
         audio = _AudioCollector(started_ns, self.config)
+
+        async def write() -> None:
+            try:
+                for chunk in schedule:
+                    await anyio.sleep(max(0.0, started + chunk.at_s - anyio.current_time()))
+                    await conn.send(SynthesizeChunk(text=chunk.text).event())
+                await conn.send(Synthesize(text=text, voice=voice).event())
+                await conn.send(SynthesizeStop().event())
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
+                pass  # the server closed; the reader reports it
+
+        async with anyio.create_task_group() as writer:
+            writer.start_soon(write)
+            try:
+                end: int | WyomingRTError = await self._read_stream(conn, endpoint, audio)
+            except WyomingRTError as exc:
+                end = exc  # raised outside the task group, so that it is not wrapped in a group
+            writer.cancel_scope.cancel()
+        if isinstance(end, WyomingRTError):
+            raise end
+        end_ns = end
+        _check_budget(conn, endpoint, audio)
+        return audio.result(end_ns, streaming=True, trace=conn.trace)
+
+    async def _read_stream(self, conn: _Connection, endpoint: Endpoint, audio: _AudioCollector) -> int:
+        """Read a streaming answer as HA does, until ``synthesize-stopped`` or EOF; returns its end time."""
         while True:
             received = await conn.receive()
             if received is None:
                 conn.trace.ended = "closed"  # HA accepts EOF as the end of a stream
-                end_ns = time.perf_counter_ns()
-                break
+                return time.perf_counter_ns()
             if received.type == "synthesize-stopped":
                 conn.trace.ended = "complete"
-                end_ns = received.arrival_ns
                 await conn.linger(self.config.linger_s)
-                break
+                return received.arrival_ns
             if received.type == "audio-start" and audio.rate_hz is None:
                 audio.set_format(received.event.data)
             elif received.type == "audio-chunk" and audio.rate_hz is not None:
                 audio.add_chunk(received, format_from_chunk=False)  # before any audio-start HA drops it
             elif received.type == "error" and self.config.release.tts_error_fails:
                 raise await self._after_error(conn, f"{endpoint} answered TTS with an error: {_error_text(received)}")
-        _check_budget(conn, endpoint, audio)
-        return audio.result(end_ns, streaming=True, trace=conn.trace)
 
     # ------------------------------------------------------------------ helpers
 
@@ -632,6 +701,11 @@ class _AudioCollector:
             total_s=(end_ns - self.started_ns) / 1e9,
             trace=trace,
         )
+
+
+def _cut(plan: EndOfSpeech | None) -> tuple[int | None, int | None]:
+    """`_Connection.send_audio`'s ``chunks`` and ``speech_end_chunk`` for an endpointing plan."""
+    return (None, None) if plan is None else (plan.chunks, plan.speech_end_chunk)
 
 
 def _is_unicode(text: str) -> bool:

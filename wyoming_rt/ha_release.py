@@ -34,6 +34,9 @@ class HaRelease:
     """An ``error`` event fails the TTS request, plain or streaming, even when audio follows it."""
     health_check_interval_s: float | None
     """Seconds between the re-describes of every configured server (one attempt each), or None."""
+    vad_only_when_required: bool
+    """The pipeline's voice detector ends the upload only for servers that say
+    ``requires_external_vad`` (the default); else for every server."""
 
 
 HA_2026_2 = HaRelease(
@@ -44,6 +47,7 @@ HA_2026_2 = HaRelease(
     stt_error_fails=False,
     tts_error_fails=False,
     health_check_interval_s=None,
+    vad_only_when_required=False,
 )
 HA_2026_11 = HaRelease(
     name="2026.11",
@@ -53,6 +57,7 @@ HA_2026_11 = HaRelease(
     stt_error_fails=True,
     tts_error_fails=True,
     health_check_interval_s=30.0,
+    vad_only_when_required=True,
 )
 _RELEASES = {"latest": HA_2026_11, "2026.11": HA_2026_11, "2026.2": HA_2026_2}
 

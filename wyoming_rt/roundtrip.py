@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 import anyio
@@ -90,7 +91,9 @@ async def round_trip(
     audio = result.tts.audio
     if back_transcribe and audio is not None and audio.pcm and is_playable_format(audio.rate_hz, audio.width_bytes, audio.channels):
         try:
-            result.back_stt = await breakers.stt.call(lambda: emulator.transcribe(stt, audio), counted=False)
+            # the validator's own request: the whole answer, never cut by HA's voice detector
+            back = partial(emulator.transcribe, stt, audio, endpointing=False)
+            result.back_stt = await breakers.stt.call(back, counted=False)
         except WyomingRTError as exc:
             result.back_stt_error = exc
         except ValueError:

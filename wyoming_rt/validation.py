@@ -22,7 +22,7 @@ from .checks.protocol import (
 )
 from .checks.trace_rules import SttCapabilities
 from .corpus import Corpus, Utterance
-from .emulator import DescribeResult, EmulatorConfig, HAEmulator, HaMode, Pace
+from .emulator import DescribeResult, EmulatorConfig, Endpointing, HAEmulator, HaMode, Pace
 from .endpoint import Endpoint
 from .errors import ConnectError, WatchdogTimeout, WyomingRTError
 from .findings import Finding, finding, rule
@@ -76,6 +76,9 @@ class ValidateOptions:
     """Send the corpus's speech-free clips to the STT server and report invented words."""
     ha_mode: HaMode = "latest"
     pace: Pace = "burst"
+    endpointing: Endpointing = "vad"
+    """``vad``: end each STT upload where HA's assist pipeline would (its voice detector);
+    ``none``: send whole clips, as HA's STT entity called directly does."""
     probes: bool = True
     """Run the conformance probes (unknown event type, empty audio and text, extra events,
     describe while busy, advertised voices)."""
@@ -97,6 +100,7 @@ class ValidateOptions:
             speaker=self.speaker,
             ha_mode=self.ha_mode,
             pace=self.pace,
+            endpointing=self.endpointing,
         )
 
 
@@ -148,6 +152,11 @@ async def validate(
     with phase("preflight") as record:
         servers, run_findings, breakers, streaming = await _preflight(emulator, stt, tts, corpus, options)
         record.requests = 2
+    stt_info = servers["stt"].info
+    if stt_info is not None:  # HA 2026.11 skips its voice detector for a server that does its own
+        programs = installed(stt_info, "asr")
+        requires_vad = not programs or programs[0].get("requires_external_vad", True) is not False
+        emulator = HAEmulator(replace(emulator.config, requires_external_vad=requires_vad))
     utterances = list(corpus)
     sample = utterances[0] if utterances else None
 
@@ -171,9 +180,9 @@ async def validate(
         if options.concurrency > 0 and succeeded_alone:
             phase_over = anyio.Event()
             async with anyio.create_task_group() as busy_checks:
-                if monitor is not None:  # each server checked once while it serves several sessions
+                if monitor is not None:  # each server checked once while it serves the sessions
                     for role in ("stt", "tts"):
-                        busy_checks.start_soon(monitor.check_when_busy, role, min(2, options.concurrency), phase_over)
+                        busy_checks.start_soon(monitor.check_when_busy, role, 1, phase_over)
                 with phase("concurrency") as record:
                     loaded = await run_concurrency_phase(
                         emulator, utterances, stt, tts, tts_streaming=streaming, sessions=options.concurrency, breakers=breakers,
@@ -251,6 +260,7 @@ async def validate(
         "voice": options.voice,
         "tts_streaming": streaming,
         "upload": options.pace,
+        "endpointing": options.endpointing,
         "ha_mode": options.ha_mode,
         "ha_wyoming_version": emulator.config.version,
         "gates": asdict(options.gates),
@@ -331,7 +341,7 @@ async def _probes(
     return await run_probes(
         stt,
         tts,
-        replace(emulator.config, timeout_s=min(options.timeout_s, PROBE_TIMEOUT_S)),
+        replace(emulator.config, timeout_s=min(options.timeout_s, PROBE_TIMEOUT_S), endpointing="none"),
         tts_streaming=streaming,
         sample=sample,
         voices=advertised_voices(servers["tts"].info, options.voice_probes),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import Finding, finding, rule
+from .scoring import MAX_SCORED_CHARS, normalize
 from ..info_shape import entries
 from ..trace import Trace, TraceEntry
 
@@ -36,6 +37,14 @@ STT_STREAM_ORDER = rule(
     "Streaming transcript events out of order (transcript-start, transcript-chunk..., transcript, transcript-stop).",
     "HA's streaming STT builds the text from the chunks between transcript-start and the final transcript.",
     ref="wyoming asr.py: transcript-start, transcript-chunk..., transcript, transcript-stop (1.7)",
+)
+STT_STREAM_DISAGREES = rule(
+    "stt.transcript-stream-disagrees",
+    "warning",
+    "The transcript-chunks of a streamed transcript, joined, do not say what the final transcript says.",
+    "HA shows the streamed text while the user speaks and acts on the final transcript: a user sees one "
+    "command and gets another.",
+    ref="wyoming asr.py: transcript-chunk deltas, then the final transcript (1.7)",
 )
 STT_STREAM_UNADVERTISED = rule(
     "stt.transcript-stream-unadvertised",
@@ -127,6 +136,14 @@ def check_stt_trace(trace: Trace, capabilities: SttCapabilities | None = None, u
         problem = _stream_order_problem([e for e in trace.received() if e.type.startswith("transcript")])
         if problem:
             findings.append(finding(STT_STREAM_ORDER, problem, utterance))
+    chunks = trace.received("transcript-chunk")
+    if chunks and transcripts:
+        joined = "".join(str(e.data.get("text", "")) for e in chunks)
+        final = str(transcripts[0].data.get("text", ""))
+        if normalize(joined[:MAX_SCORED_CHARS]) != normalize(final[:MAX_SCORED_CHARS]):
+            findings.append(
+                finding(STT_STREAM_DISAGREES, f"chunks joined: {joined[:120]!r}; final transcript: {final[:120]!r}", utterance)
+            )
     return findings
 
 

@@ -45,6 +45,8 @@ def utterance_report(
             findings.append(finding(SCORE_CAPPED, f"transcript of {len(transcript)} characters: scored over its beginning only", uid))
         latency["stt"] = result.stt.latency_s * 1000
         latency["stt_upload"] = result.stt.upload_s * 1000
+        if result.stt.from_speech_end_s is not None:
+            latency["stt_from_speech_end"] = result.stt.from_speech_end_s * 1000
         if result.stt.audio_duration_s > 0:
             rtf["stt"] = result.stt.latency_s / result.stt.audio_duration_s
         if not transcript.strip():
@@ -84,7 +86,7 @@ def utterance_report(
 
 
 def _no_latencies() -> dict[str, float | None]:
-    return dict.fromkeys(("stt", "stt_upload", "tts_ttfb", "tts_first_audible", "tts_total", "round_trip"))
+    return dict.fromkeys(("stt", "stt_upload", *STAGES[1:]))
 
 
 def negative_report(result: NegativeResult) -> NegativeReport:

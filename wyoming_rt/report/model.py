@@ -17,13 +17,15 @@ from .safe_text import json_dumps
 REPORT_SCHEMA = "wyoming-rt/report/1"
 """Version of the JSON report's shape; bumped on any incompatible change."""
 
-STAGES = ("stt", "tts_ttfb", "tts_first_audible", "tts_total", "round_trip")
-"""Latency stages: STT audio-stop -> transcript; TTS request -> first audio chunk; TTS request
--> first chunk holding audible sound; TTS request -> end; full round trip (STT start -> TTS end)."""
+STAGES = ("stt", "stt_from_speech_end", "tts_ttfb", "tts_first_audible", "tts_total", "round_trip")
+"""Latency stages: STT audio-stop -> transcript; STT end of speech (the last chunk HA's voice
+detector heard speech in) -> transcript; TTS request -> first audio chunk; TTS request -> first
+chunk holding audible sound; TTS request -> end; full round trip (STT start -> TTS end)."""
 
 
 STAGE_LABELS = {
     "stt": "STT (audio-stop → transcript)",
+    "stt_from_speech_end": "STT (end of speech → transcript)",
     "tts_ttfb": "TTS first audio",
     "tts_first_audible": "TTS first audible",
     "tts_total": "TTS total",
