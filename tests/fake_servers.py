@@ -55,6 +55,11 @@ def segment(pcm: bytes = SPEECH.pcm) -> bytes:
     )
 
 
+def spoken(text: str) -> bytes:
+    """Audio as long as ``text`` needs: SPEECH (which says TEXT) once per TEXT's length of text."""
+    return SPEECH.pcm * max(1, round(len(text) / len(TEXT)))
+
+
 Send = Callable[[SocketStream], Awaitable[None]]
 
 
@@ -112,6 +117,8 @@ class FakeTts:
     """Voices answered with an error event and a close (advertised, but not really there)."""
     lock_long_texts_s: float = 0.0
     """Hold a global lock this long for texts over 200 characters (a server that blocks while busy)."""
+    silent_when_chunked: bool = False
+    """Streaming: say nothing when the text came in more than one synthesize-chunk (an LLM's deltas)."""
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
 
     async def handle(self, stream: SocketStream) -> None:
@@ -135,7 +142,8 @@ class FakeTts:
             elif event.type == "synthesize" and self.answer_compat_synthesize and event.data.get("text"):
                 await stream.send(segment())  # the bug: the compatibility synthesize answered too
             elif event.type == "synthesize-stop" and streamed is not None:
-                await (self.stream_end or self.speak_stream)(stream, "".join(streamed))
+                text = "" if self.silent_when_chunked and len(streamed) > 1 else "".join(streamed)
+                await (self.stream_end or self.speak_stream)(stream, text)
 
     async def _hold_if_long(self, text: str) -> None:
         if self.lock_long_texts_s and len(text) > 200:
@@ -145,11 +153,11 @@ class FakeTts:
     async def speak_plain(self, stream: SocketStream, request: Event) -> None:
         text = request.data.get("text", "")
         await self._hold_if_long(text)
-        await stream.send(segment() if text else encode_event(AudioStop().event()))
+        await stream.send(segment(spoken(text)) if text else encode_event(AudioStop().event()))
 
     async def speak_stream(self, stream: SocketStream, text: str) -> None:
         await self._hold_if_long(text)
-        await stream.send((segment() if text else b"") + encode_event(Event("synthesize-stopped")))
+        await stream.send((segment(spoken(text)) if text else b"") + encode_event(Event("synthesize-stopped")))
 
 
 async def _send_info(stream: SocketStream, info: Event) -> None:

@@ -24,6 +24,7 @@ from tests.fake_servers import (
     segment,
     send_transcript,
     speech_corpus,
+    spoken,
     stt_info,
     tts_info,
 )
@@ -38,7 +39,8 @@ from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio
 TIMEOUT_S = 2.0
-OPTIONS = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2)
+# the fakes answer any text with fixed audio: the long-text probe runs in its own cases only
+OPTIONS = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2, llm_tokens_per_s=1000, long_text=False)  # an LLM that streams in a blink
 FMT = (SPEECH.rate_hz, SPEECH.width_bytes, SPEECH.channels)
 
 
@@ -88,6 +90,19 @@ async def error_then_hang(stream: SocketStream, *_: object) -> None:
     """An error event, then neither a close nor an end of the answer (old wyoming-piper 1.4, 1.6)."""
     await stream.send(encode_event(Event("error", {"text": "no such voice"})))
     await anyio.sleep_forever()
+
+
+async def stalls_on_long_texts(stream: SocketStream, request: Event) -> None:
+    """Half a second of a long answer, then 3 s of nothing, then the rest; short texts at once."""
+    text = request.data.get("text", "")
+    audio = spoken(text)
+    if len(text) < 1000:
+        await stream.send(segment(audio) if text else encode_event(AudioStop().event()))
+        return
+    fmt = (SPEECH.rate_hz, SPEECH.width_bytes, SPEECH.channels)
+    await stream.send(encode_event(AudioStart(*fmt).event()) + encode_event(AudioChunk(*fmt, audio[:16000]).event()))
+    await anyio.sleep(3)
+    await stream.send(encode_event(AudioChunk(*fmt, audio[16000:]).event()) + encode_event(AudioStop().event()))
 
 
 def stream_end(send: Callable[[], bytes], *, then_close: bool = False) -> Callable[[SocketStream, str], object]:
@@ -242,6 +257,12 @@ CASES: dict[str, Case] = {
         tts=FakeTts(plain=lambda s, r: error_then_hang(s) if r.data.get("text") else s.send(encode_event(AudioStop().event()))),
         expected={"tts.error-then-hang", "tts.not-sent", "warmup.slow"},  # the 2 s watchdog ends the wait first
     ),
+    "tts.long-text-incomplete": Case(
+        tts=FakeTts(plain=lambda s, r: s.send(segment(spoken(r.data.get("text", "")[:300])) if r.data.get("text") else encode_event(AudioStop().event()))),
+        options=replace(OPTIONS, long_text=True),
+    ),
+    "tts.long-text-stall": Case(tts=FakeTts(plain=stalls_on_long_texts), options=replace(OPTIONS, long_text=True, timeout_s=10)),
+    "tts.llm-stream-incomplete": Case(tts=FakeTts(info=tts_info(streaming=True), silent_when_chunked=True)),
     "tts.empty-text-unanswered": Case(tts=FakeTts(plain=lambda s, r: s.send(segment()) if r.data.get("text") else close())),
     "tts.audio-start-missing": Case(tts=FakeTts(info=tts_info(streaming=True), stream_end=stream_end(frames(chunk(), STOPPED)))),
     "tts.format-invalid": Case(

@@ -58,7 +58,15 @@ class HangBreaker:
         self.dead_reason: str | None = None
         self.in_flight = 0
         """Requests sent through the breaker and not yet answered (the health checks read it)."""
+        self._sent = anyio.Event()
         self._lock = anyio.Lock()
+
+    async def wait_busy(self) -> None:
+        """Return once a request is in flight (at once when one already is)."""
+        while self.in_flight == 0:
+            if self._sent.is_set():
+                self._sent = anyio.Event()
+            await self._sent.wait()
 
     @property
     def dead(self) -> bool:
@@ -106,6 +114,7 @@ class HangBreaker:
 
     async def _run(self, request: Callable[[], Awaitable[Result]], counted: bool, *, trial: bool) -> Result:
         self.in_flight += 1
+        self._sent.set()
         try:
             result = await request()
         except WatchdogTimeout as exc:

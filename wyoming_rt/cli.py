@@ -28,6 +28,7 @@ from .endpoint import Endpoint, parse_endpoint
 from .errors import ServerStartError, UsageError, WyomingRTError
 from .gates import load_gates
 from .ha_release import HA_MODES
+from .llm_stream import DEFAULT_TOKENS_PER_S
 from .load import load_validate
 from .report.audio_files import save_audio
 from .report.console import render_comparison, render_load_report, render_report
@@ -170,6 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--voice-probes", type=int, default=3, metavar="N", help="try up to N voices the TTS server advertises (default 3; 0: none)"
     )
     v.add_argument(
+        "--no-long-text", action="store_true",
+        help="skip the long-text probe (several paragraphs: complete, within the watchdog, without long breaks)",
+    )  # fmt: skip
+    v.add_argument(
+        "--llm-rate", type=float, default=DEFAULT_TOKENS_PER_S, metavar="TOKENS_PER_S",
+        help=f"stream the LLM-answer probe at this many tokens a second, as HA streams an LLM's answer into a "
+        f"streaming TTS server (default {DEFAULT_TOKENS_PER_S:g}; 0: no LLM probe)",
+    )  # fmt: skip
+    v.add_argument(
         "--concurrency-sweep",
         type=_levels,
         metavar="N,N,...",
@@ -299,6 +309,8 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         negatives=not args.no_negatives,
         probes=not args.no_probes,
         voice_probes=max(0, args.voice_probes),
+        long_text=not args.no_long_text,
+        llm_tokens_per_s=max(0.0, args.llm_rate),
         ha_mode=args.ha_mode,
         pace=args.pace,
         endpointing=args.endpointing,

@@ -18,8 +18,6 @@ from .endpoint import Endpoint
 from .errors import WyomingRTError
 from .findings import Finding, finding, rule
 
-BUSY_POLL_S = 0.01
-
 INFO_UNAVAILABLE = rule(
     "info.unavailable",
     "error",
@@ -98,15 +96,20 @@ class HealthMonitor:
                 for role in self.endpoints:
                     tg.start_soon(self.check, role, "interval")
 
-    async def check_when_busy(self, role: str, in_flight: int, give_up: anyio.Event) -> None:
-        """Wait until ``in_flight`` of the run's requests to the server are unanswered, then check
-        it once; return without a check when ``give_up`` is set first."""
-        breaker = self.breakers[role]
-        while breaker.in_flight < in_flight:
-            if give_up.is_set():
-                return
-            await anyio.sleep(BUSY_POLL_S)
-        await self.check(role, "busy")
+    async def check_when_busy(self, role: str, give_up: anyio.Event) -> None:
+        """Check the server once, as soon as one of the run's requests to it is in flight;
+        return without a check when ``give_up`` is set first."""
+        async with anyio.create_task_group() as tg:
+
+            async def stop_waiting() -> None:
+                await give_up.wait()
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(stop_waiting)
+            await self.breakers[role].wait_busy()
+            tg.cancel_scope.cancel()
+        if not give_up.is_set():
+            await self.check(role, "busy")
 
     def findings(self) -> list[Finding]:
         """One ``info.unavailable`` per server that missed a check."""

@@ -9,9 +9,11 @@ from typing import Any
 
 import anyio
 
+from .answer_probes import probe_llm_stream, probe_long_text
 from .breaker import HangBreaker
 from .checks.audio_quality import AudioThresholds
 from .checks.load_stats import concurrency_findings
+from .checks.long_answers import check_answer_probes
 from .checks.protocol import (
     INFO_NO_ANSWER,
     check_describe_attempts,
@@ -29,6 +31,7 @@ from .findings import Finding, finding, rule
 from .gates import Gates, apply_gates
 from .health import HealthMonitor
 from .info_shape import installed
+from .llm_stream import DEFAULT_TOKENS_PER_S
 from .phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
 from .probes import ProbeOutcome, advertised_voices, busy_sizes, run_probes
 from .report.build import build_report, unanalysed_report, utterance_reports_of
@@ -87,6 +90,11 @@ class ValidateOptions:
     health_check_interval_s: float | None = None
     """Seconds between health checks (describe each server, one attempt) during the measured
     phases; ``None``: the HA release's (30 s in 2026.11, none in 2026.2)."""
+    long_text: bool = True
+    """Probe a long text (several paragraphs) as HA sends it: complete, within the watchdog, no long break."""
+    llm_tokens_per_s: float = DEFAULT_TOKENS_PER_S
+    """Probe an LLM's answer streamed at this many tokens a second (0: no LLM probe), when the TTS
+    server streams."""
     analysis_deadline_s: float = 300.0
     """Seconds the per-utterance analysis (audio checks, WER/CER) may take after the measured
     phases; utterances not analysed by then get an ``analysis.deadline`` finding."""
@@ -182,7 +190,7 @@ async def validate(
             async with anyio.create_task_group() as busy_checks:
                 if monitor is not None:  # each server checked once while it serves the sessions
                     for role in ("stt", "tts"):
-                        busy_checks.start_soon(monitor.check_when_busy, role, 1, phase_over)
+                        busy_checks.start_soon(monitor.check_when_busy, role, phase_over)
                 with phase("concurrency") as record:
                     loaded = await run_concurrency_phase(
                         emulator, utterances, stt, tts, tts_streaming=streaming, sessions=options.concurrency, breakers=breakers,
@@ -243,7 +251,11 @@ async def validate(
                 outcomes = await _probes(stt, tts, emulator, options, servers, breakers, streaming, probe_sample, results)
                 record.requests = len(outcomes)
                 record.notes["busy_unfinished"] = [o.role for o in outcomes if o.measures.get("busy_finished") is False]
+                for o in outcomes:
+                    if o.name in ("long-text", "llm-stream"):
+                        record.notes[o.name.replace("-", "_")] = {"ok": o.ok, "detail": o.detail, **o.measures}
             run_findings.extend(check_probes(outcomes, SttCapabilities.from_info(servers["stt"].info)))
+            run_findings.extend(check_answer_probes(outcomes))
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(analyse)
@@ -267,6 +279,8 @@ async def validate(
         "back_transcribe": options.back_transcribe,
         "probes": options.probes,
         "voice_probes": options.voice_probes,
+        "long_text": options.long_text,
+        "llm_tokens_per_s": options.llm_tokens_per_s,
         "audio_thresholds": asdict(options.audio_thresholds),
     }
     report = build_report(
@@ -338,7 +352,7 @@ async def _probes(
     how fast each server worked in the latency phase."""
     stt_speed, tts_speed = seconds_per_unit(results)
     busy_audio_s, busy_chars = busy_sizes(stt_speed, tts_speed, emulator.config.describe_timeout_s)
-    return await run_probes(
+    outcomes = await run_probes(
         stt,
         tts,
         replace(emulator.config, timeout_s=min(options.timeout_s, PROBE_TIMEOUT_S), endpointing="none"),
@@ -350,3 +364,14 @@ async def _probes(
         busy_text_chars=busy_chars,
         busy_timeout_s=options.timeout_s,
     )
+    if breakers.tts.dead:
+        return outcomes
+    # one at a time, after the others: a long answer's timing must not meet another probe's load
+    config = replace(emulator.config, endpointing="none")
+    if options.long_text:
+        outcomes.append(await probe_long_text(tts, config, streaming=streaming, s_per_char=tts_speed))
+    if options.llm_tokens_per_s > 0 and streaming and not breakers.stt.dead:
+        outcomes.append(
+            await probe_llm_stream(stt, tts, config, tokens_per_s=options.llm_tokens_per_s, s_per_char=tts_speed)
+        )
+    return outcomes

@@ -60,3 +60,24 @@ def stream_timing(trace: Trace, leading_silence_s: float | None, bytes_per_s: fl
                 first_audible = (chunk.time_ns - started_ns) / 1e9
                 break
     return StreamTiming(first_audible, gaps)
+
+
+def longest_stall_s(trace: Trace, bytes_per_s: float) -> float:
+    """The longest break a listener hears when playback starts with the first ``audio-chunk``:
+    a chunk that arrives after the audio before it has finished playing stalls playback until
+    it comes (later chunks are then due that much later)."""
+    chunks = trace.received("audio-chunk")
+    if not chunks or bytes_per_s <= 0:
+        return 0.0
+    start_ns = chunks[0].time_ns
+    played_bytes = 0
+    lag_s = 0.0
+    longest = 0.0
+    for chunk in chunks:
+        due_s = played_bytes / bytes_per_s + lag_s
+        stall = (chunk.time_ns - start_ns) / 1e9 - due_s
+        if stall > 0:
+            lag_s += stall
+            longest = max(longest, stall)
+        played_bytes += chunk.payload_length
+    return longest

@@ -10,7 +10,7 @@ from ..checks.load_stats import LoadReport
 from ..checks.timing import gap_summary_ms
 from ..compare import Comparison
 from .model import STAGE_LABELS, STAGES, Report, format_ms
-from .text import LATENCY_PHASE, concurrency_sentence, phases_sentence
+from .text import LATENCY_PHASE, run_sentences
 
 
 def _rate(value: float | None) -> str:
@@ -74,7 +74,7 @@ def render_report(report: Report, console: Console) -> None:
                 format_ms(stats.max),
             )
     console.print(latency)
-    for sentence in (concurrency_sentence(report), phases_sentence(report)):
+    for sentence in run_sentences(report):
         if sentence:
             console.print(sentence, highlight=False, markup=False)
 

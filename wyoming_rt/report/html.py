@@ -17,7 +17,7 @@ from pathlib import Path
 from ..pcm import PcmAudio
 from .model import STAGE_LABELS, STAGES, Report, format_ms
 from .safe_text import xml_text
-from .text import LATENCY_PHASE, concurrency_sentence, phases_sentence
+from .text import LATENCY_PHASE, run_sentences
 
 _COLORS = {"p50": "#4c78a8", "p95": "#f58518", "p99": "#e45756"}
 _CSS = """
@@ -123,7 +123,7 @@ def report_html(report: Report, audio: Mapping[str, PcmAudio] | None = None) -> 
         "<h2>Latency per stage</h2>",
         f"<p>{_esc(LATENCY_PHASE.capitalize())}.</p>",
         percentile_chart(report),
-        *(f"<p>{_esc(s)}.</p>" for s in (concurrency_sentence(report), phases_sentence(report)) if s),
+        *(f"<p>{_esc(s)}.</p>" for s in run_sentences(report)),
         "<h2>Round-trip latency distribution</h2>",
         distribution_chart([ms for u in report.utterances if (ms := u.latency_ms.get("round_trip")) is not None]),
     ]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .model import STAGE_LABELS, STAGES, Report, format_ms
 from .safe_text import clean_text
-from .text import LATENCY_PHASE, concurrency_sentence, phases_sentence
+from .text import LATENCY_PHASE, run_sentences
 
 
 def _cell(text: str) -> str:
@@ -37,7 +37,7 @@ def report_markdown(report: Report) -> str:
         lines.append(
             f"| {STAGE_LABELS[stage]} | {format_ms(stats.p50 if stats else None)} | {format_ms(stats.p95 if stats else None)} | {format_ms(stats.p99 if stats else None)} |"
         )
-    lines += ["", *(f"{s}." for s in (concurrency_sentence(report), phases_sentence(report)) if s)]
+    lines += ["", *(f"{s}." for s in run_sentences(report))]
     findings = report.findings
     if findings:
         lines += ["", f"### Findings ({len(findings)})", "", "| severity | rule | where | message |", "|---|---|---|---|"]

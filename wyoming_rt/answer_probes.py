@@ -1,0 +1,111 @@
+"""Probes for the answers users complain about: a long text (several paragraphs) and an LLM's
+answer streamed into TTS as HA streams it (token-sized deltas over seconds).
+
+Each returns a `ProbeOutcome` with its measures; `checks.long_answers` judges them. Watchdogs
+grow with the speed the server showed in the latency phase, so a slow machine is not taken for
+a server that cannot finish.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import anyio
+
+from .checks.audio_quality import frame_rms_dbfs
+from .checks.scoring import score
+from .checks.timing import longest_stall_s, stream_timing
+from .emulator import EmulatorConfig, HAEmulator, TtsResult
+from .endpoint import Endpoint
+from .errors import WyomingRTError
+from .llm_stream import ha_tts_chunks, token_deltas
+from .long_text import LONG_ANSWER
+from .probes import ProbeOutcome
+
+SPEED_FACTOR = 3.0
+"""A long request's watchdog: this many times the synthesis time the latency phase predicts."""
+LLM_PROBE_TEXT = LONG_ANSWER.split("\n\n")[0]
+"""A typical LLM answer of a few sentences (the long answer's first paragraph)."""
+SILENCE_DBFS = -50.0
+
+
+def watchdog_s(config: EmulatorConfig, chars: int, s_per_char: float | None, sending_s: float = 0.0) -> float:
+    """The run's watchdog, or more when the measured speed says the text needs longer."""
+    predicted = SPEED_FACTOR * s_per_char * chars if s_per_char else 0.0
+    return max(config.timeout_s, sending_s + predicted)
+
+
+def _audio_measures(result: TtsResult) -> dict[str, float | None]:
+    audio = result.audio
+    if audio is None or audio.frame_bytes <= 0 or audio.rate_hz <= 0 or not audio.pcm:
+        return {"audio_s": 0.0, "longest_stall_s": None, "first_audible_s": None}
+    bytes_per_s = audio.rate_hz * audio.frame_bytes
+    head = audio.samples()[: audio.rate_hz * 10].mean(axis=1)  # the first 10 s hold the first sound
+    loud = (frame_rms_dbfs(head, audio.rate_hz) > SILENCE_DBFS).nonzero()[0]
+    leading_s = float(loud[0]) * 0.010 if loud.size else None
+    return {
+        "audio_s": round(audio.duration_s, 3),
+        "longest_stall_s": round(longest_stall_s(result.trace, bytes_per_s), 3),
+        "first_audible_s": stream_timing(result.trace, leading_s, bytes_per_s).first_audible_s,
+    }
+
+
+async def probe_long_text(
+    tts: Endpoint, config: EmulatorConfig, *, streaming: bool, s_per_char: float | None, text: str = LONG_ANSWER
+) -> ProbeOutcome:
+    """Several paragraphs as HA sends them without an LLM (one ``synthesize``, or one chunk when
+    streaming): all of it must come back, within the watchdog, without long breaks."""
+    timeout_s = watchdog_s(config, len(text), s_per_char)
+    measures: dict[str, object] = {"chars": len(text), "watchdog_s": round(timeout_s, 1), "speed_known": s_per_char is not None}
+    try:
+        result = await HAEmulator(replace(config, timeout_s=timeout_s)).synthesize(tts, text, streaming=streaming)
+    except WyomingRTError as exc:
+        return ProbeOutcome("long-text", "tts", False, str(exc), measures=measures)
+    measures.update(await anyio.to_thread.run_sync(_audio_measures, result, abandon_on_cancel=True))
+    measures["total_s"] = round(result.total_s, 3)
+    return ProbeOutcome("long-text", "tts", True, traces=(result.trace,), measures=measures)
+
+
+async def probe_llm_stream(
+    stt: Endpoint,
+    tts: Endpoint,
+    config: EmulatorConfig,
+    *,
+    tokens_per_s: float,
+    s_per_char: float | None,
+    text: str = LLM_PROBE_TEXT,
+) -> ProbeOutcome:
+    """An LLM's answer streamed as HA streams it, and the same text as one chunk: both answers
+    are transcribed back; the streamed one must carry the text as well as the whole one does.
+    Measures the wait from the first delta to the first audible audio."""
+    chunks = ha_tts_chunks(text, tokens_per_s)
+    sending_s = len(token_deltas(text)) / tokens_per_s if tokens_per_s > 0 else 0.0
+    timeout_s = watchdog_s(config, len(text), s_per_char, sending_s)
+    emulator = HAEmulator(replace(config, timeout_s=timeout_s))
+    measures: dict[str, object] = {
+        "chars": len(text), "chunks": len(chunks), "tokens_per_s": tokens_per_s, "watchdog_s": round(timeout_s, 1),
+    }  # fmt: skip
+    try:
+        streamed = await emulator.synthesize(tts, text, streaming=True, chunks=chunks)
+    except WyomingRTError as exc:
+        return ProbeOutcome("llm-stream", "tts", False, f"the answer streamed as LLM deltas failed: {exc}", measures=measures)
+    measures.update({f"streamed_{k}": v for k, v in (await anyio.to_thread.run_sync(_audio_measures, streamed)).items()})
+    traces = [streamed.trace]
+    for label, result in (("streamed", streamed), ("whole", None)):
+        try:
+            if result is None:
+                result = await emulator.synthesize(tts, text, streaming=True)
+                traces.append(result.trace)
+            audio = result.audio
+            if audio is None or not audio.pcm:
+                measures[f"{label}_back_wer"] = None
+                continue
+            back = await emulator.transcribe(stt, audio, endpointing=False)
+        except (WyomingRTError, ValueError):
+            measures[f"{label}_back_wer"] = None  # the whole-text request is the round trips' business
+            continue
+        measures[f"{label}_back_wer"] = score(text, back.text).wer
+    return ProbeOutcome("llm-stream", "tts", True, traces=tuple(traces), measures=measures)
+
+
+__all__ = ["LLM_PROBE_TEXT", "SPEED_FACTOR", "probe_llm_stream", "probe_long_text", "watchdog_s"]

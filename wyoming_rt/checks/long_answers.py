@@ -1,0 +1,100 @@
+"""Rules for the long-text and LLM-stream probes (`wyoming_rt.answer_probes`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..findings import Finding, finding, rule
+from .audio import MAX_CHARS_PER_S
+
+MAX_STALL_S = 2.0
+"""A break in playback longer than this is one a listener notices and reports."""
+LLM_WER_MARGIN = 0.3
+"""The streamed answer's back WER may be this much worse than the whole answer's."""
+
+_LONG_REF = "HA core issues 148602 and 134910; wyoming-rt long-text probe (docs/ha-fidelity.md)"
+LONG_TEXT_INCOMPLETE = rule(
+    "tts.long-text-incomplete",
+    "error",
+    "A long text (several paragraphs) was not answered completely: the request failed or timed out, or the "
+    "audio is too short to hold the text.",
+    "Users' most common TTS complaint: long announcements and LLM answers that time out, break a pipe or come "
+    "back cut.",
+    ref=_LONG_REF,
+)
+LONG_TEXT_STALL = rule(
+    "tts.long-text-stall",
+    "warning",
+    f"Played as it arrived, a long answer would stop for more than {MAX_STALL_S:g} s in the middle.",
+    "HA plays streamed TTS as it arrives: the listener hears the answer break off and resume. On a slow or busy "
+    "machine this can be the machine rather than the server.",
+    ref=_LONG_REF,
+)
+LLM_STREAM_INCOMPLETE = rule(
+    "tts.llm-stream-incomplete",
+    "error",
+    "An answer streamed as an LLM's token-sized deltas failed, or came back missing text that the same answer "
+    "sent in one chunk carries (back WER).",
+    "With an LLM conversation agent HA writes one synthesize-chunk per text delta as the answer is generated; a "
+    "server that speaks only what it had at first, or mangles words cut across deltas, loses the rest.",
+    ref="HA assist pipeline: STREAM_RESPONSE_CHARS, one synthesize-chunk per delta (docs/ha-fidelity.md)",
+)
+
+
+def check_answer_probes(outcomes: Sequence[Any]) -> list[Finding]:
+    """Findings for the ``long-text`` and ``llm-stream`` probes."""
+    findings: list[Finding] = []
+    for outcome in outcomes:
+        if outcome.name == "long-text":
+            findings.extend(_long_text(outcome))
+        elif outcome.name == "llm-stream":
+            findings.extend(_llm_stream(outcome))
+    return findings
+
+
+def _watchdog_words(m: dict[str, Any]) -> str:
+    how = "3 times the time the latency phase predicts" if m.get("speed_known") else "the run's watchdog"
+    return f"the watchdog of {m.get('watchdog_s')} s ({how})"
+
+
+def _long_text(outcome: Any) -> list[Finding]:
+    m = outcome.measures
+    chars = m.get("chars", 0)
+    if not outcome.ok:
+        return [finding(LONG_TEXT_INCOMPLETE, f"{chars} characters, within {_watchdog_words(m)}: {outcome.detail}")]
+    found = []
+    shortest_s = chars / MAX_CHARS_PER_S
+    if (m.get("audio_s") or 0.0) < shortest_s:
+        found.append(
+            finding(
+                LONG_TEXT_INCOMPLETE,
+                f"{chars} characters came back as {m.get('audio_s') or 0:.1f} s of audio; at most {MAX_CHARS_PER_S:g} "
+                f"characters a second, the text needs at least {shortest_s:.0f} s: the answer was cut",
+            )
+        )
+    stall = m.get("longest_stall_s")
+    if stall is not None and stall > MAX_STALL_S:
+        found.append(finding(LONG_TEXT_STALL, f"{chars} characters: playback would stop for {stall:.1f} s (at this machine's speed)"))
+    return found
+
+
+def _llm_stream(outcome: Any) -> list[Finding]:
+    m = outcome.measures
+    if not outcome.ok:
+        return [finding(LLM_STREAM_INCOMPLETE, f"{m.get('chunks')} chunks at {m.get('tokens_per_s')} tokens/s: {outcome.detail}")]
+    streamed, whole = m.get("streamed_back_wer"), m.get("whole_back_wer")
+    if not m.get("streamed_audio_s") and whole is not None:
+        return [finding(LLM_STREAM_INCOMPLETE, f"streamed as {m.get('chunks')} LLM deltas the answer had no audio; sent in one chunk it had")]
+    if streamed is None or whole is None or streamed <= whole + LLM_WER_MARGIN:
+        return []
+    return [
+        finding(
+            LLM_STREAM_INCOMPLETE,
+            f"streamed as {m.get('chunks')} LLM deltas the answer came back with a back WER of {streamed:.2f}; sent in "
+            f"one chunk, {whole:.2f}",
+        )
+    ]
+
+
+__all__ = ["LLM_STREAM_INCOMPLETE", "LONG_TEXT_INCOMPLETE", "LONG_TEXT_STALL", "check_answer_probes"]
