@@ -79,6 +79,8 @@ class FakeStt:
     lock_long_audio_s: float = 0.0
     """After more than 5 s of audio, hold a global lock this long, which describe waits for
     (a server that blocks its event loop while it transcribes)."""
+    endpoint_after_bytes: int | None = None
+    """Its own endpointer: the transcript as soon as this much audio has come, before audio-stop."""
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
 
     async def handle(self, stream: SocketStream) -> None:
@@ -94,6 +96,9 @@ class FakeStt:
                 await self.on_audio_start(stream)
             elif received.type == "audio-chunk":
                 audio += received.event.payload or b""
+                if self.endpoint_after_bytes is not None and len(audio) >= self.endpoint_after_bytes:
+                    await send_transcript(stream)
+                    return
             elif received.type == "audio-stop":
                 if self.lock_long_audio_s and len(audio) > 5 * 32000:
                     async with self._lock:

@@ -236,6 +236,15 @@ CASES: dict[str, Case] = {
             )
         )
     ),
+    # says it has its own VAD: HA 2026.11 sends no audio-stop at the end of speech, the server must end it
+    "stt.no-endpointing": Case(stt=FakeStt(info=stt_info(requires_external_vad=False))),
+    "stt.early-stop-unanswered": Case(
+        stt=FakeStt(
+            info=stt_info(requires_external_vad=False),
+            endpoint_after_bytes=len(SPEECH.pcm) // 320 * 320,
+            after_audio_stop=lambda s, audio: close() if audio else send_transcript(s, ""),
+        )
+    ),
     "stt.empty-audio-unanswered": Case(stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s) if audio else close())),
     "probe.unknown-event": Case(stt=FakeStt(close_on_unknown=True)),
     "stt.hallucination": Case(

@@ -37,6 +37,7 @@ from .probes import ProbeOutcome, advertised_voices, busy_sizes, run_probes
 from .report.build import build_report, unanalysed_report, utterance_reports_of
 from .report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport, UtteranceReport
 from .roundtrip import Breakers, NegativeResult, RoundTripResult, run_negatives, run_round_trips
+from .vad_probes import probe_early_stop, probe_own_endpointing
 
 ANALYSIS_GRACE_S = 30.0
 """How long past its deadline the analysis thread is waited for (one utterance's checks are
@@ -364,10 +365,13 @@ async def _probes(
         busy_text_chars=busy_chars,
         busy_timeout_s=options.timeout_s,
     )
+    config = replace(emulator.config, endpointing="none")
+    if sample is not None and not breakers.stt.dead and not emulator.config.requires_external_vad:
+        outcomes.append(await probe_own_endpointing(stt, config, sample))
+        outcomes.append(await probe_early_stop(stt, config, sample))
     if breakers.tts.dead:
         return outcomes
     # one at a time, after the others: a long answer's timing must not meet another probe's load
-    config = replace(emulator.config, endpointing="none")
     if options.long_text:
         outcomes.append(await probe_long_text(tts, config, streaming=streaming, s_per_char=tts_speed))
     if options.llm_tokens_per_s > 0 and streaming and not breakers.stt.dead:

@@ -247,7 +247,26 @@ INFO_VOICE_UNUSABLE = rule(
     "(wyoming-piper issue 34, HA core issue 178560).",
     ref="HA tts.py: every installed voice is offered; synthesize.voice.name",
 )
-_PROBE_RULES = {"unknown-event": PROBE_UNKNOWN_EVENT, "empty-audio": PROBE_EMPTY_AUDIO, "empty-text": PROBE_EMPTY_TEXT}
+STT_NO_ENDPOINTING = rule(
+    "stt.no-endpointing",
+    "error",
+    "The STT server says requires_external_vad: false, but sent no transcript on trailing silence before audio-stop.",
+    "HA 2026.11 runs no voice detector for such a server: it waits for the server to end the utterance, so the "
+    "user keeps being listened to until some other timeout ends the stream.",
+    ref="wyoming info.py AsrProgram.requires_external_vad (1.10); HA 2026.11 assist pipeline (docs/ha-fidelity.md)",
+)
+STT_EARLY_STOP_UNANSWERED = rule(
+    "stt.early-stop-unanswered",
+    "error",
+    "An STT server with its own voice detection got no transcript out when the client sent audio-stop early.",
+    "The user or the satellite can end the stream before the server's endpointer does (a button, a timeout): "
+    "HA then waits for a transcript that never comes.",
+    ref="wyoming info.py AsrProgram.requires_external_vad (1.10); HA stt.py: read until transcript",
+)
+_PROBE_RULES = {
+    "unknown-event": PROBE_UNKNOWN_EVENT, "empty-audio": PROBE_EMPTY_AUDIO, "empty-text": PROBE_EMPTY_TEXT,
+    "own-endpointing": STT_NO_ENDPOINTING, "early-stop": STT_EARLY_STOP_UNANSWERED,
+}  # fmt: skip
 
 
 def check_probes(outcomes: Sequence[Any], stt_caps: SttCapabilities | None = None) -> list[Finding]:
