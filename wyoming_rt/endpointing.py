@@ -115,12 +115,12 @@ def end_of_speech(audio: PcmAudio, segmenter: VoiceCommandSegmenter | None = Non
     probabilities = speech_probabilities(audio, max_chunks=math.ceil(segmenter.timeout_seconds / CHUNK_S) + 1)
     last_speech: int | None = None
     for index, probability in enumerate(probabilities):
-        going_on = segmenter.process(CHUNK_S, probability)
+        if not segmenter.process(CHUNK_S, probability):
+            # HA does not pass on the chunk that ends the command (assist_pipeline _speech_to_text_stream)
+            ended_by: Literal["silence", "timeout"] = "timeout" if segmenter.timed_out else "silence"
+            return EndOfSpeech(index, last_speech, ended_by)
         if segmenter.in_command and probability is not None and probability > segmenter.in_command_speech_threshold:
             last_speech = index + 1
-        if not going_on:
-            ended_by: Literal["silence", "timeout"] = "timeout" if segmenter.timed_out else "silence"
-            return EndOfSpeech(index + 1, last_speech, ended_by)
     return EndOfSpeech(len(probabilities), last_speech, "clip-end")
 
 
