@@ -357,10 +357,14 @@ async def run_case(case: Case):  # type: ignore[no-untyped-def]
             return await validate(stt, tts, case.corpus(), case.options)
 
 
-async def test_well_behaved_fakes_produce_no_finding() -> None:
-    report = await run_case(Case())
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_well_behaved_fakes_produce_no_finding(streaming: bool) -> None:
+    """Long answers included: the fakes speak as long as the text needs."""
+    report = await run_case(Case(tts=FakeTts(info=tts_info(streaming=streaming)), options=replace(OPTIONS, long_text=True)))
     assert [(f.rule, f.message) for f in report.findings] == []
     assert report.passed
+    probes = next(p for p in report.phases if p.name == "probes")
+    assert probes.notes["long_text"]["ok"] and ("llm_stream" in probes.notes) == streaming
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
