@@ -156,9 +156,10 @@ CASES: dict[str, Case] = {
     "info.slow-while-busy": Case(tts=FakeTts(lock_long_texts_s=2.0), options=replace(OPTIONS, ha_mode="2026.2")),
     # connects, never answers describe: nothing else is sent to it
     "info.no-answer": Case(
-        stt=FakeStt(describe=hang), options=replace(OPTIONS, ha_mode="2026.2"),
+        stt=FakeStt(describe=hang),
+        options=replace(OPTIONS, ha_mode="2026.2"),
         expected={"info.no-answer", "stt.not-sent", "gate.nothing-scored"},
-    ),  # fmt: skip
+    ),
     "info.voice-unusable": Case(tts=FakeTts(info=tts_info("v", "ghost"), unusable_voices=("ghost",))),
     # --- framing (on the TTS answer; the reader is shared)
     "framing.bad-header": Case(tts=FakeTts(plain=plain_reply(lambda: b"HTTP/1.1 400 Bad Request\r\n\r\n"))),
@@ -387,8 +388,8 @@ async def test_each_broken_rule_is_reported_by_its_id(rule_id: str) -> None:
 
 
 def test_every_rule_in_the_catalogue_is_named_by_a_test() -> None:
-    import wyoming_rt.checks.audio_quality  # noqa: F401 - registers the audio rules
-    import wyoming_rt.report.build  # noqa: F401
+    import wyoming_rt.checks.audio_quality
+    import wyoming_rt.report.build
 
     sources = "".join(p.read_text() for p in pathlib.Path(__file__).parent.rglob("*.py"))
     untested = sorted(r for r in RULES if f'"{r}"' not in sources)

@@ -24,7 +24,7 @@ async def test_the_documented_code_runs(tmp_path: Path, monkeypatch: pytest.Monk
         code = "\n".join(blocks()).replace("anyio.run(main)", "")
         code = code.replace('"127.0.0.1:10300"', repr(f"127.0.0.1:{stt.port}")).replace('"127.0.0.1:10200"', repr(f"127.0.0.1:{tts.port}"))
         namespace: dict[str, object] = {}
-        exec(compile(code, str(DOC), "exec"), namespace)  # noqa: S102 - the documentation's own example
+        exec(compile(code, str(DOC), "exec"), namespace)
         with anyio.fail_after(120):
             await namespace["main"]()  # type: ignore[operator]
             await namespace["check"]()  # type: ignore[operator]

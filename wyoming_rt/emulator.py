@@ -24,8 +24,8 @@ from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, Synthesize
 
 from .endpoint import Endpoint, connect
 from .endpointing import EndOfSpeech, end_of_speech_cached
-from .llm_stream import TimedChunk
 from .ha_release import HaMode, HaRelease, ha_release
+from .llm_stream import TimedChunk
 
 if TYPE_CHECKING:
     from .corpus import Utterance

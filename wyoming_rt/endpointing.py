@@ -81,7 +81,7 @@ def speech_probabilities(audio: PcmAudio, max_chunks: int | None = None) -> list
     from pymicro_vad import MicroVad
 
     vad = MicroVad()
-    process = getattr(vad, "process_10ms", None) or getattr(vad, "Process10ms")  # noqa: B009 - 2.x, or 1.0.1 (HA 2026.2's)
+    process = getattr(vad, "process_10ms", None) or getattr(vad, "Process10ms")
     pcm = audio.pcm if max_chunks is None else audio.pcm[: max_chunks * HA_CHUNK_BYTES]
     probabilities: list[float | None] = []
     for start in range(0, len(pcm) - HA_CHUNK_BYTES + 1, HA_CHUNK_BYTES):

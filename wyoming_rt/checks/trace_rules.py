@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..findings import Finding, finding, rule
-from .scoring import MAX_SCORED_CHARS, normalize
 from ..info_shape import entries
 from ..trace import Trace, TraceEntry
+from .scoring import MAX_SCORED_CHARS, normalize
 
 STT_TRANSCRIPT_BEFORE_AUDIO_STOP = rule(
     "stt.transcript-before-audio-stop",

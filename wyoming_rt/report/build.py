@@ -10,7 +10,14 @@ import numpy as np
 
 from ..checks.audio import validate_tts_audio
 from ..checks.audio_quality import AudioThresholds, analyse
-from ..checks.protocol import ANALYSIS_DEADLINE, BACK_TRANSCRIPTION_FAILED, SCORE_CAPPED, STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
+from ..checks.protocol import (
+    ANALYSIS_DEADLINE,
+    BACK_TRANSCRIPTION_FAILED,
+    SCORE_CAPPED,
+    STT_EMPTY_TRANSCRIPT,
+    STT_HALLUCINATION,
+    failure_finding,
+)
 from ..checks.scoring import score, score_corpus
 from ..checks.stats import latency_stats
 from ..checks.timing import stream_timing

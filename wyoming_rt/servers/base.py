@@ -101,7 +101,7 @@ async def run_connection(
             _LOGGER.exception("session failed")
             try:
                 await conn.send_error(f"internal error: {type(exc).__name__}: {exc}", "internal")
-            except Exception:  # noqa: BLE001 - the client may be gone already
+            except Exception:
                 pass
         finally:
             with anyio.CancelScope(shield=True):
