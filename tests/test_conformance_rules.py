@@ -401,7 +401,7 @@ def test_cases_cover_every_protocol_rule() -> None:
     protocol = {r for r in RULES if r.split(".")[0] in ("info", "framing", "stt", "tts", "probe")}
     # tts.connect/stt.connect need a server that vanishes after describe: see test_server_gone_after_describe;
     # the budgets are the emulator's: see tests/test_hostile_servers.py; health checks: tests/test_health_checks.py
-    assert protocol - covered == {"stt.connect", "tts.connect", "stt.over-budget", "tts.over-budget", "info.unavailable"}
+    assert protocol - covered == {"stt.connect", "tts.connect", "stt.over-budget", "tts.over-budget", "info.unavailable", "info.unavailable-under-load"}
 
 
 @pytest.mark.parametrize("role", ["stt", "tts"])

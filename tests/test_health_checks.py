@@ -91,3 +91,19 @@ async def test_ha_2026_2_makes_no_health_checks() -> None:
         with anyio.fail_after(120):
             report = await validate(stt, tts, speech_corpus(), replace(OPTIONS, ha_mode="2026.2", health_check_interval_s=None))
     assert report.health_checks == [] and "info.unavailable" not in {f.rule for f in report.findings}
+
+
+async def test_a_miss_only_under_the_runs_own_load_is_a_warning_of_its_own() -> None:
+    from wyoming_rt.endpoint import Endpoint
+    from wyoming_rt.health import HealthCheck
+
+    monitor = HealthMonitor(EmulatorConfig(), {"tts": Endpoint("127.0.0.1", 1)}, {"tts": HangBreaker()}, interval_s=30)
+    monitor.checks = [
+        HealthCheck("tts", 1.0, "latency", "interval", 1, 3.0, None),
+        HealthCheck("tts", 31.0, "concurrency", "busy", 3, None, "did not answer describe within 5 s"),
+    ]
+    (loaded,) = monitor.findings()
+    assert (loaded.rule, loaded.severity) == ("info.unavailable-under-load", "warning")
+    assert "with 3 of the run's requests in flight" in loaded.message
+    monitor.checks.append(HealthCheck("tts", 61.0, "latency", "interval", 1, None, "did not answer describe within 5 s"))
+    assert [f.rule for f in monitor.findings()] == ["info.unavailable"]

@@ -58,13 +58,13 @@ class HangBreaker:
         self.dead_reason: str | None = None
         self.in_flight = 0
         """Requests sent through the breaker and not yet answered (the health checks read it)."""
-        self._sent = anyio.Event()
+        self._sent: anyio.Event | None = None
         self._lock = anyio.Lock()
 
     async def wait_busy(self) -> None:
         """Return once a request is in flight (at once when one already is)."""
         while self.in_flight == 0:
-            if self._sent.is_set():
+            if self._sent is None or self._sent.is_set():
                 self._sent = anyio.Event()
             await self._sent.wait()
 
@@ -114,7 +114,8 @@ class HangBreaker:
 
     async def _run(self, request: Callable[[], Awaitable[Result]], counted: bool, *, trial: bool) -> Result:
         self.in_flight += 1
-        self._sent.set()
+        if self._sent is not None:
+            self._sent.set()
         try:
             result = await request()
         except WatchdogTimeout as exc:

@@ -38,7 +38,8 @@ def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviation
     assert report["passed"] is False
     assert {f["rule"] for f in report["findings"] if f["severity"] == "error"} == {"info.voice-unusable"}
     documented = {rule for deviations in KNOWN_UPSTREAM_DEVIATIONS.values() for rule in deviations}
-    assert {f["rule"] for f in report["findings"]} - {"warmup.slow"} <= documented  # a busy machine may add warmup.slow
+    # a busy machine may add the findings that say so themselves
+    assert {f["rule"] for f in report["findings"]} - {"warmup.slow", "info.unavailable-under-load", "tts.long-text-stall"} <= documented
     assert summary["utterances"] >= 20 and summary["failed"] == 0
     assert summary["wer"] <= 0.15
     assert summary["wer_raw"] >= summary["wer"]  # normalisation only removes differences of form
