@@ -1,0 +1,28 @@
+"""The package root is lazy: the wire layer (what the pytest plugin's entry point and a server
+reach first) loads without numpy, soxr or jiwer, and every public name still resolves."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import wyoming_rt
+
+
+def test_the_wire_layer_loads_without_the_heavy_libraries() -> None:
+    code = "import sys, wyoming_rt.wire; print(sorted({'numpy', 'soxr', 'jiwer'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_every_public_name_resolves() -> None:
+    for name in wyoming_rt.__all__:
+        assert getattr(wyoming_rt, name) is not None, name
+
+
+def test_the_rules_catalogue_is_whole_from_the_package_root() -> None:
+    code = "from wyoming_rt import RULES; print(len(RULES))"
+    alone = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    from wyoming_rt.report.rules_doc import rules_markdown  # noqa: F401 - imports every rule module
+
+    assert alone == len(wyoming_rt.RULES) and alone > 50
