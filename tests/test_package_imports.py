@@ -6,11 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import wyoming_rt
 
 
-def test_the_wire_layer_loads_without_the_heavy_libraries() -> None:
-    code = "import sys, wyoming_rt.wire; print(sorted({'numpy', 'soxr', 'jiwer'} & set(sys.modules)))"
+@pytest.mark.parametrize("module", ["wyoming_rt.wire", "wyoming_rt.pytest_plugin"])
+def test_the_wire_layer_and_the_plugin_load_without_the_heavy_libraries(module: str) -> None:
+    code = f"import sys, {module}; print(sorted({{'numpy', 'soxr', 'jiwer'}} & set(sys.modules)))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert loaded == "[]"
 

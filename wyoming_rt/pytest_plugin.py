@@ -20,16 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from anyio.from_thread import start_blocking_portal
 
-from .corpus import load_bundled_corpus, load_corpus
-from .emulator import HAEmulator
 from .endpoint import Endpoint, parse_endpoint
-from .report.model import Report
-from .servers.reference import Flavour, ReferenceServers, run_reference_servers
-from .validation import ValidateOptions, validate
+
+if TYPE_CHECKING:  # the heavy modules load when a fixture is used, not when pytest loads the plugin
+    from .emulator import HAEmulator
+    from .report.model import Report
+    from .servers.reference import Flavour, ReferenceServers
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _servers(flavour: Flavour) -> Iterator[ReferenceServers]:
+    from .servers.reference import run_reference_servers
+
     with start_blocking_portal() as portal, portal.wrap_async_context_manager(run_reference_servers(flavour)) as servers:
         yield servers
 
@@ -99,12 +102,17 @@ def wyoming_tts(request: pytest.FixtureRequest) -> Endpoint:
 @pytest.fixture
 def wyoming_emulator() -> HAEmulator:
     """A Home Assistant emulator with HA's defaults (one connection per call)."""
+    from .emulator import HAEmulator
+
     return HAEmulator()
 
 
 @pytest.fixture(scope="session")
 def wyoming_report(request: pytest.FixtureRequest, wyoming_stt: Endpoint, wyoming_tts: Endpoint) -> Report:
     """One `validate` run of the corpus against the servers under test, shared by the session."""
+    from .corpus import load_bundled_corpus, load_corpus
+    from .validation import ValidateOptions, validate
+
     corpus_dir = request.config.getoption("--wyoming-corpus")
     corpus = load_corpus(Path(corpus_dir)) if corpus_dir else load_bundled_corpus()
     with start_blocking_portal() as portal:
