@@ -22,7 +22,7 @@ from wyoming.tts import SynthesizeStopped
 
 from .. import __version__
 from ..wire import ReceivedEvent
-from .base import ClientError, Connection
+from .base import MAX_CONNECTIONS, ClientError, Connection
 from .models import require_module, resolve_piper_voice
 
 MAX_TEXT_CHARS = 20_000
@@ -284,9 +284,11 @@ def _sentence_detector() -> Any:
     return SentenceBoundaryDetector()
 
 
-async def serve_tts(endpoint: Any, settings: TtsSettings, *, on_ready: Any = None) -> None:
+async def serve_tts(
+    endpoint: Any, settings: TtsSettings, *, on_ready: Any = None, max_connections: int = MAX_CONNECTIONS
+) -> None:
     """Load the voice, then serve TTS on ``endpoint`` until cancelled."""
     from .base import serve
 
     engine = await anyio.to_thread.run_sync(TtsEngine, settings)
-    await serve(endpoint, engine.info, lambda conn: TtsSession(engine, conn), on_ready=on_ready)
+    await serve(endpoint, engine.info, lambda conn: TtsSession(engine, conn), on_ready=on_ready, max_connections=max_connections)
