@@ -15,6 +15,7 @@ import ctypes
 import functools
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,11 +76,13 @@ class TtsEngine:
             segments[0:1] = [head, tail] if tail else [head]
         return [piece for segment in segments for piece in split_long(segment, MAX_SEGMENT_PHONEMES)]
 
-    def render_sync(self, phonemes: list[str], speaker_id: int | None) -> bytes:
-        """16-bit PCM for one segment, peak-normalised as piper does per sentence."""
+    def render_sync(self, phonemes: list[str], speaker_id: int | None, *, last: bool = True) -> bytes:
+        """16-bit PCM for one segment, peak-normalised as piper does per sentence. ``last``: no
+        segment of the same text follows, so the voice's arena memory is freed after it."""
         from piper import SynthesisConfig
 
         ids = self.voice.phonemes_to_ids(phonemes)
+        self.voice.session.last_run(last)
         audio = self.voice.phoneme_ids_to_audio(ids, SynthesisConfig(speaker_id=speaker_id))
         audio = np.asarray(audio, dtype=np.float32)
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0
@@ -87,8 +90,9 @@ class TtsEngine:
             audio = audio / peak
         return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
-    async def render(self, phonemes: list[str], speaker_id: int | None) -> bytes:
-        return await anyio.to_thread.run_sync(self.render_sync, phonemes, speaker_id, limiter=self.limiter)
+    async def render(self, phonemes: list[str], speaker_id: int | None, *, last: bool) -> bytes:
+        job = functools.partial(self.render_sync, phonemes, speaker_id, last=last)
+        return await anyio.to_thread.run_sync(job, limiter=self.limiter)
 
     async def plan_async(self, text: str, *, cut_first: bool) -> list[list[str]]:
         return await anyio.to_thread.run_sync(lambda: self.plan(text, cut_first=cut_first), limiter=self.limiter)
@@ -142,7 +146,7 @@ class TtsEngine:
 def load_voice(path: Path) -> Any:
     """The Piper voice at ``path``, as ``PiperVoice.load`` makes it on the CPU but with a session
     that gives memory back: no memory pattern (it plans and keeps one block for the longest input
-    seen) and the arena shrunk after every run (`_ArenaReturningSession`)."""
+    seen) and the arena shrunk after the last run of a text (`_ArenaReturningSession`)."""
     import onnxruntime  # type: ignore[import-untyped]
     from piper import PiperVoice
     from piper.config import PiperConfig
@@ -157,15 +161,23 @@ def load_voice(path: Path) -> Any:
 
 
 class _ArenaReturningSession:
-    """An onnxruntime session whose runs free their arena memory when they end (piper calls
-    ``session.run(None, inputs)``, with no way to pass run options)."""
+    """An onnxruntime session that frees its arena memory after the last run of a text. Piper calls
+    ``session.run(None, inputs)``, with no way to pass run options: the engine marks the run
+    beforehand (`last_run`, per worker thread). Shrinking after every run would make a text of
+    many segments allocate its memory again for each."""
 
     def __init__(self, session: Any, shrink: Any) -> None:
         self.session = session
         self.shrink = shrink
+        self._marks = threading.local()
+
+    def last_run(self, last: bool) -> None:
+        """Whether this thread's next run is the last of its text (then the arena is shrunk after it)."""
+        self._marks.last = last
 
     def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
-        return self.session.run(output_names, input_feed, run_options or self.shrink)
+        last = getattr(self._marks, "last", True)
+        return self.session.run(output_names, input_feed, run_options or (self.shrink if last else None))
 
 
 def release_heap() -> None:
@@ -311,8 +323,8 @@ class TtsSession:
                 await self._start_audio()  # an empty but well-formed answer
             return
         segments = await self.engine.plan_async(text, cut_first=self.sentences_sent == 0)
-        for phonemes in segments:
-            pcm = await self.engine.render(phonemes, speaker)
+        for i, phonemes in enumerate(segments):
+            pcm = await self.engine.render(phonemes, speaker, last=i == len(segments) - 1)
             await self._start_audio()
             rate = self.engine.sample_rate
             for piece in _chunks(pcm, self.engine.settings.samples_per_chunk * 2):
