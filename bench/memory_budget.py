@@ -6,9 +6,12 @@ reference TTS server on one enormous unpunctuated sentence.
 1. ``validate --timeout 30`` (the CLI, in its own process) against a scripted TTS that streams
    audio as fast as loopback allows and never sends ``audio-stop``; its peak RSS (``VmHWM``).
 2. The reference TTS server (``serve tts``) synthesising one 19,990-character sentence without
-   punctuation (under its 20,000-character limit); the server's peak RSS, and its RSS after.
+   punctuation (under its 20,000-character limit); the server's RSS before, its peak RSS, and
+   its RSS after (read once a ``ping`` sent after the request is answered: the request is done).
 3. The reference STT server: RSS before and after 30 connections that each upload 15 MiB of a
    payload and then go away (abandoned partial uploads).
+4. The connection budget, on the same TTS server: 64 connections held open, then 500 more;
+   how many of those are answered ``busy``, whether the 64 still answer ``describe``, and RSS.
 
 Prints one Markdown table with the figures and the targets of the hostile-input issue.
 """
@@ -23,12 +26,15 @@ import time
 from pathlib import Path
 
 import anyio
-from anyio.abc import SocketStream
+from anyio.abc import ByteStream, SocketStream
 from wyoming.audio import AudioChunk, AudioStart
+from wyoming.info import Describe
+from wyoming.ping import Ping
 from wyoming.tts import Synthesize
 
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
-from wyoming_rt.endpoint import Endpoint, free_tcp_port
+from wyoming_rt.endpoint import Endpoint, connect, free_tcp_port
+from wyoming_rt.servers.base import MAX_CONNECTIONS
 from wyoming_rt.wire import EventReader, encode_event
 
 
@@ -119,7 +125,8 @@ def start_server(role: str) -> tuple[subprocess.Popen[bytes], Endpoint]:
     return process, endpoint
 
 
-def tts_server_figures() -> tuple[float, float, float]:
+def tts_server_figures() -> tuple[tuple[float, float, float], tuple[int, int, bool, float, float]]:
+    """Section 2 (RSS before, peak, after) and section 4 (the connection budget), one server."""
     process, endpoint = start_server("tts")
     try:
         before = rss_kb(process.pid) / 1024
@@ -128,18 +135,48 @@ def tts_server_figures() -> tuple[float, float, float]:
         async def speak() -> None:
             with anyio.fail_after(1800):
                 async with await anyio.connect_tcp("127.0.0.1", endpoint.port or 0) as stream:
-                    await stream.send(encode_event(Synthesize(text=text).event()))
+                    await stream.send(encode_event(Synthesize(text=text).event()) + encode_event(Ping().event()))
                     reader = EventReader(stream)
-                    while (received := await reader.read()) is not None and received.type != "audio-stop":
+                    while (received := await reader.read()) is not None and received.type != "pong":
                         pass
 
         started = time.perf_counter()
         anyio.run(speak)
         print(f"19,990-character sentence synthesised in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        return before, rss_kb(process.pid, "VmHWM") / 1024, rss_kb(process.pid) / 1024
+        memory = before, rss_kb(process.pid, "VmHWM") / 1024, rss_kb(process.pid) / 1024
+        return memory, anyio.run(connection_budget_figures, endpoint, process.pid)
     finally:
         process.terminate()
         process.wait()
+
+
+async def describe_reply(stream: ByteStream) -> str:
+    """``info``, ``error:CODE``, or ``closed``: what a ``describe`` on ``stream`` gets."""
+    await stream.send(encode_event(Describe().event()))
+    received = await EventReader(stream).read()
+    if received is None:
+        return "closed"
+    return received.type if received.type != "error" else f"error:{received.event.data.get('code')}"
+
+
+async def connection_budget_figures(endpoint: Endpoint, pid: int, extra: int = 500) -> tuple[int, int, bool, float, float]:
+    """Hold `MAX_CONNECTIONS` connections open, then open ``extra`` more one by one: how many are
+    answered ``busy``, whether the held ones still describe, RSS before and after."""
+    before = rss_kb(pid) / 1024
+    with anyio.fail_after(600):
+        held = [await connect(endpoint, 5.0) for _ in range(MAX_CONNECTIONS)]
+        try:
+            assert {await describe_reply(s) for s in held} == {"info"}
+            busy = 0
+            for _ in range(extra):
+                async with await connect(endpoint, 5.0) as stream:
+                    busy += await describe_reply(stream) == "error:busy"
+            served = {await describe_reply(s) for s in held} == {"info"}
+            after = rss_kb(pid) / 1024
+        finally:
+            for s in held:
+                await s.aclose()
+    return busy, extra, served, before, after
 
 
 def stt_server_figures() -> tuple[float, float]:
@@ -170,12 +207,14 @@ def stt_server_figures() -> tuple[float, float]:
 
 def main() -> None:
     validator_mb = anyio.run(validator_peak_mb)
-    tts_before, tts_peak, tts_after = tts_server_figures()
+    (tts_before, tts_peak, tts_after), (busy, extra, served, conn_before, conn_after) = tts_server_figures()
     stt_before, stt_after = stt_server_figures()
     print("| figure | measured | target |")
     print("|---|---:|---|")
     print(f"| validate peak RSS, TTS streaming without end, --timeout 30 | {validator_mb:.0f} MB | < 300 MB |")
-    print(f"| reference TTS server peak RSS, one 19,990-character unpunctuated sentence | {tts_peak:.0f} MB (idle {tts_before:.0f} MB, after {tts_after:.0f} MB) | < 600 MB |")
+    print(f"| reference TTS server peak RSS, one 19,990-character unpunctuated sentence | {tts_peak:.0f} MB (idle {tts_before:.0f} MB) | < 600 MB |")
+    print(f"| reference TTS server RSS after that sentence | {tts_after:.0f} MB (before {tts_before:.0f} MB, {tts_after - tts_before:+.0f} MB) | within 100 MB of before |")
+    print(f"| reference TTS server with {MAX_CONNECTIONS} connections open: {extra} more answered `busy` | {busy} of {extra}; the {MAX_CONNECTIONS} {'still' if served else 'no longer'} served; RSS {conn_before:.0f} -> {conn_after:.0f} MB | all, and still served |")
     print(f"| reference STT server RSS after 30 abandoned 15 MiB partial uploads | {stt_after:.0f} MB (before {stt_before:.0f} MB, +{stt_after - stt_before:.0f} MB) | within 50 MB of before |")
 
 

@@ -40,6 +40,7 @@ from .report.model import STAGES
 from .report.rules_doc import rules_markdown
 from .report.safe_text import json_dumps
 from .roundtrip import RoundTripResult
+from .servers.base import MAX_CONNECTIONS
 from .servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
 from .validation import ValidateOptions, validate
 
@@ -244,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     null = roles.add_parser("null", help="instant STT and TTS with no speech work, to measure a client (answers name their request)")
     null.add_argument("--uri", default="tcp://127.0.0.1:10400", help="where to listen (default: tcp://127.0.0.1:10400, loopback only)")
     null.add_argument("--reply-seconds", type=float, default=3.0, help="seconds of (silent) audio per TTS answer (default: 3)")
+    for p in (stt, tts):
+        p.add_argument(
+            "--max-connections", type=_positive_int, default=MAX_CONNECTIONS,
+            help=f"connections served at once; one more is answered 'busy' and closed (default: {MAX_CONNECTIONS})",
+        )  # fmt: skip
     for p in (stt, tts, null):
         p.add_argument("--debug", action="store_true", help="debug logging and full error chains")
     return parser
@@ -395,11 +401,12 @@ async def _run_serve(args: argparse.Namespace, out: Console, err: Console) -> in
             model=args.model, beam_size=args.beam_size, compute_type=args.compute_type,
             cpu_threads=args.cpu_threads, workers=args.workers,
         )  # fmt: skip
-        await serve_stt(endpoint, settings)
+        await serve_stt(endpoint, settings, max_connections=args.max_connections)
     else:
         from .servers.tts import TtsSettings, serve_tts
 
-        await serve_tts(endpoint, TtsSettings(voice=args.voice, workers=args.workers, first_segment_phonemes=args.first_segment_phonemes))
+        voice = TtsSettings(voice=args.voice, workers=args.workers, first_segment_phonemes=args.first_segment_phonemes)
+        await serve_tts(endpoint, voice, max_connections=args.max_connections)
     return EXIT_PASS
 
 

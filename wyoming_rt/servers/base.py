@@ -2,7 +2,7 @@
 
 Built on the same wire layer as the client. One task per connection under a task group;
 a handler that raises gets an ``error`` event sent and its connection closed, and the
-server keeps serving everyone else.
+server keeps serving everyone else. At most `MAX_CONNECTIONS` connections are served at once.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from ..errors import FramingError
 from ..wire import EventReader, ReceivedEvent, WireLimits, encode_event
 
 _LOGGER = logging.getLogger(__name__)
+
+MAX_CONNECTIONS = 64
+"""Connections served at once (`serve`'s ``max_connections``); one more is answered ``busy``."""
 
 
 class Connection:
@@ -123,9 +126,15 @@ async def serve(
     *,
     limits: WireLimits | None = None,
     on_ready: Callable[[], Awaitable[None] | None] | None = None,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> None:
-    """Serve until cancelled."""
+    """Serve until cancelled, at most ``max_connections`` connections at once (see `ConnectionBudget`)."""
     limits = limits or WireLimits()
+    budget = ConnectionBudget(max_connections)
+
+    async def serve_one(stream: ByteStream) -> None:
+        await run_connection(stream, info, new_session, limits)
+
     listener = await open_listener(endpoint)
     _LOGGER.info("listening on %s", endpoint)
     if on_ready is not None:
@@ -133,7 +142,42 @@ async def serve(
         if result is not None:
             await result
     async with listener:
-        await serve_resilient(listener, lambda stream: run_connection(stream, info, new_session, limits))
+        await serve_resilient(listener, lambda stream: budget.run(stream, serve_one))
+
+
+class ConnectionBudget:
+    """A limit on the connections served at once.
+
+    Past it, a new connection gets one ``error`` event with code ``busy`` and is closed before
+    any of its requests is read, ``describe`` included: answering ``describe`` would take reading
+    it, and a server that still describes itself while it refuses the requests looks healthy to
+    Home Assistant. The connections already open keep being served.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open = 0
+
+    async def run(self, stream: ByteStream, handler: Callable[[ByteStream], Awaitable[None]]) -> None:
+        """``handler(stream)`` within the budget, else the ``busy`` refusal."""
+        if self.open >= self.limit:
+            await refuse_busy(stream, self.open)
+            return
+        self.open += 1
+        try:
+            await handler(stream)
+        finally:
+            self.open -= 1
+
+
+async def refuse_busy(stream: ByteStream, open_now: int) -> None:
+    """Send one ``busy`` error and close ``stream`` without reading from it."""
+    error = Error(text=f"server busy: {open_now} connections open", code="busy").event()
+    async with stream:
+        try:
+            await stream.send(encode_event(error, WYOMING_VERSION))
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError):
+            _LOGGER.debug("refused client went away")
 
 
 _TRANSIENT_ACCEPT_ERRORS = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}

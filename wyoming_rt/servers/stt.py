@@ -20,7 +20,7 @@ from wyoming.info import AsrModel, AsrProgram, Attribution, Info
 from .. import __version__
 from ..pcm import PcmAudio, is_playable_format, to_ha_format
 from ..wire import ReceivedEvent
-from .base import ClientError, Connection
+from .base import MAX_CONNECTIONS, ClientError, Connection
 from .models import require_module, resolve_whisper_model
 
 MAX_AUDIO_S = 300.0
@@ -178,9 +178,11 @@ class SttSession:
         self._reset_audio()
 
 
-async def serve_stt(endpoint: Any, settings: SttSettings, *, on_ready: Any = None) -> None:
+async def serve_stt(
+    endpoint: Any, settings: SttSettings, *, on_ready: Any = None, max_connections: int = MAX_CONNECTIONS
+) -> None:
     """Load the model, then serve STT on ``endpoint`` until cancelled."""
     from .base import serve
 
     engine = await anyio.to_thread.run_sync(SttEngine, settings)
-    await serve(endpoint, engine.info, lambda conn: SttSession(engine, conn), on_ready=on_ready)
+    await serve(endpoint, engine.info, lambda conn: SttSession(engine, conn), on_ready=on_ready, max_connections=max_connections)

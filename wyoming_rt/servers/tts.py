@@ -5,13 +5,20 @@ by a limiter, so ``describe`` and other connections stay responsive and concurre
 interleave segment by segment instead of queueing behind whole texts. Audio goes out as soon
 as each segment exists: sentence by sentence, with the first sentence cut at a clause or word
 boundary when it is long, so that the first audio arrives after a fraction of a sentence, and
-every sentence cut to at most `MAX_SEGMENT_PHONEMES`, so that memory per segment is bounded.
+every sentence cut to at most `MAX_SEGMENT_PHONEMES`, so that memory per segment is bounded;
+what a request used is given back once it is answered (`load_voice`, `release_heap`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ctypes
+import functools
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -22,7 +29,7 @@ from wyoming.tts import SynthesizeStopped
 
 from .. import __version__
 from ..wire import ReceivedEvent
-from .base import ClientError, Connection
+from .base import MAX_CONNECTIONS, ClientError, Connection
 from .models import require_module, resolve_piper_voice
 
 MAX_TEXT_CHARS = 20_000
@@ -51,9 +58,7 @@ class TtsEngine:
         self.settings = settings
         self.name, self.path = resolve_piper_voice(settings.voice)
         require_module("piper")
-        from piper import PiperVoice
-
-        self.voice = PiperVoice.load(str(self.path))
+        self.voice = load_voice(self.path)
         config = self.voice.config
         self.sample_rate: int = int(config.sample_rate)
         self.speakers: dict[str, int] = dict(getattr(config, "speaker_id_map", None) or {})
@@ -71,11 +76,13 @@ class TtsEngine:
             segments[0:1] = [head, tail] if tail else [head]
         return [piece for segment in segments for piece in split_long(segment, MAX_SEGMENT_PHONEMES)]
 
-    def render_sync(self, phonemes: list[str], speaker_id: int | None) -> bytes:
-        """16-bit PCM for one segment, peak-normalised as piper does per sentence."""
+    def render_sync(self, phonemes: list[str], speaker_id: int | None, *, last: bool = True) -> bytes:
+        """16-bit PCM for one segment, peak-normalised as piper does per sentence. ``last``: no
+        segment of the same text follows, so the voice's arena memory is freed after it."""
         from piper import SynthesisConfig
 
         ids = self.voice.phonemes_to_ids(phonemes)
+        self.voice.session.last_run(last)
         audio = self.voice.phoneme_ids_to_audio(ids, SynthesisConfig(speaker_id=speaker_id))
         audio = np.asarray(audio, dtype=np.float32)
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0
@@ -83,11 +90,16 @@ class TtsEngine:
             audio = audio / peak
         return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
-    async def render(self, phonemes: list[str], speaker_id: int | None) -> bytes:
-        return await anyio.to_thread.run_sync(self.render_sync, phonemes, speaker_id, limiter=self.limiter)
+    async def render(self, phonemes: list[str], speaker_id: int | None, *, last: bool) -> bytes:
+        job = functools.partial(self.render_sync, phonemes, speaker_id, last=last)
+        return await anyio.to_thread.run_sync(job, limiter=self.limiter)
 
     async def plan_async(self, text: str, *, cut_first: bool) -> list[list[str]]:
         return await anyio.to_thread.run_sync(lambda: self.plan(text, cut_first=cut_first), limiter=self.limiter)
+
+    async def release_memory(self) -> None:
+        """Once a request is answered: the heap memory it freed goes back to the system."""
+        await anyio.to_thread.run_sync(release_heap)
 
     # -- describing ------------------------------------------------------------------
 
@@ -131,6 +143,61 @@ class TtsEngine:
         raise ClientError(f"speaker {str(speaker)[:100]!r} is not available for voice {self.name!r}", "speaker-not-found")
 
 
+def load_voice(path: Path) -> Any:
+    """The Piper voice at ``path``, as ``PiperVoice.load`` makes it on the CPU but with a session
+    that gives memory back: no memory pattern (it plans and keeps one block for the longest input
+    seen) and the arena shrunk after the last run of a text (`_ArenaReturningSession`)."""
+    import onnxruntime  # type: ignore[import-untyped]
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    options = onnxruntime.SessionOptions()
+    options.enable_mem_pattern = False
+    shrink = onnxruntime.RunOptions()
+    shrink.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
+    config = PiperConfig.from_dict(json.loads(Path(f"{path}.json").read_text(encoding="utf-8")))
+    return PiperVoice(config=config, session=_ArenaReturningSession(session, shrink))
+
+
+class _ArenaReturningSession:
+    """An onnxruntime session that frees its arena memory after the last run of a text. Piper calls
+    ``session.run(None, inputs)``, with no way to pass run options: the engine marks the run
+    beforehand (`last_run`, per worker thread). Shrinking after every run would make a text of
+    many segments allocate its memory again for each."""
+
+    def __init__(self, session: Any, shrink: Any) -> None:
+        self.session = session
+        self.shrink = shrink
+        self._marks = threading.local()
+
+    def last_run(self, last: bool) -> None:
+        """Whether this thread's next run is the last of its text (then the arena is shrunk after it)."""
+        self._marks.last = last
+
+    def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
+        last = getattr(self._marks, "last", True)
+        return self.session.run(output_names, input_feed, run_options or (self.shrink if last else None))
+
+
+def release_heap() -> None:
+    """Give the C heap's free memory back to the system: glibc keeps what is freed for the next
+    allocation (100 MB after a long text). ``malloc_trim``; nothing where there is no glibc."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: musl, for one
+        return None
+
+
 def _checked_text(value: Any) -> str:
     """A text to speak: a string of valid Unicode without NUL, else a named ``bad-text`` error."""
     if not isinstance(value, str):
@@ -146,8 +213,6 @@ def _checked_text(value: Any) -> str:
 
 def _voice_language(path: Any, espeak_voice: str) -> str:
     """``en_US`` from the voice config's ``language.code``, else from the espeak voice."""
-    import json
-
     try:
         code = json.loads(open(f"{path}.json", encoding="utf-8").read()).get("language", {}).get("code")
     except (OSError, ValueError, AttributeError):
@@ -217,6 +282,7 @@ class TtsSession:
             self.started, self.sentences_sent = False, 0
             await self._speak(text, speaker)
             await self._finish_audio()
+            await self.engine.release_memory()
         elif kind == "synthesize-start":
             self.stream_speaker = self.engine.speaker_id(event.data.get("voice"))
             self.streaming, self.started, self.sentences_sent = True, False, 0
@@ -241,6 +307,7 @@ class TtsSession:
                 await self._finish_audio()
             self.streaming = False
             await self.conn.send(SynthesizeStopped().event())
+            await self.engine.release_memory()
         # Any other event type is ignored, as the protocol asks.
 
     def _text(self, value: Any) -> str:
@@ -256,8 +323,8 @@ class TtsSession:
                 await self._start_audio()  # an empty but well-formed answer
             return
         segments = await self.engine.plan_async(text, cut_first=self.sentences_sent == 0)
-        for phonemes in segments:
-            pcm = await self.engine.render(phonemes, speaker)
+        for i, phonemes in enumerate(segments):
+            pcm = await self.engine.render(phonemes, speaker, last=i == len(segments) - 1)
             await self._start_audio()
             rate = self.engine.sample_rate
             for piece in _chunks(pcm, self.engine.settings.samples_per_chunk * 2):
@@ -284,9 +351,11 @@ def _sentence_detector() -> Any:
     return SentenceBoundaryDetector()
 
 
-async def serve_tts(endpoint: Any, settings: TtsSettings, *, on_ready: Any = None) -> None:
+async def serve_tts(
+    endpoint: Any, settings: TtsSettings, *, on_ready: Any = None, max_connections: int = MAX_CONNECTIONS
+) -> None:
     """Load the voice, then serve TTS on ``endpoint`` until cancelled."""
     from .base import serve
 
     engine = await anyio.to_thread.run_sync(TtsEngine, settings)
-    await serve(endpoint, engine.info, lambda conn: TtsSession(engine, conn), on_ready=on_ready)
+    await serve(endpoint, engine.info, lambda conn: TtsSession(engine, conn), on_ready=on_ready, max_connections=max_connections)
