@@ -120,6 +120,8 @@ class FakeTts:
     answer_compat_synthesize: bool = False
     unusable_voices: tuple[str, ...] = ()
     """Voices answered with an error event and a close (advertised, but not really there)."""
+    hang_after_voice_error: bool = False
+    """After that error, neither close nor end the answer (old wyoming-piper 1.4-1.6)."""
     lock_long_texts_s: float = 0.0
     """Hold a global lock this long for texts over 200 characters (a server that blocks while busy)."""
     silent_when_chunked: bool = False
@@ -136,6 +138,8 @@ class FakeTts:
                     await stream.send(encode_event(self.info))
             elif (event.data.get("voice") or {}).get("name") in self.unusable_voices:
                 await stream.send(encode_event(Event("error", {"text": "voice not found", "code": "voice-not-found"})))
+                if self.hang_after_voice_error:
+                    await anyio.sleep_forever()
                 return
             elif event.type == "synthesize-start":
                 streamed = []

@@ -453,3 +453,13 @@ async def test_a_gate_over_too_little_data_says_so_in_its_own_words() -> None:
     assert (wer_gate.samples, wer_gate.of, wer_gate.passed) == (1, 3, False)
     (too_little,) = [f for f in report.findings if f.rule == "gate.too-little-data"]
     assert too_little.message == "max_wer: measured over 1 of 3 utterances, under 50%: too little to hold"
+
+
+async def test_a_voice_probe_that_meets_error_then_hang_names_it() -> None:
+    """Old wyoming-piper (1.6.3, checked on the wire) answers a voice it lacks with an error and
+    then neither closes nor ends the answer: its own rule, beside the unusable voice."""
+    tts = FakeTts(info=tts_info("v", "ghost"), unusable_voices=("ghost",), hang_after_voice_error=True)
+    report = await run_case(Case(tts=tts))
+    found = {f.rule: f for f in report.findings}
+    assert set(found) == {"tts.error-then-hang", "info.voice-unusable"}, [(f.rule, f.message) for f in report.findings]
+    assert "ghost" in found["tts.error-then-hang"].message

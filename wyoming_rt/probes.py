@@ -135,7 +135,7 @@ async def probe_voice(endpoint: Endpoint, config: EmulatorConfig, voice: str, *,
             endpoint, VOICE_PROBE_TEXT, streaming=streaming
         )
     except WyomingRTError as exc:
-        return ProbeOutcome(name, "tts", False, f"{voice}: {exc}")
+        return ProbeOutcome(name, "tts", False, f"{voice}: {exc}", measures={"error_kind": exc.kind})
     if result.pcm or any(e.payload_length for e in result.trace.received("audio-chunk")):
         return ProbeOutcome(name, "tts", True)  # the voice speaks (audio HA drops is another rule's finding)
     errors = [str(e.data.get("text", e.data))[:160] for e in result.trace.received("error")]

@@ -284,6 +284,9 @@ def check_probes(outcomes: Sequence[Any], stt_caps: SttCapabilities | None = Non
             findings.append(finding(INFO_SLOW_WHILE_BUSY, f"{outcome.role.upper()} server: {outcome.detail}"))
         if outcome.name == "tts-linger" and outcome.measures.get("plain_s") and outcome.measures.get("streaming_s"):
             findings.extend(check_compat_answered(outcome.measures["plain_s"], outcome.measures["streaming_s"]))
+    hung = [o.detail for o in outcomes if o.name.startswith("voice:") and o.measures.get("error_kind") == "error-then-hang"]
+    if hung:  # a fault of its own, whichever voice showed it (old wyoming-piper on a voice it lacks)
+        findings.append(finding(TTS_FAILURE_RULES["error-then-hang"], f"asked for an advertised voice: {hung[0]}"))
     unusable = [o.detail for o in outcomes if o.name.startswith("voice:") and not o.ok]
     # Judge voices only when the server speaks at all without one: otherwise it is the round trips' finding.
     speaks = any(o.name == "tts-linger" and o.measures.get("plain_s") for o in outcomes)
