@@ -18,7 +18,7 @@ from .checks.protocol import WARM_UP_SLOW
 from .corpus import Utterance
 from .emulator import HAEmulator
 from .endpoint import Endpoint
-from .errors import NotSentError, WatchdogTimeout, WyomingRTError
+from .errors import ErrorThenHangTimeout, NotSentError, WatchdogTimeout, WyomingRTError
 from .findings import Finding, finding
 from .report.model import ConcurrencyReport, PhaseRecord
 from .roundtrip import Breakers, RoundTripResult, round_trip
@@ -91,7 +91,7 @@ async def warm_up(
     for role in ("stt", "tts"):
         timeouts = [o for o in results[role] if _timed_out_error(o)]
         record.notes[f"{role}_timeouts"] = len(timeouts)
-        if timeouts:
+        if timeouts and not all(isinstance(o, ErrorThenHangTimeout) for o in timeouts):  # that one has its own rule
             findings.append(
                 finding(
                     WARM_UP_SLOW,
