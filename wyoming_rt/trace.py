@@ -47,22 +47,3 @@ class Trace:
             for e in self.entries
             if e.direction == "sent" and (event_type is None or e.type == event_type)
         ]
-
-    def to_dict(self, *, max_entries: int = 200) -> dict[str, Any]:
-        """A JSON-friendly summary; long runs of audio chunks are kept but capped."""
-        entries = [
-            {
-                "direction": e.direction,
-                "type": e.type,
-                "t_ms": round((e.time_ns - self.started_ns) / 1e6, 3),
-                "payload_length": e.payload_length,
-            }
-            for e in self.entries[:max_entries]
-        ]
-        return {
-            "operation": self.operation,
-            "endpoint": self.endpoint,
-            "ended": self.ended,
-            "events": entries,
-            "events_total": len(self.entries),
-        }

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from anyio.abc import ByteReceiveStream, ByteSendStream
+from anyio.abc import ByteReceiveStream
 from wyoming.event import Event
 
 from .errors import FramingError
@@ -62,11 +62,6 @@ def encode_event(event: Event, version: str = HA_WYOMING_VERSION) -> bytes:
         header["payload_length"] = len(event.payload)
     line = json.dumps(header, ensure_ascii=False).encode("utf-8")
     return b"".join((line, _NEWLINE, data_bytes, event.payload or b""))
-
-
-async def send_event(stream: ByteSendStream, event: Event, version: str = HA_WYOMING_VERSION) -> None:
-    """Write one event to the stream."""
-    await stream.send(encode_event(event, version))
 
 
 def _length(header: dict[str, Any], key: str, limit: int) -> int:
