@@ -19,13 +19,14 @@ from .emulator import EmulatorConfig, HAEmulator, TtsResult
 from .endpoint import Endpoint
 from .errors import WyomingRTError
 from .llm_stream import ha_tts_chunks, token_deltas
-from .long_text import LONG_ANSWER
+from .long_text import LLM_ANSWER, LONG_ANSWER
 from .probes import ProbeOutcome
 
 SPEED_FACTOR = 3.0
 """A long request's watchdog: this many times the synthesis time the latency phase predicts."""
-LLM_PROBE_TEXT = LONG_ANSWER.split("\n\n")[0]
-"""A typical LLM answer of a few sentences (the long answer's first paragraph)."""
+LLM_PROBE_TEXT = LLM_ANSWER
+"""A typical LLM answer of a few sentences (long enough for HA to stream it, short enough that
+transcribing it back twice stays cheap)."""
 SILENCE_DBFS = -50.0
 
 

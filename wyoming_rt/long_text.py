@@ -30,4 +30,10 @@ LONG_ANSWER = (
     "week. Have a good day, and I will let you know if anything changes while you are away."
 )
 
-__all__ = ["LONG_ANSWER"]
+LLM_ANSWER = (
+    "Good morning! Here is your summary for today. Outside it is eleven degrees and cloudy, with a light wind "
+    "from the west."
+)
+"""A short LLM answer: past HA's 60 characters, so it is streamed delta by delta."""
+
+__all__ = ["LLM_ANSWER", "LONG_ANSWER"]
