@@ -292,6 +292,13 @@ class HAEmulator:
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
+        self.request_written: anyio.Event | None = None
+        """When set to an event, it is set once a request's last event is written (``audio-stop``,
+        ``synthesize``, ``synthesize-stop``): the server has it all and is working from then on."""
+
+    def _written(self) -> None:
+        if self.request_written is not None:
+            self.request_written.set()
 
     async def __aenter__(self) -> HAEmulator:
         """``async with HAEmulator() as emulator:``; connections are per call, so nothing stays open."""
@@ -410,6 +417,7 @@ class HAEmulator:
                 if not self.config.release.stt_reads_while_uploading:
                     try:
                         conn.audio_stop_ns = await conn.send_audio(audio, *_cut(plan))
+                        self._written()
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                         pass  # the server closed; the reader reports it
                     outcome = await self._read_transcript(conn, endpoint, errors_fail=self.config.release.stt_error_fails)
@@ -459,6 +467,7 @@ class HAEmulator:
             async def upload() -> None:
                 try:
                     conn.audio_stop_ns = await conn.send_audio(audio, *_cut(plan))
+                    self._written()
                 except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                     pass  # the server closed; the reader reports it
 
@@ -511,6 +520,7 @@ class HAEmulator:
         self, conn: _Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None
     ) -> TtsResult:
         started_ns = await conn.send(Synthesize(text=text, voice=voice).event())
+        self._written()
         audio = _AudioCollector(started_ns, self.config)
         saw_error: ReceivedEvent | None = None
         while True:
@@ -547,6 +557,7 @@ class HAEmulator:
                     await conn.send(SynthesizeChunk(text=chunk.text).event())
                 await conn.send(Synthesize(text=text, voice=voice).event())
                 await conn.send(SynthesizeStop().event())
+                self._written()
             except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                 pass  # the server closed; the reader reports it
 

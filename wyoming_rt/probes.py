@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import anyio
@@ -144,10 +145,15 @@ async def probe_voice(endpoint: Endpoint, config: EmulatorConfig, voice: str, *,
 
 
 async def probe_describe_while_busy(
-    endpoint: Endpoint, role: str, config: EmulatorConfig, busy: Callable[[], Awaitable[Any]]
+    endpoint: Endpoint,
+    role: str,
+    config: EmulatorConfig,
+    busy: Callable[[], Awaitable[Any]],
+    written: anyio.Event | None = None,
 ) -> ProbeOutcome:
-    """Start a long request, then ``describe`` with HA's timeout on a second connection; then let
-    the long request finish (under its watchdog), so that no work is left behind on the server."""
+    """Start a long request, then (`BUSY_LEAD_S` after it is all written, ``written``) ``describe``
+    with HA's timeout on a second connection; then let the long request finish (under its
+    watchdog), so that no work is left behind on the server."""
     name = "describe-while-busy"
     emulator = HAEmulator(replace(config, describe_attempts=1))
     outcome = ProbeOutcome(name, role, True)
@@ -163,6 +169,9 @@ async def probe_describe_while_busy(
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(keep_busy)
+        if written is not None:  # the whole request is with the server, however long its upload took
+            with anyio.move_on_after(config.timeout_s):
+                await written.wait()
         await anyio.sleep(BUSY_LEAD_S)
         try:
             described = await emulator.describe(endpoint)
@@ -233,17 +242,15 @@ async def run_probes(
 
     if sample is not None:
         busy_config = replace(config, linger_s=0.0, pace="burst", timeout_s=busy_timeout_s or config.timeout_s)
-        emulator = HAEmulator(busy_config)
+        stt_busy, tts_busy = HAEmulator(busy_config), HAEmulator(busy_config)
+        stt_busy.request_written, tts_busy.request_written = anyio.Event(), anyio.Event()
         long_audio = _tile(sample.audio, busy_audio_s)
         long_text = " ".join([sample.reference] * max(1, busy_text_chars // max(len(sample.reference) + 1, 1)))
         async with anyio.create_task_group() as tg:
             if "stt" in roles:
-                tg.start_soon(keep, probe_describe_while_busy(stt, "stt", config, lambda: emulator.transcribe(stt, long_audio)))
+                transcribe = partial(stt_busy.transcribe, stt, long_audio)
+                tg.start_soon(keep, probe_describe_while_busy(stt, "stt", config, transcribe, stt_busy.request_written))
             if "tts" in roles:
-                tg.start_soon(
-                    keep,
-                    probe_describe_while_busy(
-                        tts, "tts", config, lambda: emulator.synthesize(tts, long_text, streaming=tts_streaming)
-                    ),
-                )
+                synthesize = partial(tts_busy.synthesize, tts, long_text, streaming=tts_streaming)
+                tg.start_soon(keep, probe_describe_while_busy(tts, "tts", config, synthesize, tts_busy.request_written))
     return sorted(outcomes, key=lambda o: (o.role, o.name))
