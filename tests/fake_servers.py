@@ -121,7 +121,7 @@ class FakeTts:
     unusable_voices: tuple[str, ...] = ()
     """Voices answered with an error event and a close (advertised, but not really there)."""
     hang_after_voice_error: bool = False
-    """After that error, neither close nor end the answer (old wyoming-piper 1.4-1.6)."""
+    """After that error, neither close nor end the answer (wyoming-piper 1.6.3)."""
     lock_long_texts_s: float = 0.0
     """Hold a global lock this long for texts over 200 characters (a server that blocks while busy)."""
     silent_when_chunked: bool = False

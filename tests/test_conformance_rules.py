@@ -87,7 +87,7 @@ async def close(*_: object) -> None:
 
 
 async def error_then_hang(stream: SocketStream, *_: object) -> None:
-    """An error event, then neither a close nor an end of the answer (old wyoming-piper 1.4, 1.6)."""
+    """An error event, then neither a close nor an end of the answer (wyoming-piper 1.6.3, checked on the wire)."""
     await stream.send(encode_event(Event("error", {"text": "no such voice"})))
     await anyio.sleep_forever()
 

@@ -87,7 +87,7 @@ def _operation_rules(stage: str, label: str) -> dict[str, Rule]:
             "error",
             f"After an error event the {label} server neither closed the connection nor ended its answer.",
             "HA 2026.2 ignores the error and waits for the answer without a timeout: the request hangs for ever "
-            "(old wyoming-piper 1.4 and 1.6 do this). Close the connection after an error.",
+            "(wyoming-piper 1.6.3 on wyoming 1.7.2 does this for a voice it lacks). Close the connection after an error.",
             ref="HA 2026.2 stt.py / tts.py: error events skipped, no read timeout (docs/ha-fidelity.md)",
         ),
         "over-budget": rule(
