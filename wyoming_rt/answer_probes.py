@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import anyio
 
-from .checks.audio_quality import frame_rms_dbfs
+from .checks.audio_quality import FRAME_S, AudioThresholds, frame_rms_dbfs
 from .checks.scoring import score
 from .checks.timing import longest_stall_s, stream_timing
 from .emulator import EmulatorConfig, HAEmulator, TtsResult
@@ -27,7 +27,6 @@ SPEED_FACTOR = 3.0
 LLM_PROBE_TEXT = LLM_ANSWER
 """A typical LLM answer of a few sentences (long enough for HA to stream it, short enough that
 transcribing it back twice stays cheap)."""
-SILENCE_DBFS = -50.0
 
 
 def watchdog_s(config: EmulatorConfig, chars: int, s_per_char: float | None, sending_s: float = 0.0) -> float:
@@ -42,13 +41,26 @@ def _audio_measures(result: TtsResult) -> dict[str, float | None]:
         return {"audio_s": 0.0, "longest_stall_s": None, "first_audible_s": None}
     bytes_per_s = audio.rate_hz * audio.frame_bytes
     head = audio.samples()[: audio.rate_hz * 10].mean(axis=1)  # the first 10 s hold the first sound
-    loud = (frame_rms_dbfs(head, audio.rate_hz) > SILENCE_DBFS).nonzero()[0]
-    leading_s = float(loud[0]) * 0.010 if loud.size else None
+    loud = (frame_rms_dbfs(head, audio.rate_hz) > AudioThresholds().silence_dbfs).nonzero()[0]
+    leading_s = float(loud[0]) * FRAME_S if loud.size else None
     return {
         "audio_s": round(audio.duration_s, 3),
         "longest_stall_s": round(longest_stall_s(result.trace, bytes_per_s), 3),
         "first_audible_s": stream_timing(result.trace, leading_s, bytes_per_s).first_audible_s,
     }
+
+
+async def _back_wer(emulator: HAEmulator, stt: Endpoint, result: TtsResult, text: str) -> float | None:
+    """WER of ``result``'s audio transcribed back (whole, without HA's voice detector), or None
+    when there is no audio or the transcription failed."""
+    audio = result.audio
+    if audio is None or not audio.pcm:
+        return None
+    try:
+        back = await emulator.transcribe(stt, audio, endpointing=False)
+    except (WyomingRTError, ValueError):
+        return None
+    return score(text, back.text).wer
 
 
 async def probe_long_text(
@@ -92,20 +104,14 @@ async def probe_llm_stream(
         return ProbeOutcome("llm-stream", "tts", False, f"the answer streamed as LLM deltas failed: {exc}", measures=measures)
     measures.update({f"streamed_{k}": v for k, v in (await anyio.to_thread.run_sync(_audio_measures, streamed)).items()})
     traces = [streamed.trace]
-    for label, result in (("streamed", streamed), ("whole", None)):
-        try:
-            if result is None:
-                result = await emulator.synthesize(tts, text, streaming=True)
-                traces.append(result.trace)
-            audio = result.audio
-            if audio is None or not audio.pcm:
-                measures[f"{label}_back_wer"] = None
-                continue
-            back = await emulator.transcribe(stt, audio, endpointing=False)
-        except (WyomingRTError, ValueError):
-            measures[f"{label}_back_wer"] = None  # the whole-text request is the round trips' business
-            continue
-        measures[f"{label}_back_wer"] = score(text, back.text).wer
+    measures["streamed_back_wer"] = await _back_wer(emulator, stt, streamed, text)
+    try:
+        whole: TtsResult | None = await emulator.synthesize(tts, text, streaming=True)
+    except WyomingRTError:
+        whole = None  # the whole-text request is the round trips' business
+    if whole is not None:
+        traces.append(whole.trace)
+    measures["whole_back_wer"] = None if whole is None else await _back_wer(emulator, stt, whole, text)
     return ProbeOutcome("llm-stream", "tts", True, traces=tuple(traces), measures=measures)
 
 

@@ -78,6 +78,7 @@ class EmulatorConfig:
     ha_mode: HaMode = "latest"
     """The Home Assistant release to reproduce (`wyoming_rt.ha_release`)."""
     drop_partial_chunk: bool = True
+    """Never send a chunk shorter than 10 ms: HA's assist pipeline drops the partial tail."""
     endpointing: Endpointing = "vad"
     """``vad``: end the STT upload where HA's assist pipeline does, at the end of speech heard by
     its voice detector (`wyoming_rt.endpointing`); ``none``: send the whole clip, as HA's STT
@@ -85,7 +86,6 @@ class EmulatorConfig:
     requires_external_vad: bool = True
     """What the STT server's info says (wyoming's default: true); HA 2026.11 runs its voice
     detector only for servers that require it, 2026.2 for every server."""
-    """Never send a chunk shorter than 10 ms: HA's assist pipeline drops the partial tail."""
     error_grace_s: float = 2.0
     """When an ``error`` event fails a request, keep reading this long (or until the server closes
     or ends the answer) to see what the server does next: audio after an error, or a hang."""
@@ -246,10 +246,9 @@ class _Connection:
         chunk_data = AudioChunk(audio=b"", **fmt).event().data
         full_prefix = _chunk_prefix(chunk_data, HA_CHUNK_BYTES, self.version)
         pcm = memoryview(audio.pcm)
-        full_chunks = len(pcm) // HA_CHUNK_BYTES
-        cut = chunks is not None and chunks < full_chunks
-        if chunks is not None and cut:
-            full_chunks = chunks
+        whole = len(pcm) // HA_CHUNK_BYTES
+        full_chunks = whole if chunks is None else min(chunks, whole)
+        cut = full_chunks < whole
         if self.pace == "realtime":
             started = anyio.current_time()
             for index in range(full_chunks):
@@ -414,13 +413,13 @@ class HAEmulator:
             with self._watchdog(conn.trace, f"STT on {endpoint}"):
                 started_ns = await conn.send(Transcribe(language=language).event())
                 outcome: ReceivedEvent | WyomingRTError
-                if not self.config.release.stt_reads_while_uploading:
+                if not release.stt_reads_while_uploading:
                     try:
                         conn.audio_stop_ns = await conn.send_audio(audio, *_cut(plan))
                         self._written()
                     except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
                         pass  # the server closed; the reader reports it
-                    outcome = await self._read_transcript(conn, endpoint, errors_fail=self.config.release.stt_error_fails)
+                    outcome = await self._read_transcript(conn, endpoint, errors_fail=release.stt_error_fails)
                 else:
                     outcome = await self._upload_while_reading(conn, endpoint, audio, plan)
                 upload_done_ns = conn.audio_stop_ns
@@ -495,7 +494,7 @@ class HAEmulator:
                 if not errors_fail:
                     ignored_error = received
                     continue
-                return await self._after_error(conn, f"{endpoint} answered STT with an error: {_error_text(received)}")
+                return await self._after_error(conn, f"{endpoint} answered STT", received)
 
     # ------------------------------------------------------------------ text to speech
 
@@ -536,7 +535,7 @@ class HAEmulator:
                 audio.add_chunk(received, format_from_chunk=True)
             elif received.type == "error":
                 if self.config.release.tts_error_fails:
-                    raise await self._after_error(conn, f"{endpoint} answered TTS with an error: {_error_text(received)}")
+                    raise await self._after_error(conn, f"{endpoint} answered TTS", received)
                 saw_error = received  # HA 2026.2 ignores it and keeps reading
         conn.trace.ended = "complete"
         await conn.linger(self.config.linger_s)
@@ -590,15 +589,16 @@ class HAEmulator:
             elif received.type == "audio-chunk" and audio.rate_hz is not None:
                 audio.add_chunk(received, format_from_chunk=False)  # before any audio-start HA drops it
             elif received.type == "error" and self.config.release.tts_error_fails:
-                raise await self._after_error(conn, f"{endpoint} answered TTS with an error: {_error_text(received)}")
+                raise await self._after_error(conn, f"{endpoint} answered TTS", received)
 
     # ------------------------------------------------------------------ helpers
 
-    async def _after_error(self, conn: _Connection, message: str) -> ServerErrorEvent:
+    async def _after_error(self, conn: _Connection, what: str, error: ReceivedEvent) -> ServerErrorEvent:
         """The failure for an ``error`` event that fails the request, as HA does. Before giving
         up, read on for `EmulatorConfig.error_grace_s` to see what the server does next: audio
         after the error (HA 2026.11 never plays it), or neither a close nor an end (HA 2026.2,
         which ignores the error, would wait for ever)."""
+        message = f"{what} with an error: {_error_text(error)}"
         audio_after = 0
         ended = False
         with anyio.move_on_after(self.config.error_grace_s):
@@ -611,17 +611,15 @@ class HAEmulator:
             except FramingError:
                 pass
             ended = True
+        conn.trace.ended = "error-event"
         if audio_after:
-            conn.trace.ended = "error-event"
             return ErrorThenAudioError(f"{message}; {audio_after} audio chunks followed the error", trace=conn.trace)
         if not ended:
-            conn.trace.ended = "error-event"
             return ErrorThenHangError(
                 f"{message}; then neither a close nor an end of the answer within {self.config.error_grace_s:g} s "
                 "(HA 2026.2, which ignores the error, would wait for ever)",
                 trace=conn.trace,
             )
-        conn.trace.ended = "error-event"
         return ServerErrorEvent(message, trace=conn.trace)
 
     def _watchdog(self, trace: Trace, what: str) -> _Watchdog:

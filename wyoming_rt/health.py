@@ -130,20 +130,18 @@ class HealthMonitor:
             made = [c for c in self.checks if c.role == role]
             missed = [c for c in made if not c.answered]
             alone = [c for c in missed if c.in_flight <= 1]
-            for rule_, misses in (
-                (INFO_UNAVAILABLE, alone),
-                (INFO_UNAVAILABLE_UNDER_LOAD, [c for c in missed if c.in_flight > 1]),
-            ):
-                if misses and (rule_ is INFO_UNAVAILABLE or not alone):
-                    first = misses[0]
-                    load = f"with {first.in_flight} of the run's requests in flight" if first.in_flight else "while idle"
-                    found.append(
-                        finding(
-                            rule_,
-                            f"{role.upper()} server missed {len(misses)} of {len(made)} health checks; first at "
-                            f"{first.at_s:.1f} s in the {first.phase} phase {load}: {first.error}",
-                        )
-                    )
+            rule_, misses = (INFO_UNAVAILABLE, alone) if alone else (INFO_UNAVAILABLE_UNDER_LOAD, missed)
+            if not misses:
+                continue
+            first = misses[0]
+            load = f"with {first.in_flight} of the run's requests in flight" if first.in_flight else "while idle"
+            found.append(
+                finding(
+                    rule_,
+                    f"{role.upper()} server missed {len(misses)} of {len(made)} health checks; first at "
+                    f"{first.at_s:.1f} s in the {first.phase} phase {load}: {first.error}",
+                )
+            )
         return found
 
 

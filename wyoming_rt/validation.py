@@ -161,11 +161,9 @@ async def validate(
     with phase("preflight") as record:
         servers, run_findings, breakers, streaming = await _preflight(emulator, stt, tts, corpus, options)
         record.requests = 2
-    stt_info = servers["stt"].info
-    if stt_info is not None:  # HA 2026.11 skips its voice detector for a server that does its own
-        programs = installed(stt_info, "asr")
-        requires_vad = not programs or programs[0].get("requires_external_vad", True) is not False
-        emulator = HAEmulator(replace(emulator.config, requires_external_vad=requires_vad))
+    # HA 2026.11 skips its voice detector for a server that does its own
+    requires_vad = SttCapabilities.from_info(servers["stt"].info).requires_external_vad
+    emulator = HAEmulator(replace(emulator.config, requires_external_vad=requires_vad))
     utterances = list(corpus)
     sample = utterances[0] if utterances else None
 
@@ -319,13 +317,12 @@ async def _preflight(
         if isinstance(outcome, (ConnectError, WatchdogTimeout)) and never_connected:
             raise ServerUnavailableError(f"{role.upper()} server unavailable: {outcome}") from outcome
         if isinstance(outcome, WyomingRTError):
-            if isinstance(outcome, WatchdogTimeout):
-                run_findings.append(finding(INFO_NO_ANSWER, f"{role.upper()} server: {outcome}"))
-            else:
-                run_findings.append(failure_finding(role, outcome))
             servers[role] = ServerReport(role, endpoint.uri, None, None)
             if isinstance(outcome, WatchdogTimeout):  # connected, but never answered: HA would not set it up either
+                run_findings.append(finding(INFO_NO_ANSWER, f"{role.upper()} server: {outcome}"))
                 (breakers.stt if role == "stt" else breakers.tts).declare_dead(f"no answer to describe: {outcome}")
+            else:
+                run_findings.append(failure_finding(role, outcome))
             continue
         check = check_stt_info if role == "stt" else check_tts_info
         run_findings.extend(check(outcome.info_data, outcome.parse_error))
@@ -375,7 +372,5 @@ async def _probes(
     if options.long_text:
         outcomes.append(await probe_long_text(tts, config, streaming=streaming, s_per_char=tts_speed))
     if options.llm_tokens_per_s > 0 and streaming and not breakers.stt.dead:
-        outcomes.append(
-            await probe_llm_stream(stt, tts, config, tokens_per_s=options.llm_tokens_per_s, s_per_char=tts_speed)
-        )
+        outcomes.append(await probe_llm_stream(stt, tts, config, tokens_per_s=options.llm_tokens_per_s, s_per_char=tts_speed))
     return outcomes
