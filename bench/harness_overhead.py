@@ -37,11 +37,11 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.tts import Synthesize
 
-from wyoming_rt.corpus import Utterance
+from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
 from wyoming_rt.pcm import from_float
-from wyoming_rt.roundtrip import map_limited, round_trip
+from wyoming_rt.run.roundtrip import map_limited, round_trip
 from wyoming_rt.servers.null import is_own_null_answer, null_transcript, run_null_server
 
 UTTERANCE_S = 3.0

@@ -30,13 +30,14 @@ import anyio
 
 from wyoming_rt.checks.scoring import score_corpus
 from wyoming_rt.checks.stats import latency_stats
-from wyoming_rt.corpus import Corpus, load_bundled_corpus, load_corpus
+from wyoming_rt.records.corpus import Corpus
+from wyoming_rt.corpus import load_bundled_corpus, load_corpus
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.errors import WyomingRTError
-from wyoming_rt.gates import Gates
+from wyoming_rt.records.errors import WyomingRTError
+from wyoming_rt.run.gates import Gates
 from wyoming_rt.servers.reference import run_reference_servers
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 TTS_TEXTS = [
     "The front door is locked, and the alarm is armed. The living room lights are off.",

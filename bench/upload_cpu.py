@@ -25,7 +25,8 @@ from wyoming.client import AsyncTcpClient
 
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
-from wyoming_rt.pcm import PcmAudio, from_float
+from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.pcm import from_float
 
 
 def speech_like(seconds: float) -> PcmAudio:

@@ -3,12 +3,12 @@ timings and an ``analysis.deadline`` finding instead of running on without bound
 
 from __future__ import annotations
 
-from wyoming_rt.corpus import Utterance
-from wyoming_rt.emulator import SttResult
-from wyoming_rt.pcm import PcmAudio
-from wyoming_rt.report.build import utterance_reports_of
-from wyoming_rt.roundtrip import RoundTripResult
-from wyoming_rt.trace import Trace
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.records.results import SttResult
+from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.run.build_report import utterance_reports_of
+from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.records.trace import Trace
 
 
 def stt_only(uid: str) -> RoundTripResult:

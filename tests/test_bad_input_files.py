@@ -13,8 +13,8 @@ import soundfile
 
 from tests.fake_servers import TEXT, FakeStt, fake_pair
 from wyoming_rt.corpus import load_corpus
-from wyoming_rt.gates import Gates
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.gates import Gates
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 RATE = 16000
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from wyoming_rt.cli import main
-from wyoming_rt.compare import Margins, compare
+from wyoming_rt.report.compare import Margins, compare
 from wyoming_rt.report.model import REPORT_SCHEMA
 
 

@@ -28,13 +28,13 @@ from tests.fake_servers import (
     stt_info,
     tts_info,
 )
-from wyoming_rt.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
-from wyoming_rt.corpus import Corpus, Utterance
-from wyoming_rt.errors import CorpusError
-from wyoming_rt.findings import RULES
-from wyoming_rt.gates import Gates
-from wyoming_rt.pcm import PcmAudio
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
+from wyoming_rt.records.corpus import Corpus, Utterance
+from wyoming_rt.records.errors import CorpusError
+from wyoming_rt.records.findings import RULES
+from wyoming_rt.run.gates import Gates
+from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio
@@ -388,8 +388,6 @@ async def test_each_broken_rule_is_reported_by_its_id(rule_id: str) -> None:
 
 
 def test_every_rule_in_the_catalogue_is_named_by_a_test() -> None:
-    import wyoming_rt.checks.audio_quality
-    import wyoming_rt.report.build
 
     sources = "".join(p.read_text() for p in pathlib.Path(__file__).parent.rglob("*.py"))
     untested = sorted(r for r in RULES if f'"{r}"' not in sources)

@@ -8,7 +8,7 @@ import pytest
 import soundfile
 
 from wyoming_rt.corpus import bundled_corpus_dir, load_bundled_corpus, load_corpus
-from wyoming_rt.errors import CorpusError
+from wyoming_rt.records.errors import CorpusError
 
 
 def write_pair(directory: Path, name: str, samples: np.ndarray, rate: int, text: str | bytes | None = "hello there") -> Path:

@@ -12,7 +12,7 @@ from wyoming.event import Event
 
 from tests.fakes import read_until, scripted_server
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
-from wyoming_rt.pcm import PcmAudio
+from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio

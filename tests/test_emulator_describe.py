@@ -12,7 +12,7 @@ from wyoming.event import Event
 from tests.fakes import scripted_server
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.errors import WatchdogTimeout
+from wyoming_rt.records.errors import WatchdogTimeout
 from wyoming_rt.wire import EventReader, encode_event
 
 pytestmark = pytest.mark.anyio

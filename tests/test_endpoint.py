@@ -1,7 +1,7 @@
 import pytest
 
 from wyoming_rt.endpoint import Endpoint, parse_endpoint
-from wyoming_rt.errors import UsageError
+from wyoming_rt.records.errors import UsageError
 
 
 @pytest.mark.parametrize(

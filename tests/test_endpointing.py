@@ -14,7 +14,7 @@ from tests.fakes import reader_for, scripted_server
 from wyoming_rt.corpus import load_corpus
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpointing import CHUNK_S, VoiceCommandSegmenter, end_of_speech
-from wyoming_rt.pcm import PcmAudio
+from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.wire import encode_event
 
 CORPUS = Path(__file__).parent.parent / "corpus"

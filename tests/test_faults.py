@@ -14,12 +14,12 @@ from wyoming.event import Event
 
 from tests.fake_servers import SPEECH, stt_info, tts_info
 from tests.fakes import reader_for, scripted_server
-from wyoming_rt.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
-from wyoming_rt.corpus import Corpus, Utterance
-from wyoming_rt.gates import Gates
+from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
+from wyoming_rt.records.corpus import Corpus, Utterance
+from wyoming_rt.run.gates import Gates
 from wyoming_rt.pcm import from_float
-from wyoming_rt.phases import WARM_UP_ATTEMPTS
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.phases import WARM_UP_ATTEMPTS
+from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio
@@ -253,7 +253,7 @@ async def test_a_connect_that_never_completes_is_a_connect_failure_within_the_wa
 
     from wyoming_rt.emulator import EmulatorConfig, HAEmulator
     from wyoming_rt.endpoint import Endpoint
-    from wyoming_rt.errors import ConnectError
+    from wyoming_rt.records.errors import ConnectError
 
     with socket.socket() as deaf:
         deaf.bind(("127.0.0.1", 0))

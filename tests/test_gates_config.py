@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from wyoming_rt.cli import main
-from wyoming_rt.errors import UsageError
-from wyoming_rt.gates import Gates, load_gates
+from wyoming_rt.records.errors import UsageError
+from wyoming_rt.run.gates import Gates, load_gates
 
 PYPROJECT = """
 [project]

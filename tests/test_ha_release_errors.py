@@ -14,8 +14,9 @@ from wyoming.event import Event
 
 from tests.fakes import reader_for, scripted_server
 from wyoming_rt.checks.protocol import failure_finding
-from wyoming_rt.emulator import EmulatorConfig, HAEmulator, TtsResult
-from wyoming_rt.errors import ErrorThenAudioError, ErrorThenHangError, ErrorThenHangTimeout, ServerErrorEvent, WyomingRTError
+from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+from wyoming_rt.records.results import TtsResult
+from wyoming_rt.records.errors import ErrorThenAudioError, ErrorThenHangError, ErrorThenHangTimeout, ServerErrorEvent, WyomingRTError
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio
@@ -102,7 +103,7 @@ async def test_streaming_drops_a_chunk_that_comes_before_any_audio_start() -> No
 
 
 async def test_stt_error_then_hang_in_2026_11() -> None:
-    from wyoming_rt.pcm import PcmAudio
+    from wyoming_rt.records.audio import PcmAudio
 
     config = EmulatorConfig(timeout_s=20, error_grace_s=1.0)
     async with scripted_server(after_request(ERROR, hang=True)) as endpoint:

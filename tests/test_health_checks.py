@@ -13,10 +13,10 @@ from wyoming.event import Event
 
 from tests.fake_servers import TEXT, FakeStt, FakeTts, fake_pair, send_transcript, speech_corpus
 from tests.fakes import read_until, scripted_server
-from wyoming_rt.breaker import HangBreaker
+from wyoming_rt.run.breaker import HangBreaker
 from wyoming_rt.emulator import EmulatorConfig
-from wyoming_rt.health import HealthMonitor
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.health import HealthMonitor
+from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio
@@ -95,7 +95,7 @@ async def test_ha_2026_2_makes_no_health_checks() -> None:
 
 async def test_a_miss_only_under_the_runs_own_load_is_a_warning_of_its_own() -> None:
     from wyoming_rt.endpoint import Endpoint
-    from wyoming_rt.health import HealthCheck
+    from wyoming_rt.run.health import HealthCheck
 
     monitor = HealthMonitor(EmulatorConfig(), {"tts": Endpoint("127.0.0.1", 1)}, {"tts": HangBreaker()}, interval_s=30)
     monitor.checks = [

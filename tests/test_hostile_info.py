@@ -7,8 +7,8 @@ import pytest
 from wyoming.event import Event
 
 from tests.fake_servers import FakeStt, FakeTts, fake_pair, speech_corpus, stt_info, tts_info
-from wyoming_rt.gates import Gates
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.gates import Gates
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 pytestmark = pytest.mark.anyio
 OPTIONS = ValidateOptions(timeout_s=10, concurrency=0, probes=False, negatives=False, gates=Gates(max_wer=None))

@@ -16,9 +16,9 @@ from tests.fake_servers import SPEECH, TEXT, FakeStt, FakeTts, fake_pair, send_t
 from tests.fakes import scripted_server
 from wyoming_rt.checks.protocol import failure_finding
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
-from wyoming_rt.errors import OverBudgetError
-from wyoming_rt.gates import Gates
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.records.errors import OverBudgetError
+from wyoming_rt.run.gates import Gates
+from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio

@@ -12,8 +12,8 @@ from PIL import Image
 
 from tests.fake_servers import FakeStt, FakeTts, fake_pair, speech_corpus
 from wyoming_rt.report.html import report_html, write_html
-from wyoming_rt.roundtrip import RoundTripResult
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package (installed by .ci/run and the README)
 FLAGS = [

@@ -8,12 +8,12 @@ import pytest
 from anyio.abc import SocketStream
 
 from tests.fake_servers import SPEECH, SPEECH_WITH_PAUSE, TEXT, FakeStt, fake_pair, send_transcript
-from wyoming_rt import load
-from wyoming_rt.corpus import Utterance
+from wyoming_rt.run import load
+from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.pcm import from_float
 from wyoming_rt.servers.null import null_transcript, run_null_server
-from wyoming_rt.validation import ValidateOptions
+from wyoming_rt.run.validate import ValidateOptions
 
 pytestmark = pytest.mark.anyio
 OTHER_TEXT = "Turn on the lights in the kitchen."

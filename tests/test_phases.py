@@ -11,9 +11,9 @@ import pytest
 from anyio.abc import SocketStream
 
 from tests.fake_servers import TEXT, FakeStt, FakeTts, fake_pair, send_transcript, speech_corpus
-from wyoming_rt.corpus import Corpus
-from wyoming_rt.gates import Gates
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.records.corpus import Corpus
+from wyoming_rt.run.gates import Gates
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 pytestmark = pytest.mark.anyio
 OPTIONS = ValidateOptions(timeout_s=5.0, concurrency=2, gates=Gates(max_wer=None), negatives=False)

@@ -11,7 +11,7 @@ from tests.fakes import reader_for, scripted_server
 from tests.test_faults import STT_INFO, TTS_INFO, audio_reply, good_stt
 from wyoming_rt.checks.protocol import check_probes
 from wyoming_rt.emulator import EmulatorConfig
-from wyoming_rt.probes import run_probes
+from wyoming_rt.run.probes import run_probes
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio

@@ -11,11 +11,11 @@ import pytest
 from anyio.abc import SocketStream
 
 from tests.fake_servers import SPEECH, TEXT, FakeStt, fake_pair, send_transcript, speech_corpus
-from wyoming_rt.gates import Gates
+from wyoming_rt.run.gates import Gates
 from wyoming_rt.report.junit import report_junit, write_junit
 from wyoming_rt.report.markdown import write_markdown
 from wyoming_rt.report.model import REPORT_SCHEMA, Report
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 
 async def mishear_u0(stream: SocketStream, audio: bytes) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from wyoming_rt.checks.scoring import Score
 from wyoming_rt.checks.stats import LatencyStats
-from wyoming_rt.findings import Finding
+from wyoming_rt.records.findings import Finding
 from wyoming_rt.report.html import write_html
 from wyoming_rt.report.junit import report_junit
 from wyoming_rt.report.markdown import write_markdown

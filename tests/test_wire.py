@@ -6,7 +6,7 @@ from wyoming.audio import AudioChunk
 from wyoming.event import Event
 from wyoming.info import Describe
 
-from wyoming_rt.errors import FramingError
+from wyoming_rt.records.errors import FramingError
 from wyoming_rt.wire import HA_WYOMING_VERSION, EventReader, WireLimits, encode_event
 
 

@@ -14,7 +14,7 @@ from anyio.abc import ByteReceiveStream
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wyoming_rt.errors import FramingError
+from wyoming_rt.records.errors import FramingError
 from wyoming_rt.wire import RECEIVE_BYTES, EventReader, WireLimits, encode_event
 
 # Small limits so that the oversize paths are reached by small inputs.

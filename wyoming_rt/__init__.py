@@ -10,58 +10,52 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .corpus import Corpus, Utterance, load_bundled_corpus, load_corpus
-    from .emulator import DescribeResult, EmulatorConfig, HAEmulator, SttResult, TtsResult
-    from .endpoint import Endpoint, parse_endpoint
-    from .errors import (
-        ConnectError,
-        CorpusError,
-        FramingError,
-        ProtocolError,
-        ServerClosedError,
-        ServerErrorEvent,
-        ServerStartError,
-        UsageError,
-        WatchdogTimeout,
-        WyomingRTError,
-    )
-    from .findings import RULES, Finding, Rule
-    from .gates import Gates
-    from .pcm import PcmAudio
-    from .report.model import Report
-    from .validation import ServerUnavailableError, ValidateOptions, validate
+    from wyoming_rt.corpus import load_bundled_corpus, load_corpus
+    from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+    from wyoming_rt.endpoint import Endpoint, parse_endpoint
+    from wyoming_rt.records.audio import PcmAudio
+    from wyoming_rt.records.corpus import Corpus, Utterance
+    from wyoming_rt.records.errors import ConnectError, CorpusError, FramingError, ProtocolError, ServerClosedError, ServerErrorEvent, ServerStartError, UsageError, WatchdogTimeout, WyomingRTError
+    from wyoming_rt.records.findings import Finding, RULES, Rule
+    from wyoming_rt.records.results import DescribeResult, RoundTripResult, SttResult, TtsResult
+    from wyoming_rt.report.model import Report
+    from wyoming_rt.run.gates import Gates
+    from wyoming_rt.run.roundtrip import round_trip
+    from wyoming_rt.run.validate import ServerUnavailableError, ValidateOptions, validate
 
 _EXPORTS = {
-    "ConnectError": ".errors",
-    "Corpus": ".corpus",
-    "CorpusError": ".errors",
-    "DescribeResult": ".emulator",
-    "EmulatorConfig": ".emulator",
-    "Endpoint": ".endpoint",
-    "Finding": ".findings",
-    "FramingError": ".errors",
-    "Gates": ".gates",
-    "HAEmulator": ".emulator",
-    "PcmAudio": ".pcm",
-    "ProtocolError": ".errors",
-    "RULES": ".findings",
-    "Report": ".report.model",
-    "Rule": ".findings",
-    "ServerClosedError": ".errors",
-    "ServerErrorEvent": ".errors",
-    "ServerStartError": ".errors",
-    "ServerUnavailableError": ".validation",
-    "SttResult": ".emulator",
-    "TtsResult": ".emulator",
-    "UsageError": ".errors",
-    "Utterance": ".corpus",
-    "ValidateOptions": ".validation",
-    "WatchdogTimeout": ".errors",
-    "WyomingRTError": ".errors",
-    "load_bundled_corpus": ".corpus",
-    "load_corpus": ".corpus",
-    "parse_endpoint": ".endpoint",
-    "validate": ".validation",
+    "ConnectError": "wyoming_rt.records.errors",
+    "Corpus": "wyoming_rt.records.corpus",
+    "CorpusError": "wyoming_rt.records.errors",
+    "DescribeResult": "wyoming_rt.records.results",
+    "EmulatorConfig": "wyoming_rt.emulator",
+    "Endpoint": "wyoming_rt.endpoint",
+    "Finding": "wyoming_rt.records.findings",
+    "FramingError": "wyoming_rt.records.errors",
+    "Gates": "wyoming_rt.run.gates",
+    "HAEmulator": "wyoming_rt.emulator",
+    "PcmAudio": "wyoming_rt.records.audio",
+    "ProtocolError": "wyoming_rt.records.errors",
+    "RULES": "wyoming_rt.records.findings",
+    "Report": "wyoming_rt.report.model",
+    "RoundTripResult": "wyoming_rt.records.results",
+    "Rule": "wyoming_rt.records.findings",
+    "ServerClosedError": "wyoming_rt.records.errors",
+    "ServerErrorEvent": "wyoming_rt.records.errors",
+    "ServerStartError": "wyoming_rt.records.errors",
+    "ServerUnavailableError": "wyoming_rt.run.validate",
+    "SttResult": "wyoming_rt.records.results",
+    "TtsResult": "wyoming_rt.records.results",
+    "UsageError": "wyoming_rt.records.errors",
+    "Utterance": "wyoming_rt.records.corpus",
+    "ValidateOptions": "wyoming_rt.run.validate",
+    "WatchdogTimeout": "wyoming_rt.records.errors",
+    "WyomingRTError": "wyoming_rt.records.errors",
+    "load_bundled_corpus": "wyoming_rt.corpus",
+    "load_corpus": "wyoming_rt.corpus",
+    "parse_endpoint": "wyoming_rt.endpoint",
+    "round_trip": "wyoming_rt.run.roundtrip",
+    "validate": "wyoming_rt.run.validate",
 }
 
 
@@ -70,9 +64,9 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'wyoming_rt' has no attribute {name!r}")
     if name == "RULES":  # the catalogue fills as the checking modules are imported: import them all
-        importlib.import_module(".validation", __name__)
-        importlib.import_module(".report.rules_doc", __name__)
-    value = getattr(importlib.import_module(module, __name__), name)
+        importlib.import_module("wyoming_rt.run.validate")
+        importlib.import_module("wyoming_rt.report.rules_doc")
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 
@@ -81,10 +75,9 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
 
-__version__ = "0.1.0"
+from wyoming_rt.records.version import __version__ as __version__
 
 __all__ = [
-    "RULES",
     "ConnectError",
     "Corpus",
     "CorpusError",
@@ -97,7 +90,9 @@ __all__ = [
     "HAEmulator",
     "PcmAudio",
     "ProtocolError",
+    "RULES",
     "Report",
+    "RoundTripResult",
     "Rule",
     "ServerClosedError",
     "ServerErrorEvent",
@@ -113,5 +108,6 @@ __all__ = [
     "load_bundled_corpus",
     "load_corpus",
     "parse_endpoint",
+    "round_trip",
     "validate",
 ]

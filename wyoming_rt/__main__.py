@@ -1,5 +1,5 @@
 """``python -m wyoming_rt``."""
 
-from .cli import main
+from wyoming_rt.cli import main
 
 raise SystemExit(main())

@@ -19,30 +19,31 @@ import anyio
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from . import __version__
-from .checks.audio_quality import AudioThresholds
-from .compare import Margins, compare, load_report
-from .corpus import Corpus, load_bundled_corpus, load_corpus
-from .emulator import EmulatorConfig, HAEmulator
-from .endpoint import Endpoint, parse_endpoint
-from .errors import ServerStartError, UsageError, WyomingRTError
-from .gates import load_gates
-from .ha_release import HA_MODES
-from .llm_stream import DEFAULT_TOKENS_PER_S
-from .load import load_validate
-from .report.audio_files import save_audio
-from .report.console import render_comparison, render_load_report, render_report
-from .report.html import write_html
-from .report.json_writer import write_json
-from .report.junit import write_junit
-from .report.markdown import write_markdown
-from .report.model import STAGES
-from .report.rules_doc import rules_markdown
-from .report.safe_text import json_dumps
-from .roundtrip import RoundTripResult
-from .servers.base import MAX_CONNECTIONS
-from .servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
-from .validation import ValidateOptions, validate
+from wyoming_rt.records.version import __version__
+from wyoming_rt.checks.audio_quality import AudioThresholds
+from wyoming_rt.report.compare import Margins, compare, load_report
+from wyoming_rt.records.corpus import Corpus
+from wyoming_rt.corpus import load_bundled_corpus, load_corpus
+from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+from wyoming_rt.endpoint import Endpoint, parse_endpoint
+from wyoming_rt.records.errors import ServerStartError, UsageError, WyomingRTError
+from wyoming_rt.run.gates import load_gates
+from wyoming_rt.records.ha_release import HA_MODES
+from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
+from wyoming_rt.run.load import load_validate
+from wyoming_rt.report.audio_files import save_audio
+from wyoming_rt.report.console import render_comparison, render_load_report, render_report
+from wyoming_rt.report.html import write_html
+from wyoming_rt.report.json_writer import write_json
+from wyoming_rt.report.junit import write_junit
+from wyoming_rt.report.markdown import write_markdown
+from wyoming_rt.report.model import STAGES
+from wyoming_rt.report.rules_doc import rules_markdown
+from wyoming_rt.report.safe_text import json_dumps
+from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.servers.base import MAX_CONNECTIONS
+from wyoming_rt.servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -389,13 +390,13 @@ async def _run_load(
 async def _run_serve(args: argparse.Namespace, out: Console, err: Console) -> int:
     endpoint = parse_endpoint(args.uri)
     if args.role == "null":
-        from .servers.null import run_null_server
+        from wyoming_rt.servers.null import run_null_server
 
         async with run_null_server(endpoint, reply_seconds=args.reply_seconds) as bound:
             _status(err, f"null server listening on {bound.uri}")
             await anyio.sleep_forever()
     if args.role == "stt":
-        from .servers.stt import SttSettings, serve_stt
+        from wyoming_rt.servers.stt import SttSettings, serve_stt
 
         settings = SttSettings(
             model=args.model, beam_size=args.beam_size, compute_type=args.compute_type,
@@ -403,7 +404,7 @@ async def _run_serve(args: argparse.Namespace, out: Console, err: Console) -> in
         )  # fmt: skip
         await serve_stt(endpoint, settings, max_connections=args.max_connections)
     else:
-        from .servers.tts import TtsSettings, serve_tts
+        from wyoming_rt.servers.tts import TtsSettings, serve_tts
 
         voice = TtsSettings(voice=args.voice, workers=args.workers, first_segment_phonemes=args.first_segment_phonemes)
         await serve_tts(endpoint, voice, max_connections=args.max_connections)

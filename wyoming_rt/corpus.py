@@ -4,53 +4,19 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile
 
-from .errors import CorpusError
-from .pcm import PcmAudio, from_float, is_playable_format, to_ha_format
+from wyoming_rt.records.errors import CorpusError
+from wyoming_rt.records.audio import PcmAudio, is_playable_format
+from wyoming_rt.pcm import from_float, to_ha_format
+from wyoming_rt.records.corpus import Corpus, Utterance
 
 
-@dataclass(frozen=True)
-class Utterance:
-    """One input: an id, the exact reference text, and the audio in HA's format."""
-
-    id: str
-    reference: str
-    audio: PcmAudio
-    source: Path | None = None
 
 
-@dataclass(frozen=True)
-class Corpus:
-    """An ordered collection of utterances and where it came from."""
-
-    name: str
-    utterances: Sequence[Utterance]
-    problems: Sequence[CorpusError] = ()
-    """Files that could not be used; each names its file. The usable ones still run."""
-    negatives: Sequence[Utterance] = ()
-    """Clips with no speech (``negative/*.wav``): the expected transcript is empty."""
-
-    def __iter__(self) -> Iterator[Utterance]:
-        return iter(self.utterances)
-
-    @classmethod
-    def bundled(cls) -> Corpus:
-        """The bundled corpus of spoken smart-home commands."""
-        return load_bundled_corpus()
-
-    @classmethod
-    def from_directory(cls, directory: Path | str, name: str | None = None) -> Corpus:
-        """``NAME.wav`` + ``NAME.txt`` pairs (and ``negative/*.wav``) from a directory."""
-        return load_corpus(Path(directory), name)
-
-    def __len__(self) -> int:
-        return len(self.utterances)
 
 
 def bundled_corpus_dir() -> Path:

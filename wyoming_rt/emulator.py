@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import anyio
 from anyio.abc import ByteStream
@@ -22,29 +22,18 @@ from wyoming.event import Event
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
 
-from .endpoint import Endpoint, connect
-from .endpointing import EndOfSpeech, end_of_speech_cached
-from .ha_release import HaMode, HaRelease, ha_release
-from .llm_stream import TimedChunk
+from wyoming_rt.endpoint import Endpoint, connect
+from wyoming_rt.records.results import EndOfSpeech
+from wyoming_rt.endpointing import end_of_speech_cached
+from wyoming_rt.records.ha_release import HaMode, HaRelease, ha_release
+from wyoming_rt.llm_stream import TimedChunk
 
-if TYPE_CHECKING:
-    from .corpus import Utterance
-    from .roundtrip import RoundTripResult
-from .errors import (
-    ErrorThenAudioError,
-    ErrorThenHangError,
-    ErrorThenHangTimeout,
-    FramingError,
-    OverBudgetError,
-    ProtocolError,
-    ServerClosedError,
-    ServerErrorEvent,
-    WatchdogTimeout,
-    WyomingRTError,
-)
-from .pcm import HA_CHUNK_BYTES, PcmAudio, is_playable_format, to_ha_format
-from .trace import Trace, TraceEntry
-from .wire import EventReader, ReceivedEvent, WireLimits, encode_event
+from wyoming_rt.records.errors import ErrorThenAudioError, ErrorThenHangError, ErrorThenHangTimeout, FramingError, OverBudgetError, ProtocolError, ServerClosedError, ServerErrorEvent, WatchdogTimeout, WyomingRTError
+from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio, is_playable_format
+from wyoming_rt.pcm import to_ha_format
+from wyoming_rt.records.trace import Trace, TraceEntry
+from wyoming_rt.wire import EventReader, ReceivedEvent, WireLimits, encode_event
+from wyoming_rt.records.results import DescribeResult, SttResult, TtsResult
 
 _UPLOAD_BATCH_BYTES = 64 * 1024
 _FINAL_EVENTS = frozenset({"transcript", "audio-stop", "synthesize-stopped"})
@@ -76,7 +65,7 @@ class EmulatorConfig:
     """The ``version`` written in every header; empty: the HA release's wyoming version."""
     limits: WireLimits = field(default_factory=WireLimits)
     ha_mode: HaMode = "latest"
-    """The Home Assistant release to reproduce (`wyoming_rt.ha_release`)."""
+    """The Home Assistant release to reproduce (`wyoming_rt.records.ha_release`)."""
     drop_partial_chunk: bool = True
     """Never send a chunk shorter than 10 ms: HA's assist pipeline drops the partial tail."""
     endpointing: Endpointing = "vad"
@@ -113,60 +102,10 @@ class EmulatorConfig:
         return ha_release(self.ha_mode)
 
 
-@dataclass
-class DescribeResult:
-    """The server's info, raw and (when it parses) as a `wyoming.info.Info`."""
-
-    info_data: dict[str, Any]
-    info: Info | None
-    parse_error: str | None
-    attempts: int
-    latency_s: float
-    """describe written -> info read, on the successful attempt."""
-    trace: Trace
-    failures: list[str] = field(default_factory=list)
-    """One line per failed attempt before the successful one."""
 
 
-@dataclass
-class SttResult:
-    """A transcript and how long it took."""
-
-    text: str
-    transcript_data: dict[str, Any]
-    latency_s: float
-    """``audio-stop`` written -> ``transcript`` read (0 when the transcript came first)."""
-    upload_s: float
-    audio_duration_s: float
-    transcript_before_audio_stop: bool
-    trace: Trace
-    end_of_speech: EndOfSpeech | None = None
-    """Where HA's voice detector ended the upload, when it did (see `EmulatorConfig.endpointing`)."""
-    from_speech_end_s: float | None = None
-    """Last chunk holding speech written -> ``transcript`` read: what a user waits after speaking
-    (with ``--pace realtime``; in a burst the whole upload leaves at once)."""
 
 
-@dataclass
-class TtsResult:
-    """Synthesised audio as HA would assemble it, with timings."""
-
-    pcm: bytes
-    rate_hz: int | None
-    width_bytes: int | None
-    channels: int | None
-    streaming: bool
-    ttfb_s: float | None
-    """Request written -> first ``audio-chunk`` read."""
-    total_s: float
-    """Request written -> end of the answer (``audio-stop`` or ``synthesize-stopped``)."""
-    trace: Trace
-
-    @property
-    def audio(self) -> PcmAudio | None:
-        if self.rate_hz is None or self.width_bytes is None or self.channels is None:
-            return None
-        return PcmAudio(self.pcm, self.rate_hz, self.width_bytes, self.channels)
 
 
 class _Connection:
@@ -305,14 +244,6 @@ class HAEmulator:
 
     async def __aexit__(self, *exc_info: object) -> None:
         return None
-
-    async def round_trip(
-        self, utterance: Utterance, stt: Endpoint, tts: Endpoint, *, streaming: bool = False, back_transcribe: bool = False
-    ) -> RoundTripResult:
-        """One utterance through STT, its transcript through TTS (failures are in the result, not raised)."""
-        from .roundtrip import round_trip
-
-        return await round_trip(self, utterance, stt, tts, tts_streaming=streaming, back_transcribe=back_transcribe)
 
     @asynccontextmanager
     async def _open(self, endpoint: Endpoint, operation: str) -> AsyncIterator[_Connection]:

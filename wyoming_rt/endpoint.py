@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import anyio
 from anyio.abc import ByteStream
 
-from .errors import ConnectError, UsageError
+from wyoming_rt.records.errors import ConnectError, UsageError
 
 
 @dataclass(frozen=True)

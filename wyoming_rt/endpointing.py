@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from .pcm import HA_CHUNK_BYTES, PcmAudio
+from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio
+from wyoming_rt.records.results import EndOfSpeech
 
 CHUNK_S = 0.010
 
@@ -90,23 +91,6 @@ def speech_probabilities(audio: PcmAudio, max_chunks: int | None = None) -> list
     return probabilities
 
 
-@dataclass(frozen=True)
-class EndOfSpeech:
-    """Where HA ends the upload of one utterance."""
-
-    chunks: int
-    """Full 10 ms chunks sent before ``audio-stop``."""
-    speech_end_chunk: int | None
-    """Chunks up to and including the last one with speech (in-command threshold) before the end;
-    None when the detector heard no command."""
-    ended_by: Literal["silence", "timeout", "clip-end"]
-
-    @property
-    def speech_end_s(self) -> float | None:
-        return None if self.speech_end_chunk is None else self.speech_end_chunk * CHUNK_S
-
-    def to_dict(self) -> dict[str, object]:
-        return {"chunks": self.chunks, "speech_end_chunk": self.speech_end_chunk, "ended_by": self.ended_by}
 
 
 def end_of_speech(audio: PcmAudio, segmenter: VoiceCommandSegmenter | None = None) -> EndOfSpeech:

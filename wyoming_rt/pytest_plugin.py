@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 import pytest
 from anyio.from_thread import start_blocking_portal
 
-from .endpoint import Endpoint, parse_endpoint
+from wyoming_rt.endpoint import Endpoint, parse_endpoint
 
 if TYPE_CHECKING:  # the heavy modules load when a fixture is used, not when pytest loads the plugin
-    from .emulator import HAEmulator
-    from .report.model import Report
-    from .servers.reference import Flavour, ReferenceServers
+    from wyoming_rt.emulator import HAEmulator
+    from wyoming_rt.report.model import Report
+    from wyoming_rt.servers.reference import Flavour, ReferenceServers
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _servers(flavour: Flavour) -> Iterator[ReferenceServers]:
-    from .servers.reference import run_reference_servers
+    from wyoming_rt.servers.reference import run_reference_servers
 
     with start_blocking_portal() as portal, portal.wrap_async_context_manager(run_reference_servers(flavour)) as servers:
         yield servers
@@ -102,7 +102,7 @@ def wyoming_tts(request: pytest.FixtureRequest) -> Endpoint:
 @pytest.fixture
 def wyoming_emulator() -> HAEmulator:
     """A Home Assistant emulator with HA's defaults (one connection per call)."""
-    from .emulator import HAEmulator
+    from wyoming_rt.emulator import HAEmulator
 
     return HAEmulator()
 
@@ -110,8 +110,8 @@ def wyoming_emulator() -> HAEmulator:
 @pytest.fixture(scope="session")
 def wyoming_report(request: pytest.FixtureRequest, wyoming_stt: Endpoint, wyoming_tts: Endpoint) -> Report:
     """One `validate` run of the corpus against the servers under test, shared by the session."""
-    from .corpus import load_bundled_corpus, load_corpus
-    from .validation import ValidateOptions, validate
+    from wyoming_rt.corpus import load_bundled_corpus, load_corpus
+    from wyoming_rt.run.validate import ValidateOptions, validate
 
     corpus_dir = request.config.getoption("--wyoming-corpus")
     corpus = load_corpus(Path(corpus_dir)) if corpus_dir else load_bundled_corpus()

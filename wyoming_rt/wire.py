@@ -18,10 +18,10 @@ import anyio
 from anyio.abc import ByteReceiveStream
 from wyoming.event import Event
 
-from .errors import FramingError
+from wyoming_rt.records.errors import FramingError
 
 #: The version Home Assistant 2026.11 writes in every header (it pins wyoming 1.10.2; 2026.2
-#: pinned 1.7.2: see `wyoming_rt.ha_release`).
+#: pinned 1.7.2: see `wyoming_rt.records.ha_release`).
 HA_WYOMING_VERSION = "1.10.2"
 
 _NEWLINE = b"\n"

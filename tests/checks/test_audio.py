@@ -1,7 +1,7 @@
 from typing import Any
 
 from wyoming_rt.checks.audio import validate_tts_audio
-from wyoming_rt.trace import Trace, TraceEntry
+from wyoming_rt.records.trace import Trace, TraceEntry
 
 FMT = {"rate": 22050, "width": 2, "channels": 1}
 TEXT = "Turn off the living room lights."  # 32 characters: plausible 0.9-9.5 s

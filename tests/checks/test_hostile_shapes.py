@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from wyoming_rt.checks.audio import validate_tts_audio
 from wyoming_rt.checks.protocol import check_stt_info, check_tts_info
 from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
-from wyoming_rt.probes import advertised_voices
-from wyoming_rt.trace import Trace, TraceEntry
+from wyoming_rt.run.probes import advertised_voices
+from wyoming_rt.records.trace import Trace, TraceEntry
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

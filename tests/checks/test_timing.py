@@ -1,7 +1,7 @@
 import pytest
 
 from wyoming_rt.checks.timing import stream_timing
-from wyoming_rt.trace import Trace, TraceEntry
+from wyoming_rt.records.trace import Trace, TraceEntry
 
 
 def trace_with_chunks(arrivals_ms: list[float], chunk_bytes: int) -> Trace:

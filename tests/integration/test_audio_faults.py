@@ -10,10 +10,11 @@ import pytest
 from wyoming.event import Event
 
 from tests.integration.proxy import Mutator, fault_proxy
-from wyoming_rt.corpus import Corpus, load_bundled_corpus
+from wyoming_rt.records.corpus import Corpus
+from wyoming_rt.corpus import load_bundled_corpus
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.gates import Gates
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.gates import Gates
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 

@@ -9,10 +9,11 @@ from dataclasses import replace
 import pytest
 
 from tests.integration.proxy import Mutator, fault_proxy
-from wyoming_rt.corpus import Corpus, load_bundled_corpus
+from wyoming_rt.records.corpus import Corpus
+from wyoming_rt.corpus import load_bundled_corpus
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.report.rules_doc import KNOWN_UPSTREAM_DEVIATIONS
-from wyoming_rt.validation import ValidateOptions, validate
+from wyoming_rt.run.validate import ValidateOptions, validate
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 

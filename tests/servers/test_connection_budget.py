@@ -12,7 +12,7 @@ from wyoming_rt.endpoint import Endpoint, connect, free_tcp_port
 from wyoming_rt.servers.base import serve
 from wyoming_rt.wire import EventReader, encode_event
 
-from .test_accept_errors import NoSession
+from tests.servers.test_accept_errors import NoSession
 
 pytestmark = pytest.mark.anyio
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from wyoming_rt.errors import ServerStartError
+from wyoming_rt.records.errors import ServerStartError
 from wyoming_rt.servers.models import resolve_piper_voice, resolve_whisper_model
 
 

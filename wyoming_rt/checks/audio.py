@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..findings import Finding, finding, rule
-from ..pcm import is_playable_format
-from ..trace import Trace
+from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.audio import is_playable_format
+from wyoming_rt.records.trace import Trace
 
 AUDIO_START_FIRST = rule(
     "tts.audio-start-missing",

@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..findings import Finding, finding, rule
-from ..pcm import PcmAudio, to_ha_format
+from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.pcm import to_ha_format
 
 _REF = "Audio quality of the returned stream (docs/checks.md); HA plays it as declared"
 SILENT = rule("audio.silent", "error", "The audio has no sound: its peak is below the silence level.",

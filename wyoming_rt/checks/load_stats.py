@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..corpus import Utterance
-from ..findings import Finding, finding, rule
-from ..roundtrip import RoundTripResult
-from .scoring import score
-from .stats import LatencyStats, latency_stats
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.checks.scoring import score
+from wyoming_rt.checks.stats import LatencyStats, latency_stats
 
 LOAD_ERRORS = rule(
     "load.errors",

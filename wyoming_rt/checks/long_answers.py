@@ -1,12 +1,12 @@
-"""Rules for the long-text and LLM-stream probes (`wyoming_rt.answer_probes`)."""
+"""Rules for the long-text and LLM-stream probes (`wyoming_rt.run.answer_probes`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from ..findings import Finding, finding, rule
-from .audio import MAX_CHARS_PER_S
+from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.checks.audio import MAX_CHARS_PER_S
 
 MAX_STALL_S = 2.0
 """A break in playback longer than this is one a listener notices and reports."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import FramingError, WyomingRTError
-from ..findings import Finding, Rule, finding, rule
-from ..info_shape import installed
-from .trace_rules import SttCapabilities, check_compat_answered, check_stt_trace, check_tts_trace
+from wyoming_rt.records.errors import FramingError, WyomingRTError
+from wyoming_rt.records.findings import Finding, Rule, finding, rule
+from wyoming_rt.records.info import installed
+from wyoming_rt.checks.trace_rules import SttCapabilities, check_compat_answered, check_stt_trace, check_tts_trace
 
 INFO_UNPARSEABLE = rule(
     "info.unparseable",
@@ -270,7 +270,7 @@ _PROBE_RULES = {
 
 
 def check_probes(outcomes: Sequence[Any], stt_caps: SttCapabilities | None = None) -> list[Finding]:
-    """Findings for the probes (`wyoming_rt.probes.ProbeOutcome`): failed tolerance probes,
+    """Findings for the probes (`wyoming_rt.run.probes.ProbeOutcome`): failed tolerance probes,
     trace rules over every probe trace, unusable voices, describe while busy."""
     findings = [
         finding(_PROBE_RULES[o.name], f"{o.role.upper()} server: {o.detail}")

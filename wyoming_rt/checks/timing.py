@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..trace import Trace
+from wyoming_rt.records.trace import Trace
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import wave
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..roundtrip import RoundTripResult
-from .model import Report
+from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.report.model import Report
 
 
 def save_audio(results: Sequence[RoundTripResult], report: Report, directory: Path) -> Path:

@@ -6,11 +6,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..checks.load_stats import LoadReport
-from ..checks.timing import gap_summary_ms
-from ..compare import Comparison
-from .model import STAGE_LABELS, STAGES, Report, format_ms
-from .text import LATENCY_PHASE, run_sentences
+from wyoming_rt.checks.load_stats import LoadReport
+from wyoming_rt.checks.timing import gap_summary_ms
+from wyoming_rt.report.compare import Comparison
+from wyoming_rt.report.model import STAGE_LABELS, STAGES, Report, format_ms
+from wyoming_rt.report.text import LATENCY_PHASE, run_sentences
 
 
 def _rate(value: float | None) -> str:

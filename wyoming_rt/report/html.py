@@ -14,10 +14,10 @@ import wave
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ..pcm import PcmAudio
-from .model import STAGE_LABELS, STAGES, Report, format_ms
-from .safe_text import xml_text
-from .text import LATENCY_PHASE, run_sentences
+from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.report.model import STAGE_LABELS, STAGES, Report, format_ms
+from wyoming_rt.report.safe_text import xml_text
+from wyoming_rt.report.text import LATENCY_PHASE, run_sentences
 
 _COLORS = {"p50": "#4c78a8", "p95": "#f58518", "p99": "#e45756"}
 _CSS = """

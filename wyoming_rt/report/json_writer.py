@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import Report
+from wyoming_rt.report.model import Report
 
 
 def report_json(report: Report) -> str:

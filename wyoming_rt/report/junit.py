@@ -10,9 +10,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..findings import Finding
-from .model import Report
-from .safe_text import xml_text
+from wyoming_rt.records.findings import Finding
+from wyoming_rt.report.model import Report
+from wyoming_rt.report.safe_text import xml_text
 
 SUITE = "wyoming-rt"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .model import STAGE_LABELS, STAGES, Report, format_ms
-from .safe_text import clean_text
-from .text import LATENCY_PHASE, run_sentences
+from wyoming_rt.report.model import STAGE_LABELS, STAGES, Report, format_ms
+from wyoming_rt.report.safe_text import clean_text
+from wyoming_rt.report.text import LATENCY_PHASE, run_sentences
 
 
 def _cell(text: str) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..checks.audio import AudioValidation
-from ..checks.audio_quality import AudioQuality
-from ..checks.load_stats import LevelResult
-from ..checks.scoring import Score
-from ..checks.stats import LatencyStats
-from ..checks.timing import gap_summary_ms
-from ..findings import Finding
-from .safe_text import json_dumps
+from wyoming_rt.checks.audio import AudioValidation
+from wyoming_rt.checks.audio_quality import AudioQuality
+from wyoming_rt.checks.load_stats import LevelResult
+from wyoming_rt.checks.scoring import Score
+from wyoming_rt.checks.stats import LatencyStats
+from wyoming_rt.checks.timing import gap_summary_ms
+from wyoming_rt.records.findings import Finding
+from wyoming_rt.report.safe_text import json_dumps
 
 REPORT_SCHEMA = "wyoming-rt/report/1"
 """Version of the JSON report's shape; bumped on any incompatible change."""
@@ -200,7 +200,7 @@ class Report:
     settings: dict[str, Any] = field(default_factory=dict)
     negatives: list[NegativeReport] = field(default_factory=list)
     gate_results: list[Any] = field(default_factory=list)
-    """`wyoming_rt.gates.GateResult` for every gate checked."""
+    """`wyoming_rt.run.gates.GateResult` for every gate checked."""
     ignored_findings: list[Finding] = field(default_factory=list)
     """Findings whose rule the gates ignore: reported, but they do not decide the verdict."""
     phases: list[PhaseRecord] = field(default_factory=list)
@@ -208,7 +208,7 @@ class Report:
     concurrency: ConcurrencyReport | None = None
     """The concurrency phase's figures; ``summary.latency`` is the latency phase's (one request at a time)."""
     health_checks: list[Any] = field(default_factory=list)
-    """`wyoming_rt.health.HealthCheck`s made during the measured phases (HA 2026.11's re-describes)."""
+    """`wyoming_rt.run.health.HealthCheck`s made during the measured phases (HA 2026.11's re-describes)."""
 
     @property
     def findings(self) -> list[Finding]:

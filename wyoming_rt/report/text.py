@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import Report, format_ms
+from wyoming_rt.report.model import Report, format_ms
 
 LATENCY_PHASE = "latency phase: one round trip at a time, what one Home Assistant user waits"
 

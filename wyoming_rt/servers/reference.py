@@ -14,10 +14,10 @@ from typing import Literal
 
 import anyio
 
-from ..endpoint import Endpoint, free_tcp_port
-from .models import require_module
-from .process import RunningServer, python_module_argv, run_server, wait_until_ready
-from .upstream import faster_whisper_argv, piper_argv
+from wyoming_rt.endpoint import Endpoint, free_tcp_port
+from wyoming_rt.servers.models import require_module
+from wyoming_rt.servers.process import RunningServer, python_module_argv, run_server, wait_until_ready
+from wyoming_rt.servers.upstream import faster_whisper_argv, piper_argv
 
 Flavour = Literal["ours", "upstream"]
 Role = Literal["stt", "tts"]

@@ -17,11 +17,12 @@ import numpy as np
 from wyoming.asr import Transcript
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info
 
-from .. import __version__
-from ..pcm import PcmAudio, is_playable_format, to_ha_format
-from ..wire import ReceivedEvent
-from .base import MAX_CONNECTIONS, ClientError, Connection
-from .models import require_module, resolve_whisper_model
+from wyoming_rt.records.version import __version__
+from wyoming_rt.records.audio import PcmAudio, is_playable_format
+from wyoming_rt.pcm import to_ha_format
+from wyoming_rt.wire import ReceivedEvent
+from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError, Connection
+from wyoming_rt.servers.models import require_module, resolve_whisper_model
 
 MAX_AUDIO_S = 300.0
 """Longest utterance accepted; more is refused rather than buffered without bound."""
@@ -182,7 +183,7 @@ async def serve_stt(
     endpoint: Any, settings: SttSettings, *, on_ready: Any = None, max_connections: int = MAX_CONNECTIONS
 ) -> None:
     """Load the model, then serve STT on ``endpoint`` until cancelled."""
-    from .base import serve
+    from wyoming_rt.servers.base import serve
 
     engine = await anyio.to_thread.run_sync(SttEngine, settings)
     await serve(endpoint, engine.info, lambda conn: SttSession(engine, conn), on_ready=on_ready, max_connections=max_connections)

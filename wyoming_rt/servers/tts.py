@@ -27,10 +27,10 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.info import Attribution, Info, TtsProgram, TtsVoice, TtsVoiceSpeaker
 from wyoming.tts import SynthesizeStopped
 
-from .. import __version__
-from ..wire import ReceivedEvent
-from .base import MAX_CONNECTIONS, ClientError, Connection
-from .models import require_module, resolve_piper_voice
+from wyoming_rt.records.version import __version__
+from wyoming_rt.wire import ReceivedEvent
+from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError, Connection
+from wyoming_rt.servers.models import require_module, resolve_piper_voice
 
 MAX_TEXT_CHARS = 20_000
 MAX_SEGMENT_PHONEMES = 200
@@ -355,7 +355,7 @@ async def serve_tts(
     endpoint: Any, settings: TtsSettings, *, on_ready: Any = None, max_connections: int = MAX_CONNECTIONS
 ) -> None:
     """Load the voice, then serve TTS on ``endpoint`` until cancelled."""
-    from .base import serve
+    from wyoming_rt.servers.base import serve
 
     engine = await anyio.to_thread.run_sync(TtsEngine, settings)
     await serve(endpoint, engine.info, lambda conn: TtsSession(engine, conn), on_ready=on_ready, max_connections=max_connections)

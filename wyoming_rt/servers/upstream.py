@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .models import packaged_piper_voice, packaged_whisper_model, require_module
-from .process import python_module_argv
+from wyoming_rt.servers.models import packaged_piper_voice, packaged_whisper_model, require_module
+from wyoming_rt.servers.process import python_module_argv
 
 
 def faster_whisper_argv(port: int, data_dir: Path, model: Path | None = None, *, host: str = "127.0.0.1") -> list[str]:

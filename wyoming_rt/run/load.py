@@ -15,23 +15,13 @@ from collections.abc import Sequence
 
 import anyio
 
-from .checks.load_stats import (
-    LOAD_CROSSTALK,
-    LOAD_ERRORS,
-    LevelResult,
-    LoadReport,
-    TimedRoundTrip,
-    is_mixed,
-    knee,
-    level_result,
-    load_findings,
-)
-from .corpus import Utterance
-from .emulator import HAEmulator
-from .endpoint import Endpoint
-from .errors import WyomingRTError
-from .roundtrip import map_limited, round_trip
-from .validation import ServerUnavailableError, ValidateOptions, advertises_streaming
+from wyoming_rt.checks.load_stats import LOAD_CROSSTALK, LOAD_ERRORS, LevelResult, LoadReport, TimedRoundTrip, is_mixed, knee, level_result, load_findings
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.emulator import HAEmulator
+from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.errors import WyomingRTError
+from wyoming_rt.run.roundtrip import map_limited, round_trip
+from wyoming_rt.run.validate import ServerUnavailableError, ValidateOptions, advertises_streaming
 
 MAX_IN_FLIGHT = 1024
 """The open model never has more requests outstanding; later ones wait, their clock running."""

@@ -10,36 +10,18 @@ from typing import TypeVar
 
 import anyio
 
-from .breaker import HangBreaker
-from .corpus import Utterance
-from .emulator import HAEmulator, SttResult, TtsResult
-from .endpoint import Endpoint
-from .errors import WyomingRTError
-from .pcm import is_playable_format
+from wyoming_rt.run.breaker import HangBreaker
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.emulator import HAEmulator
+from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.errors import WyomingRTError
+from wyoming_rt.records.audio import is_playable_format
+from wyoming_rt.records.results import NegativeResult, RoundTripResult
 
 Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
 
 
-@dataclass
-class RoundTripResult:
-    """What happened to one utterance. Exactly one of each ``*_result``/``*_error`` pair is set
-    once that stage ran; TTS does not run when STT failed or recognised nothing."""
-
-    utterance: Utterance
-    stt: SttResult | None = None
-    stt_error: WyomingRTError | None = None
-    tts: TtsResult | None = None
-    tts_error: WyomingRTError | None = None
-    round_trip_s: float | None = None
-    """From the start of STT to the end of TTS, when both succeeded."""
-    back_stt: SttResult | None = None
-    """The TTS audio transcribed back by the STT server (closed loop), when asked for."""
-    back_stt_error: WyomingRTError | None = None
-
-    @property
-    def transcript(self) -> str | None:
-        return self.stt.text if self.stt else None
 
 
 @dataclass(frozen=True)
@@ -64,7 +46,7 @@ async def round_trip(
     stt: Endpoint,
     tts: Endpoint,
     *,
-    tts_streaming: bool,
+    tts_streaming: bool = False,
     back_transcribe: bool = False,
     breakers: Breakers | None = None,
 ) -> RoundTripResult:
@@ -135,13 +117,6 @@ async def run_round_trips(
     return await map_limited(one, utterances, concurrency)
 
 
-@dataclass
-class NegativeResult:
-    """What the STT server made of a clip with no speech."""
-
-    utterance: Utterance
-    stt: SttResult | None = None
-    stt_error: WyomingRTError | None = None
 
 
 async def run_negatives(

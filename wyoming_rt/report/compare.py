@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
-from .report.model import REPORT_SCHEMA, STAGES
+from wyoming_rt.records.errors import UsageError
+from wyoming_rt.report.model import REPORT_SCHEMA, STAGES
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from .trace import Trace
+    from wyoming_rt.records.trace import Trace
 
 
 class WyomingRTError(Exception):

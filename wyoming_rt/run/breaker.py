@@ -18,7 +18,7 @@ from typing import Literal, TypeVar
 
 import anyio
 
-from .errors import NotSentError, WatchdogTimeout, WyomingRTError
+from wyoming_rt.records.errors import NotSentError, WatchdogTimeout, WyomingRTError
 
 Result = TypeVar("Result")
 State = Literal["closed", "open", "dead"]

@@ -9,7 +9,7 @@ Every wait is under a watchdog.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -18,14 +18,16 @@ import numpy as np
 from wyoming.event import Event
 from wyoming.info import Describe
 
-from .corpus import Utterance
-from .emulator import EmulatorConfig, HAEmulator, TtsResult
-from .endpoint import Endpoint, connect
-from .errors import FramingError, WatchdogTimeout, WyomingRTError
-from .info_shape import installed
-from .pcm import PcmAudio
-from .trace import Trace
-from .wire import EventReader, encode_event
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+from wyoming_rt.records.results import TtsResult
+from wyoming_rt.endpoint import Endpoint, connect
+from wyoming_rt.records.errors import FramingError, WatchdogTimeout, WyomingRTError
+from wyoming_rt.records.info import installed
+from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.records.trace import Trace
+from wyoming_rt.wire import EventReader, encode_event
+from wyoming_rt.records.results import ProbeOutcome
 
 UNKNOWN_EVENT_TYPE = "wyoming-rt-probe"
 LINGER_S = 0.5
@@ -44,17 +46,6 @@ the run's ``--pace``, so the server is already working by then)."""
 VOICE_PROBE_TEXT = "Testing this voice."
 
 
-@dataclass(frozen=True)
-class ProbeOutcome:
-    """One probe: whether the server answered as the protocol asks, why not, and the traces
-    (and measures) that trace rules judge."""
-
-    name: str
-    role: str
-    ok: bool
-    detail: str = ""
-    traces: tuple[Trace, ...] = ()
-    measures: dict[str, Any] = field(default_factory=dict)
 
 
 async def probe_unknown_event(endpoint: Endpoint, role: str, timeout_s: float) -> ProbeOutcome:

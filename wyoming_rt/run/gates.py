@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from wyoming_rt.records.errors import UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
-from .findings import Finding, finding, rule
-from .report.model import STAGES, Report
+from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.report.model import STAGES, Report
 
 _REF = "wyoming-rt gates (command line, --config or [tool.wyoming_rt])"
 GATE_WER = rule(

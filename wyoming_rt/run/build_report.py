@@ -8,23 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from ..checks.audio import validate_tts_audio
-from ..checks.audio_quality import AudioThresholds, analyse
-from ..checks.protocol import (
-    ANALYSIS_DEADLINE,
-    BACK_TRANSCRIPTION_FAILED,
-    SCORE_CAPPED,
-    STT_EMPTY_TRANSCRIPT,
-    STT_HALLUCINATION,
-    failure_finding,
-)
-from ..checks.scoring import score, score_corpus
-from ..checks.stats import latency_stats
-from ..checks.timing import stream_timing
-from ..checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
-from ..findings import Finding, finding
-from ..roundtrip import NegativeResult, RoundTripResult
-from .model import STAGES, NegativeReport, Report, ServerReport, Summary, UtteranceReport
+from wyoming_rt.checks.audio import validate_tts_audio
+from wyoming_rt.checks.audio_quality import AudioThresholds, analyse
+from wyoming_rt.checks.protocol import ANALYSIS_DEADLINE, BACK_TRANSCRIPTION_FAILED, SCORE_CAPPED, STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
+from wyoming_rt.checks.scoring import score, score_corpus
+from wyoming_rt.checks.stats import latency_stats
+from wyoming_rt.checks.timing import stream_timing
+from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
+from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.results import NegativeResult, RoundTripResult
+from wyoming_rt.report.model import STAGES, NegativeReport, Report, ServerReport, Summary, UtteranceReport
 
 
 def utterance_report(

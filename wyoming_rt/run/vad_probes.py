@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .corpus import Utterance
-from .emulator import EmulatorConfig, HAEmulator
-from .endpoint import Endpoint
-from .errors import WyomingRTError
-from .pcm import HA_CHUNK_BYTES, PcmAudio, to_ha_format
-from .probes import ProbeOutcome
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.errors import WyomingRTError
+from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio
+from wyoming_rt.pcm import to_ha_format
+from wyoming_rt.records.results import ProbeOutcome
 
 TRAILING_SILENCE_S = 3.0
 """Silence after the speech, sent at microphone pace: time enough for any endpointer."""
