@@ -37,10 +37,10 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.tts import Synthesize
 
-from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
 from wyoming_rt.pcm import from_float
+from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.run.roundtrip import map_limited, round_trip
 from wyoming_rt.servers.null import is_own_null_answer, null_transcript, run_null_server
 
@@ -63,7 +63,7 @@ async def start_null_server_process() -> tuple[Endpoint, subprocess.Popen[bytes]
         try:
             await HAEmulator(EmulatorConfig(describe_attempts=1)).describe(endpoint)
             return endpoint, process
-        except Exception:  # noqa: BLE001 - not listening yet
+        except Exception:
             await anyio.sleep(0.1)
     process.kill()
     raise RuntimeError("the null server process did not start")

@@ -49,7 +49,13 @@ async def endless_tts(stream: SocketStream) -> None:
     from wyoming.info import Attribution, Info, TtsProgram, TtsVoice
 
     attribution = Attribution(name="x", url="")
-    info = Info(tts=[TtsProgram("endless", attribution, True, None, None, voices=[TtsVoice("v", attribution, True, None, None, languages=["en"])])])
+    info = Info(
+        tts=[
+            TtsProgram(
+                "endless", attribution, True, None, None, voices=[TtsVoice("v", attribution, True, None, None, languages=["en"])]
+            )
+        ]
+    )
     reader = EventReader(stream)
     received = await reader.read()
     if received is None:
@@ -118,7 +124,7 @@ def start_server(role: str) -> tuple[subprocess.Popen[bytes], Endpoint]:
             try:
                 await emulator.describe(endpoint)
                 return
-            except Exception:  # noqa: BLE001 - still loading
+            except Exception:
                 await anyio.sleep(0.2)
 
     anyio.run(ready)
@@ -212,10 +218,18 @@ def main() -> None:
     print("| figure | measured | target |")
     print("|---|---:|---|")
     print(f"| validate peak RSS, TTS streaming without end, --timeout 30 | {validator_mb:.0f} MB | < 300 MB |")
-    print(f"| reference TTS server peak RSS, one 19,990-character unpunctuated sentence | {tts_peak:.0f} MB (idle {tts_before:.0f} MB) | < 600 MB |")
-    print(f"| reference TTS server RSS after that sentence | {tts_after:.0f} MB (before {tts_before:.0f} MB, {tts_after - tts_before:+.0f} MB) | within 100 MB of before |")
-    print(f"| reference TTS server with {MAX_CONNECTIONS} connections open: {extra} more answered `busy` | {busy} of {extra}; the {MAX_CONNECTIONS} {'still' if served else 'no longer'} served; RSS {conn_before:.0f} -> {conn_after:.0f} MB | all, and still served |")
-    print(f"| reference STT server RSS after 30 abandoned 15 MiB partial uploads | {stt_after:.0f} MB (before {stt_before:.0f} MB, +{stt_after - stt_before:.0f} MB) | within 50 MB of before |")
+    print(
+        f"| reference TTS server peak RSS, one 19,990-character unpunctuated sentence | {tts_peak:.0f} MB (idle {tts_before:.0f} MB) | < 600 MB |"
+    )
+    print(
+        f"| reference TTS server RSS after that sentence | {tts_after:.0f} MB (before {tts_before:.0f} MB, {tts_after - tts_before:+.0f} MB) | within 100 MB of before |"
+    )
+    print(
+        f"| reference TTS server with {MAX_CONNECTIONS} connections open: {extra} more answered `busy` | {busy} of {extra}; the {MAX_CONNECTIONS} {'still' if served else 'no longer'} served; RSS {conn_before:.0f} -> {conn_after:.0f} MB | all, and still served |"
+    )
+    print(
+        f"| reference STT server RSS after 30 abandoned 15 MiB partial uploads | {stt_after:.0f} MB (before {stt_before:.0f} MB, +{stt_after - stt_before:.0f} MB) | within 50 MB of before |"
+    )
 
 
 if __name__ == "__main__":

@@ -30,10 +30,10 @@ import anyio
 
 from wyoming_rt.corpus import load_bundled_corpus
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
-from wyoming_rt.run.gates import Gates
 from wyoming_rt.report.model import Report
-from wyoming_rt.servers.reference import run_reference_servers
+from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.validate import ValidateOptions, validate
+from wyoming_rt.servers.reference import run_reference_servers
 
 ALONE_UTTERANCES = 12
 QUIET_S = 0.5

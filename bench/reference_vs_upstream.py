@@ -30,14 +30,14 @@ import anyio
 
 from wyoming_rt.checks.scoring import score_corpus
 from wyoming_rt.checks.stats import latency_stats
-from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.corpus import load_bundled_corpus, load_corpus
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.run.gates import Gates
-from wyoming_rt.servers.reference import run_reference_servers
 from wyoming_rt.run.validate import ValidateOptions, validate
+from wyoming_rt.servers.reference import run_reference_servers
 
 TTS_TEXTS = [
     "The front door is locked, and the alarm is armed. The living room lights are off.",
@@ -55,7 +55,13 @@ LOAD_TEXT = " ".join(f"Sentence {i} of a long announcement keeps the speech serv
 def _stt_summary(latencies: list[float], refs: list[str], hyps: list[str]) -> dict[str, Any]:
     stats = latency_stats(latencies)
     assert stats is not None
-    return {"n": len(latencies), "p50_ms": stats.p50, "p95_ms": stats.p95, "mean_ms": stats.mean, "wer": score_corpus(refs, hyps).wer}
+    return {
+        "n": len(latencies),
+        "p50_ms": stats.p50,
+        "p95_ms": stats.p95,
+        "mean_ms": stats.mean,
+        "wer": score_corpus(refs, hyps).wer,
+    }
 
 
 async def stt_side_by_side(endpoints: dict[str, Endpoint], corpus: Corpus) -> dict[str, dict[str, Any]]:
@@ -89,7 +95,13 @@ async def tts_side_by_side(endpoints: dict[str, Endpoint], rounds: int = 3) -> d
     for flavour in endpoints:
         a, t = latency_stats(ttfa[flavour]), latency_stats(total[flavour])
         assert a is not None and t is not None
-        figures[flavour] = {"n": a.count, "ttfa_p50_ms": a.p50, "ttfa_mean_ms": a.mean, "total_p50_ms": t.p50, "total_mean_ms": t.mean}
+        figures[flavour] = {
+            "n": a.count,
+            "ttfa_p50_ms": a.p50,
+            "ttfa_mean_ms": a.mean,
+            "total_p50_ms": t.p50,
+            "total_mean_ms": t.mean,
+        }
     return figures
 
 
@@ -125,7 +137,13 @@ async def describe_under_load(stt: Endpoint, tts: Endpoint, busy_audio: Any, rou
         tg.cancel_scope.cancel()
     stats = latency_stats(latencies)
     assert stats is not None
-    return {"n": stats.count, "p50_ms": stats.p50, "p95_ms": stats.p95, "max_ms": stats.max, "over_1s": sum(x > 1.0 for x in latencies)}
+    return {
+        "n": stats.count,
+        "p50_ms": stats.p50,
+        "p95_ms": stats.p95,
+        "max_ms": stats.max,
+        "over_1s": sum(x > 1.0 for x in latencies),
+    }
 
 
 async def round_trip_p95(stt: Endpoint, tts: Endpoint, corpus: Corpus, concurrency: int) -> float:
@@ -160,7 +178,9 @@ async def measure(corpora: dict[str, Corpus]) -> dict[str, dict[str, Any]]:
         longest = max(bundled, key=lambda u: u.audio.duration_s).audio
         for flavour in stt:  # load must not overlap: one pair at a time
             results[flavour]["describe_under_load"] = await describe_under_load(stt[flavour], tts[flavour], longest)
-            results[flavour]["round_trip_p95_ms"] = {c: await round_trip_p95(stt[flavour], tts[flavour], bundled, c) for c in (1, 4)}
+            results[flavour]["round_trip_p95_ms"] = {
+                c: await round_trip_p95(stt[flavour], tts[flavour], bundled, c) for c in (1, 4)
+            }
     return results
 
 
@@ -173,17 +193,25 @@ def table(results: dict[str, dict[str, Any]]) -> str:
     rows = ["| measure | upstream | wyoming-rt | ours / upstream |", "|---|---:|---:|---:|"]
     for name in up["stt"]:
         a, b = up["stt"][name], us["stt"][name]
-        rows.append(f"| STT latency P50, {name} ({a['n']} utt.) | {a['p50_ms']:.0f} ms | {b['p50_ms']:.0f} ms | {ratio(b['p50_ms'], a['p50_ms'])} |")
-        rows.append(f"| STT latency mean, {name} | {a['mean_ms']:.0f} ms | {b['mean_ms']:.0f} ms | {ratio(b['mean_ms'], a['mean_ms'])} |")
+        rows.append(
+            f"| STT latency P50, {name} ({a['n']} utt.) | {a['p50_ms']:.0f} ms | {b['p50_ms']:.0f} ms | {ratio(b['p50_ms'], a['p50_ms'])} |"
+        )
+        rows.append(
+            f"| STT latency mean, {name} | {a['mean_ms']:.0f} ms | {b['mean_ms']:.0f} ms | {ratio(b['mean_ms'], a['mean_ms'])} |"
+        )
         rows.append(f"| WER (normalised), {name} | {a['wer']:.4f} | {b['wer']:.4f} | |")
     for key, label in (("ttfa_mean_ms", "TTS time to first audio, mean"), ("ttfa_p50_ms", "TTS time to first audio, P50"),
                        ("total_mean_ms", "TTS total, mean")):  # fmt: skip
-        rows.append(f"| {label} ({up['tts']['n']} requests, multi-sentence) | {up['tts'][key]:.0f} ms | {us['tts'][key]:.0f} ms | {ratio(us['tts'][key], up['tts'][key])} |")
+        rows.append(
+            f"| {label} ({up['tts']['n']} requests, multi-sentence) | {up['tts'][key]:.0f} ms | {us['tts'][key]:.0f} ms | {ratio(us['tts'][key], up['tts'][key])} |"
+        )
     for key in ("p50_ms", "p95_ms", "max_ms"):
         a, b = up["describe_under_load"][key], us["describe_under_load"][key]
         rows.append(f"| describe under load, {key[:-3].upper()} | {a:.0f} ms | {b:.0f} ms | {ratio(b, a)} |")
     a, b = up["describe_under_load"]["over_1s"], us["describe_under_load"]["over_1s"]
-    rows.append(f"| describe under load, over HA's 1 s timeout | {a} of {up['describe_under_load']['n']} | {b} of {us['describe_under_load']['n']} | |")
+    rows.append(
+        f"| describe under load, over HA's 1 s timeout | {a} of {up['describe_under_load']['n']} | {b} of {us['describe_under_load']['n']} | |"
+    )
     for c in ("1", "4"):
         a, b = up["round_trip_p95_ms"][c], us["round_trip_p95_ms"][c]
         rows.append(f"| round trip P95, concurrency {c} | {a:.0f} ms | {b:.0f} ms | {ratio(b, a)} |")

@@ -25,8 +25,8 @@ from wyoming.client import AsyncTcpClient
 
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
-from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.pcm import from_float
+from wyoming_rt.records.audio import PcmAudio
 
 
 def speech_like(seconds: float) -> PcmAudio:
@@ -84,7 +84,10 @@ def main() -> None:
     chunks = int(np.ceil(len(audio.pcm) / 320))
     print(f"utterance: {args.seconds:g} s = {chunks} chunks of 10 ms; {args.uploads} uploads per client")
     print(f"{'client':<28}{'x real time (CPU)':>20}{'x real time (wall)':>20}{'CPU us/chunk':>14}")
-    for name, cpu_x, wall_x in (("wyoming_rt HAEmulator", ours_cpu, ours_wall), ("wyoming AsyncTcpClient", plain_cpu, plain_wall)):
+    for name, cpu_x, wall_x in (
+        ("wyoming_rt HAEmulator", ours_cpu, ours_wall),
+        ("wyoming AsyncTcpClient", plain_cpu, plain_wall),
+    ):
         print(f"{name:<28}{cpu_x:>20,.0f}{wall_x:>20,.0f}{1e6 * 0.01 / cpu_x:>14.2f}")
     print(f"HAEmulator CPU advantage: {ours_cpu / plain_cpu:.1f}x")
 

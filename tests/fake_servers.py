@@ -14,10 +14,10 @@ from wyoming.event import Event
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice
 
 from tests.fakes import scripted_server
-from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.corpus import load_bundled_corpus
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.wire import EventReader, encode_event
 
 _SAMPLE = next(iter(load_bundled_corpus()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import anyio
 from anyio.abc import SocketStream
@@ -23,10 +23,8 @@ async def scripted_server(handler: Handler) -> AsyncIterator[Endpoint]:
 
     async def serve_one(stream: SocketStream) -> None:
         async with stream:
-            try:
+            with suppress(Exception):
                 await handler(stream)
-            except Exception:
-                pass
 
     async with listener, anyio.create_task_group() as tg:
         tg.start_soon(listener.serve, serve_one)

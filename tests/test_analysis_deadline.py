@@ -3,12 +3,11 @@ timings and an ``analysis.deadline`` finding instead of running on without bound
 
 from __future__ import annotations
 
-from wyoming_rt.records.corpus import Utterance
-from wyoming_rt.records.results import SttResult
 from wyoming_rt.records.audio import PcmAudio
-from wyoming_rt.run.build_report import utterance_reports_of
-from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.records.results import RoundTripResult, SttResult
 from wyoming_rt.records.trace import Trace
+from wyoming_rt.run.build_report import utterance_reports_of
 
 
 def stt_only(uid: str) -> RoundTripResult:

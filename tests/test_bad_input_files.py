@@ -118,7 +118,9 @@ async def test_the_other_utterances_still_run(mixed_corpus: Path) -> None:
 
     async with fake_pair(FakeStt(after_audio_stop=count_and_answer)) as (stt, tts):
         with anyio.fail_after(120):
-            options = ValidateOptions(timeout_s=30, gates=Gates(max_wer=None), probes=False, back_transcribe=False, endpointing="none")
+            options = ValidateOptions(
+                timeout_s=30, gates=Gates(max_wer=None), probes=False, back_transcribe=False, endpointing="none"
+            )
             report = await validate(stt, tts, corpus, options)
     assert len(report.utterances) == len(GOOD)
     assert all(u.transcript == TEXT for u in report.utterances)

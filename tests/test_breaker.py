@@ -6,8 +6,8 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, HangBreaker
 from wyoming_rt.records.errors import NotSentError, ServerClosedError, WatchdogTimeout, WyomingRTError
+from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, HangBreaker
 
 pytestmark = pytest.mark.anyio
 

@@ -28,19 +28,21 @@ from tests.fake_servers import (
     stt_info,
     tts_info,
 )
-from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
+from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.records.errors import CorpusError
 from wyoming_rt.records.findings import RULES
+from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
 from wyoming_rt.run.gates import Gates
-from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio
 TIMEOUT_S = 2.0
 # the fakes answer any text with fixed audio: the long-text probe runs in its own cases only
-OPTIONS = ValidateOptions(timeout_s=TIMEOUT_S, concurrency=2, llm_tokens_per_s=1000, long_text=False)  # an LLM that streams in a blink
+OPTIONS = ValidateOptions(
+    timeout_s=TIMEOUT_S, concurrency=2, llm_tokens_per_s=1000, long_text=False
+)  # an LLM that streams in a blink
 FMT = (SPEECH.rate_hz, SPEECH.width_bytes, SPEECH.channels)
 
 
@@ -261,14 +263,20 @@ CASES: dict[str, Case] = {
     "tts.closed": Case(tts=FakeTts(plain=plain_reply(frames(AudioStart(*FMT).event(), chunk())))),
     "tts.error-event": Case(tts=FakeTts(plain=plain_reply(frames(Event("error", {"text": "no", "code": "x"}))))),
     "tts.error-then-audio": Case(
-        tts=FakeTts(plain=plain_reply(frames(Event("error", {"text": "late"}), AudioStart(*FMT).event(), chunk(), AudioStop().event())))
+        tts=FakeTts(
+            plain=plain_reply(frames(Event("error", {"text": "late"}), AudioStart(*FMT).event(), chunk(), AudioStop().event()))
+        )
     ),
     "tts.error-then-hang": Case(
         tts=FakeTts(plain=lambda s, r: error_then_hang(s) if r.data.get("text") else s.send(encode_event(AudioStop().event()))),
         expected={"tts.error-then-hang", "tts.not-sent"},  # the 2 s watchdog ends the wait first
     ),
     "tts.long-text-incomplete": Case(
-        tts=FakeTts(plain=lambda s, r: s.send(segment(spoken(r.data.get("text", "")[:300])) if r.data.get("text") else encode_event(AudioStop().event()))),
+        tts=FakeTts(
+            plain=lambda s, r: s.send(
+                segment(spoken(r.data.get("text", "")[:300])) if r.data.get("text") else encode_event(AudioStop().event())
+            )
+        ),
         options=replace(OPTIONS, long_text=True),
     ),
     "tts.long-text-stall": Case(tts=FakeTts(plain=stalls_on_long_texts), options=replace(OPTIONS, long_text=True, timeout_s=10)),
@@ -327,24 +335,36 @@ CASES: dict[str, Case] = {
     "gate.max-p95-ms": Case(options=replace(OPTIONS, gates=Gates(max_p95_ms={"round_trip": 0.001}))),
     "gate.max-p99-ms": Case(options=replace(OPTIONS, gates=Gates(max_p99_ms={"stt": 0.001}))),
     "gate.max-back-wer": Case(
-        stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s, TEXT if audio in CORPUS_AUDIO else "Something else entirely." if audio else "")),
+        stt=FakeStt(
+            after_audio_stop=lambda s, audio: send_transcript(
+                s, TEXT if audio in CORPUS_AUDIO else "Something else entirely." if audio else ""
+            )
+        ),
         tts=FakeTts(plain=plain_reply(lambda: segment((SPEECH.samples()[:, 0] * 0.9 * 32767).astype("<i2").tobytes()))),
         options=replace(OPTIONS, gates=Gates(max_back_wer=0.5)),
     ),
     # the validator's own back transcription fails (the STT server closes on the TTS audio): a warning, nothing else
     "back.failed": Case(
-        stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s, TEXT if audio in CORPUS_AUDIO else "") if audio in CORPUS_AUDIO or not audio else close()),
+        stt=FakeStt(
+            after_audio_stop=lambda s, audio: (
+                send_transcript(s, TEXT if audio in CORPUS_AUDIO else "") if audio in CORPUS_AUDIO or not audio else close()
+            )
+        ),
         tts=FakeTts(plain=plain_reply(lambda: segment((SPEECH.samples()[:, 0] * 0.9 * 32767).astype("<i2").tobytes()))),
     ),
     # one of three utterances scored: the WER gate must not hold over so little
     "gate.too-little-data": Case(
         stt=FakeStt(after_audio_stop=on_speech(close)),
-        corpus=lambda: Corpus("fake", [Utterance("u0", TEXT, SPEECH), Utterance("u0b", TEXT, SPEECH), Utterance("u1", TEXT, SPEECH_WITH_PAUSE)]),
+        corpus=lambda: Corpus(
+            "fake", [Utterance("u0", TEXT, SPEECH), Utterance("u0b", TEXT, SPEECH), Utterance("u1", TEXT, SPEECH_WITH_PAUSE)]
+        ),
         expected={"stt.closed", "gate.too-little-data"},
     ),
 }
 CASES["gate.max-failure-rate"] = replace(
-    CASES["stt.closed"], options=replace(OPTIONS, gates=Gates(max_failure_rate=0.25)), expected={"stt.closed", "gate.max-failure-rate"}
+    CASES["stt.closed"],
+    options=replace(OPTIONS, gates=Gates(max_failure_rate=0.25)),
+    expected={"stt.closed", "gate.max-failure-rate"},
 )
 CASES["gate.nothing-scored"] = Case(
     stt=FakeStt(after_audio_stop=lambda s, audio: close() if audio else send_transcript(s, "")),
@@ -399,7 +419,14 @@ def test_cases_cover_every_protocol_rule() -> None:
     protocol = {r for r in RULES if r.split(".")[0] in ("info", "framing", "stt", "tts", "probe")}
     # tts.connect/stt.connect need a server that vanishes after describe: see test_server_gone_after_describe;
     # the budgets are the emulator's: see tests/test_hostile_servers.py; health checks: tests/test_health_checks.py
-    assert protocol - covered == {"stt.connect", "tts.connect", "stt.over-budget", "tts.over-budget", "info.unavailable", "info.unavailable-under-load"}
+    assert protocol - covered == {
+        "stt.connect",
+        "tts.connect",
+        "stt.over-budget",
+        "tts.over-budget",
+        "info.unavailable",
+        "info.unavailable-under-load",
+    }
 
 
 @pytest.mark.parametrize("role", ["stt", "tts"])
@@ -436,7 +463,9 @@ async def test_ignored_rules_are_reported_but_do_not_fail_the_run() -> None:
 
 
 async def test_every_gate_checked_is_in_the_report() -> None:
-    gates = Gates(max_wer=0.5, max_back_wer=0.5, max_p95_ms={"stt": 60_000}, max_p99_ms={"round_trip": 60_000}, max_failure_rate=0.5)
+    gates = Gates(
+        max_wer=0.5, max_back_wer=0.5, max_p95_ms={"stt": 60_000}, max_p99_ms={"round_trip": 60_000}, max_failure_rate=0.5
+    )
     report = await run_case(Case(options=replace(OPTIONS, gates=gates)))
     assert [(g.gate, g.passed) for g in report.gate_results] == [
         ("max_wer", True), ("max_back_wer", True), ("max_p95_ms.stt", True), ("max_p99_ms.round_trip", True), ("max_failure_rate", True),

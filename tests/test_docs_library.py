@@ -22,7 +22,9 @@ async def test_the_documented_code_runs(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(tmp_path)
     async with fake_pair(FakeStt(), FakeTts()) as (stt, tts):
         code = "\n".join(blocks()).replace("anyio.run(main)", "")
-        code = code.replace('"127.0.0.1:10300"', repr(f"127.0.0.1:{stt.port}")).replace('"127.0.0.1:10200"', repr(f"127.0.0.1:{tts.port}"))
+        code = code.replace('"127.0.0.1:10300"', repr(f"127.0.0.1:{stt.port}")).replace(
+            '"127.0.0.1:10200"', repr(f"127.0.0.1:{tts.port}")
+        )
         namespace: dict[str, object] = {}
         exec(compile(code, str(DOC), "exec"), namespace)
         with anyio.fail_after(120):

@@ -11,8 +11,8 @@ from wyoming.event import Event
 
 from tests.fakes import scripted_server
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
-from wyoming_rt.records.errors import ServerErrorEvent
 from wyoming_rt.pcm import from_float
+from wyoming_rt.records.errors import ServerErrorEvent
 from wyoming_rt.wire import EventReader, encode_event
 
 pytestmark = pytest.mark.anyio

@@ -14,10 +14,10 @@ from wyoming.event import Event
 
 from tests.fake_servers import SPEECH, stt_info, tts_info
 from tests.fakes import reader_for, scripted_server
-from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
-from wyoming_rt.records.corpus import Corpus, Utterance
-from wyoming_rt.run.gates import Gates
 from wyoming_rt.pcm import from_float
+from wyoming_rt.records.corpus import Corpus, Utterance
+from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
+from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.phases import WARM_UP_ATTEMPTS
 from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.wire import encode_event
@@ -267,7 +267,7 @@ async def test_a_connect_that_never_completes_is_a_connect_failure_within_the_wa
             fillers.append(filler)
         try:
             started = anyio.current_time()
-            with pytest.raises(ConnectError, match="did not complete within 0.5 s"):
+            with pytest.raises(ConnectError, match=r"did not complete within 0.5 s"):
                 await HAEmulator(EmulatorConfig(connect_timeout_s=0.5)).transcribe(endpoint, SPEECH)
             assert anyio.current_time() - started < 3
         finally:

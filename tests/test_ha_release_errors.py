@@ -15,8 +15,14 @@ from wyoming.event import Event
 from tests.fakes import reader_for, scripted_server
 from wyoming_rt.checks.protocol import failure_finding
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+from wyoming_rt.records.errors import (
+    ErrorThenAudioError,
+    ErrorThenHangError,
+    ErrorThenHangTimeout,
+    ServerErrorEvent,
+    WyomingRTError,
+)
 from wyoming_rt.records.results import TtsResult
-from wyoming_rt.records.errors import ErrorThenAudioError, ErrorThenHangError, ErrorThenHangTimeout, ServerErrorEvent, WyomingRTError
 from wyoming_rt.wire import encode_event
 
 pytestmark = pytest.mark.anyio

@@ -13,8 +13,8 @@ from wyoming.event import Event
 
 from tests.fake_servers import TEXT, FakeStt, FakeTts, fake_pair, send_transcript, speech_corpus
 from tests.fakes import read_until, scripted_server
-from wyoming_rt.run.breaker import HangBreaker
 from wyoming_rt.emulator import EmulatorConfig
+from wyoming_rt.run.breaker import HangBreaker
 from wyoming_rt.run.health import HealthMonitor
 from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.wire import encode_event

@@ -57,7 +57,9 @@ def plain_reply(*events: Event) -> object:
 
 @pytest.mark.parametrize("rate", [10**15, 1, 0])
 async def test_an_absurd_declared_rate_is_a_format_finding_not_a_hang(rate: int) -> None:
-    tts = FakeTts(plain=plain_reply(AudioStart(rate, 2, 1).event(), AudioChunk(rate, 2, 1, SPEECH.pcm).event(), AudioStop().event()))  # type: ignore[arg-type]
+    tts = FakeTts(
+        plain=plain_reply(AudioStart(rate, 2, 1).event(), AudioChunk(rate, 2, 1, SPEECH.pcm).event(), AudioStop().event())
+    )  # type: ignore[arg-type]
     report = await run(tts=tts, options=replace(OPTIONS, back_transcribe=True))
     assert {f.rule for f in report.findings if f.utterance} >= {"tts.format-invalid"}
     assert all(u.back_transcript is None for u in report.utterances)  # never converted, never sent back
@@ -81,7 +83,9 @@ async def test_audio_over_the_budget_is_read_and_dropped_and_named() -> None:
 
     async def flood(stream: SocketStream) -> None:
         await stream.receive()
-        await stream.send(encode_event(AudioStart(16000, 2, 1).event()) + encode_event(chunk) * 40 + encode_event(AudioStop().event()))
+        await stream.send(
+            encode_event(AudioStart(16000, 2, 1).event()) + encode_event(chunk) * 40 + encode_event(AudioStop().event())
+        )
 
     async with scripted_server(flood) as endpoint:
         emulator = HAEmulator(EmulatorConfig(timeout_s=10, max_answer_audio_bytes=1 << 20))

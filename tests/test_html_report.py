@@ -11,8 +11,8 @@ import numpy as np
 from PIL import Image
 
 from tests.fake_servers import FakeStt, FakeTts, fake_pair, speech_corpus
-from wyoming_rt.report.html import report_html, write_html
 from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.report.html import report_html, write_html
 from wyoming_rt.run.validate import ValidateOptions, validate
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package (installed by .ci/run and the README)
@@ -27,7 +27,9 @@ def run_report() -> tuple[object, dict[str, object]]:
         results: list[RoundTripResult] = []
         async with fake_pair(FakeStt(), FakeTts()) as (stt, tts):
             with anyio.fail_after(60):
-                report = await validate(stt, tts, speech_corpus(), ValidateOptions(timeout_s=5, probes=False), on_result=results.append)
+                report = await validate(
+                    stt, tts, speech_corpus(), ValidateOptions(timeout_s=5, probes=False), on_result=results.append
+                )
         return report, {r.utterance.id: r.tts.audio for r in results if r.tts is not None}
 
     return anyio.run(run)

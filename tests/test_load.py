@@ -8,12 +8,12 @@ import pytest
 from anyio.abc import SocketStream
 
 from tests.fake_servers import SPEECH, SPEECH_WITH_PAUSE, TEXT, FakeStt, fake_pair, send_transcript
-from wyoming_rt.run import load
-from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.pcm import from_float
-from wyoming_rt.servers.null import null_transcript, run_null_server
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.run import load
 from wyoming_rt.run.validate import ValidateOptions
+from wyoming_rt.servers.null import null_transcript, run_null_server
 
 pytestmark = pytest.mark.anyio
 OTHER_TEXT = "Turn on the lights in the kitchen."
@@ -32,7 +32,9 @@ def null_utterances(count: int) -> list[Utterance]:
 async def test_sweep_reports_each_level_and_the_knee() -> None:
     async with run_null_server() as endpoint:
         with anyio.fail_after(60):
-            report = await load.load_validate(endpoint, endpoint, null_utterances(16), ValidateOptions(timeout_s=10), sweep=[1, 4, 16])
+            report = await load.load_validate(
+                endpoint, endpoint, null_utterances(16), ValidateOptions(timeout_s=10), sweep=[1, 4, 16]
+            )
     assert [level.concurrency for level in report.levels] == [1, 4, 16]
     for level in report.levels:
         assert level.round_trips == max(16, 2 * level.concurrency) and level.errors == 0 and level.mixed == 0
@@ -58,7 +60,9 @@ async def test_open_model_counts_latency_from_the_due_time(monkeypatch: pytest.M
 
     async with fake_pair(FakeStt(after_audio_stop=slow)) as (stt, tts):
         with anyio.fail_after(60):
-            level = await load.run_open(HAEmulator(EmulatorConfig(timeout_s=10)), TWO[:1], stt, tts, streaming=False, rate_per_s=20, duration_s=1.0)
+            level = await load.run_open(
+                HAEmulator(EmulatorConfig(timeout_s=10)), TWO[:1], stt, tts, streaming=False, rate_per_s=20, duration_s=1.0
+            )
     assert level.round_trips == 20 and level.errors == 0
     rt, stt_latency = level.latency["round_trip"], level.latency["stt"]
     assert rt is not None and stt_latency is not None

@@ -95,7 +95,9 @@ async def test_the_busy_probe_keeps_the_server_busy_under_every_pace(pace: str) 
     stt = FakeStt(lock_long_audio_s=2.0)
     async with fake_pair(stt, FakeTts(lock_long_texts_s=2.0)) as (stt_endpoint, tts_endpoint):
         with anyio.fail_after(90):
-            report = await validate(stt_endpoint, tts_endpoint, speech_corpus(), replace(OPTIONS, pace=pace, concurrency=0, ha_mode="2026.2"))  # type: ignore[arg-type]
+            report = await validate(
+                stt_endpoint, tts_endpoint, speech_corpus(), replace(OPTIONS, pace=pace, concurrency=0, ha_mode="2026.2")
+            )  # type: ignore[arg-type]
     busy = [f.message for f in report.findings if f.rule == "info.slow-while-busy"]
     assert any(m.startswith("STT server") for m in busy) and any(m.startswith("TTS server") for m in busy)
     probes = next(p for p in report.phases if p.name == "probes")

@@ -48,7 +48,10 @@ async def hang(stream: SocketStream, request: Event) -> None:
 
 
 async def rules_for(stt_kwargs: dict, tts_kwargs: dict, streaming: bool = False) -> list[str]:  # type: ignore[type-arg]
-    async with server(STT_INFO, **{"on_request": good_stt, **stt_kwargs}) as stt, server(TTS_INFO, **{"on_request": good_tts, **tts_kwargs}) as tts:
+    async with (
+        server(STT_INFO, **{"on_request": good_stt, **stt_kwargs}) as stt,
+        server(TTS_INFO, **{"on_request": good_tts, **tts_kwargs}) as tts,
+    ):
         with anyio.fail_after(10):
             outcomes = await run_probes(stt, tts, CONFIG, tts_streaming=streaming)
     return [f.rule for f in check_probes(outcomes)]

@@ -11,10 +11,10 @@ import pytest
 from anyio.abc import SocketStream
 
 from tests.fake_servers import SPEECH, TEXT, FakeStt, fake_pair, send_transcript, speech_corpus
-from wyoming_rt.run.gates import Gates
 from wyoming_rt.report.junit import report_junit, write_junit
 from wyoming_rt.report.markdown import write_markdown
 from wyoming_rt.report.model import REPORT_SCHEMA, Report
+from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.validate import ValidateOptions, validate
 
 
@@ -44,7 +44,9 @@ def test_junit_has_one_failing_case_per_failing_utterance(failing_report: Report
     assert failing == {("wyoming-rt.utterances", "u0"), ("wyoming-rt.checks", "gate")}
     assert ("wyoming-rt.utterances", "u1") in cases
     failure = cases[("wyoming-rt.utterances", "u0")].find("failure")
-    assert failure is not None and failure.get("type") == "gate.max-wer" and "utterance WER 0.167" in (failure.get("message") or "")
+    assert (
+        failure is not None and failure.get("type") == "gate.max-wer" and "utterance WER 0.167" in (failure.get("message") or "")
+    )
     assert suite.get("tests") == str(len(cases)) and suite.get("failures") == "2"
     assert report_junit(failing_report).startswith('<?xml version="1.0" encoding="UTF-8"?>')
 

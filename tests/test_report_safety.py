@@ -64,6 +64,10 @@ def test_any_string_becomes_writable_json_and_xml(text: str) -> None:
     assert len(xml_text(text)) == len(text)  # one replacement character for each bad one, nothing dropped
 
 
-@given(st.recursive(st.floats() | st.text() | st.integers() | st.none(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)))
+@given(
+    st.recursive(
+        st.floats() | st.text() | st.integers() | st.none(), lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner)
+    )
+)
 def test_json_safe_takes_any_nesting(value: object) -> None:
     strict_json(json.dumps(json_safe(value), allow_nan=False))

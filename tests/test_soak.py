@@ -12,9 +12,9 @@ import anyio
 import pytest
 
 from tests.test_load import null_utterances
-from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.run.roundtrip import map_limited, round_trip
 from wyoming_rt.servers.null import is_own_null_answer, run_null_server
 

@@ -7,6 +7,7 @@ Budget: the "ci" hypothesis profile (tests/conftest.py). The deep run:
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import anyio
@@ -48,7 +49,7 @@ class Feed(ByteReceiveStream):
 
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    return [data[a:b] for a, b in itertools.pairwise(points)]
 
 
 def read_all(pieces: list[bytes]) -> tuple[list[str], str | None, int]:
@@ -101,7 +102,9 @@ def adversarial_frame(draw: st.DrawFn) -> bytes:
     """A frame whose header may lie about its blocks, or whose blocks are not what they claim."""
     data = json.dumps(draw(st.dictionaries(st.text(max_size=8), json_values, max_size=4))).encode()
     payload = draw(st.binary(max_size=600))
-    header: dict[str, object] = {"type": draw(st.one_of(st.sampled_from(["audio-chunk", "transcript", "info"]), st.text(max_size=10), json_values))}
+    header: dict[str, object] = {
+        "type": draw(st.one_of(st.sampled_from(["audio-chunk", "transcript", "info"]), st.text(max_size=10), json_values))
+    }
     header["data_length"] = draw(st.one_of(st.just(len(data)), lengths))
     header["payload_length"] = draw(st.one_of(st.just(len(payload)), lengths))
     line = json.dumps(header).encode()
@@ -126,7 +129,11 @@ def test_adversarial_frames_are_read_or_named(frames: list[bytes], cuts: list[in
 
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["audio-chunk", "transcript", "synthesize", "describe"]), st.dictionaries(st.text(max_size=6), st.integers(), max_size=3), st.binary(max_size=300)),
+        st.tuples(
+            st.sampled_from(["audio-chunk", "transcript", "synthesize", "describe"]),
+            st.dictionaries(st.text(max_size=6), st.integers(), max_size=3),
+            st.binary(max_size=300),
+        ),
         max_size=8,
     ),
     st.lists(st.integers(min_value=0), max_size=30),

@@ -9,14 +9,27 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from wyoming_rt.records.version import __version__ as __version__
+
 if TYPE_CHECKING:
     from wyoming_rt.corpus import load_bundled_corpus, load_corpus
     from wyoming_rt.emulator import EmulatorConfig, HAEmulator
     from wyoming_rt.endpoint import Endpoint, parse_endpoint
     from wyoming_rt.records.audio import PcmAudio
     from wyoming_rt.records.corpus import Corpus, Utterance
-    from wyoming_rt.records.errors import ConnectError, CorpusError, FramingError, ProtocolError, ServerClosedError, ServerErrorEvent, ServerStartError, UsageError, WatchdogTimeout, WyomingRTError
-    from wyoming_rt.records.findings import Finding, RULES, Rule
+    from wyoming_rt.records.errors import (
+        ConnectError,
+        CorpusError,
+        FramingError,
+        ProtocolError,
+        ServerClosedError,
+        ServerErrorEvent,
+        ServerStartError,
+        UsageError,
+        WatchdogTimeout,
+        WyomingRTError,
+    )
+    from wyoming_rt.records.findings import RULES, Finding, Rule
     from wyoming_rt.records.results import DescribeResult, RoundTripResult, SttResult, TtsResult
     from wyoming_rt.report.model import Report
     from wyoming_rt.run.gates import Gates
@@ -75,9 +88,8 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
 
-from wyoming_rt.records.version import __version__ as __version__
-
 __all__ = [
+    "RULES",
     "ConnectError",
     "Corpus",
     "CorpusError",
@@ -90,7 +102,6 @@ __all__ = [
     "HAEmulator",
     "PcmAudio",
     "ProtocolError",
-    "RULES",
     "Report",
     "RoundTripResult",
     "Rule",

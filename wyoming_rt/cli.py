@@ -19,19 +19,18 @@ import anyio
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from wyoming_rt.records.version import __version__
 from wyoming_rt.checks.audio_quality import AudioThresholds
-from wyoming_rt.report.compare import Margins, compare, load_report
-from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.corpus import load_bundled_corpus, load_corpus
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint, parse_endpoint
-from wyoming_rt.records.errors import ServerStartError, UsageError, WyomingRTError
-from wyoming_rt.run.gates import load_gates
-from wyoming_rt.records.ha_release import HA_MODES
 from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
-from wyoming_rt.run.load import load_validate
+from wyoming_rt.records.corpus import Corpus
+from wyoming_rt.records.errors import ServerStartError, UsageError, WyomingRTError
+from wyoming_rt.records.ha_release import HA_MODES
+from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.records.version import __version__
 from wyoming_rt.report.audio_files import save_audio
+from wyoming_rt.report.compare import Margins, compare, load_report
 from wyoming_rt.report.console import render_comparison, render_load_report, render_report
 from wyoming_rt.report.html import write_html
 from wyoming_rt.report.json_writer import write_json
@@ -40,10 +39,11 @@ from wyoming_rt.report.markdown import write_markdown
 from wyoming_rt.report.model import STAGES
 from wyoming_rt.report.rules_doc import rules_markdown
 from wyoming_rt.report.safe_text import json_dumps
-from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.run.gates import load_gates
+from wyoming_rt.run.load import load_validate
+from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.servers.base import MAX_CONNECTIONS
 from wyoming_rt.servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
-from wyoming_rt.run.validate import ValidateOptions, validate
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -105,42 +105,76 @@ def build_parser() -> argparse.ArgumentParser:
         description="Round-trip a corpus: STT server -> transcript -> TTS server -> audio. "
         "Without --stt/--tts, starts the reference servers itself.",
     )
-    v.add_argument("--stt", metavar="URI", help="STT server: host:port, tcp://host:port or unix:///path (default: start a reference server)")
+    v.add_argument(
+        "--stt", metavar="URI", help="STT server: host:port, tcp://host:port or unix:///path (default: start a reference server)"
+    )
     v.add_argument("--tts", metavar="URI", help="TTS server (default: start a reference server)")
     v.add_argument(
         "--reference", choices=("ours", "upstream"), default="ours",
         help="which reference servers to start for a missing --stt/--tts: wyoming-rt's own (default) "
         "or the upstream wyoming-faster-whisper / wyoming-piper",
     )  # fmt: skip
-    v.add_argument("--corpus", metavar="DIR", type=Path, help="directory of NAME.wav + NAME.txt pairs (default: the bundled corpus)")
+    v.add_argument(
+        "--corpus", metavar="DIR", type=Path, help="directory of NAME.wav + NAME.txt pairs (default: the bundled corpus)"
+    )
     v.add_argument(
         "--concurrency", metavar="N", type=_non_negative_int, default=4,
         help="sessions at once in the concurrency phase (default: 4; 0: no concurrency phase). Latency figures "
         "come from the latency phase, one round trip at a time",
     )  # fmt: skip
-    v.add_argument("--timeout", metavar="SECONDS", type=_positive_float, default=30.0, help="watchdog for each STT or TTS request (default: 30)")
     v.add_argument(
-        "--config", metavar="FILE", type=Path, help="gates from a TOML file (default: [tool.wyoming_rt] in ./pyproject.toml, if any)"
+        "--timeout",
+        metavar="SECONDS",
+        type=_positive_float,
+        default=30.0,
+        help="watchdog for each STT or TTS request (default: 30)",
     )
-    v.add_argument("--max-wer", metavar="X", type=_non_negative_float, help="fail when the normalised corpus WER is above X (default: 0.15)")
-    v.add_argument("--max-back-wer", metavar="X", type=_non_negative_float, help="fail when the back WER (TTS audio transcribed back) is above X")
+    v.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="gates from a TOML file (default: [tool.wyoming_rt] in ./pyproject.toml, if any)",
+    )
+    v.add_argument(
+        "--max-wer", metavar="X", type=_non_negative_float, help="fail when the normalised corpus WER is above X (default: 0.15)"
+    )
+    v.add_argument(
+        "--max-back-wer",
+        metavar="X",
+        type=_non_negative_float,
+        help="fail when the back WER (TTS audio transcribed back) is above X",
+    )
     v.add_argument("--max-p95-ms", metavar="MS", type=_positive_float, help="fail when the round-trip P95 latency is above MS")
     v.add_argument(
         "--max-p95", metavar="STAGE=MS", type=_stage_limit, action="append", default=[],
         help=f"fail when STAGE's P95 is above MS (repeatable; stages: {', '.join(STAGES)})",
     )  # fmt: skip
     v.add_argument("--max-p99", metavar="STAGE=MS", type=_stage_limit, action="append", default=[], help="the same for P99")
-    v.add_argument("--max-failure-rate", metavar="X", type=_non_negative_float, help="fail when more than this share of utterances failed")
     v.add_argument(
-        "--ignore", metavar="RULE", action="append", default=[], help="report findings of RULE as ignored; they do not fail the run (repeatable)"
+        "--max-failure-rate", metavar="X", type=_non_negative_float, help="fail when more than this share of utterances failed"
+    )
+    v.add_argument(
+        "--ignore",
+        metavar="RULE",
+        action="append",
+        default=[],
+        help="report findings of RULE as ignored; they do not fail the run (repeatable)",
     )
     v.add_argument("--json", metavar="PATH", type=Path, help="write the JSON report to PATH (schema wyoming-rt/report/1)")
-    v.add_argument("--junit", metavar="PATH", type=Path, help="write JUnit XML to PATH: a test case per utterance and per global check")
     v.add_argument(
-        "--html", metavar="PATH", type=Path, help="write one self-contained HTML page: verdict, latency charts, findings, audio players"
+        "--junit", metavar="PATH", type=Path, help="write JUnit XML to PATH: a test case per utterance and per global check"
     )
     v.add_argument(
-        "--markdown", metavar="PATH", type=Path, help="write a Markdown summary to PATH (appended to $GITHUB_STEP_SUMMARY whenever that is set)"
+        "--html",
+        metavar="PATH",
+        type=Path,
+        help="write one self-contained HTML page: verdict, latency charts, findings, audio players",
+    )
+    v.add_argument(
+        "--markdown",
+        metavar="PATH",
+        type=Path,
+        help="write a Markdown summary to PATH (appended to $GITHUB_STEP_SUMMARY whenever that is set)",
     )
     v.add_argument("--language", default="en", help="language HA sends with transcribe (default: en)")
     v.add_argument("--voice", help="voice name HA sends with synthesize (default: none, the server's default)")
@@ -170,7 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the conformance probes (unknown event type, empty audio and text, extra events, describe while busy, voices)",
     )
     v.add_argument(
-        "--voice-probes", type=int, default=3, metavar="N", help="try up to N voices the TTS server advertises (default 3; 0: none)"
+        "--voice-probes",
+        type=int,
+        default=3,
+        metavar="N",
+        help="try up to N voices the TTS server advertises (default 3; 0: none)",
     )
     v.add_argument(
         "--no-long-text", action="store_true",
@@ -189,10 +227,17 @@ def build_parser() -> argparse.ArgumentParser:
         "P50/P95/P99, errors and crosstalk per level, and the knee",
     )
     v.add_argument(
-        "--rate", type=_positive_float, metavar="R", help="load run at a fixed arrival rate of R round trips per second (open model)"
+        "--rate",
+        type=_positive_float,
+        metavar="R",
+        help="load run at a fixed arrival rate of R round trips per second (open model)",
     )
-    v.add_argument("--duration", type=_positive_float, default=30.0, metavar="S", help="seconds of arrivals for --rate (default 30)")
-    v.add_argument("--no-negatives", action="store_true", help="do not send the corpus's speech-free clips (negative/) to the STT server")
+    v.add_argument(
+        "--duration", type=_positive_float, default=30.0, metavar="S", help="seconds of arrivals for --rate (default 30)"
+    )
+    v.add_argument(
+        "--no-negatives", action="store_true", help="do not send the corpus's speech-free clips (negative/) to the STT server"
+    )
     v.add_argument("--no-back-wer", action="store_true", help="do not transcribe the TTS audio back with the STT server")
     v.add_argument(
         "--audio-threshold", metavar="NAME=VALUE", action="append", default=[], type=_threshold,
@@ -214,7 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-regression", type=_non_negative_float, default=0.10, metavar="FRACTION",
         help="relative latency increase allowed per percentile (default 0.10 = 10 %%; changes under 20 ms never count)",
     )  # fmt: skip
-    cmp.add_argument("--max-wer-increase", type=_non_negative_float, default=0.01, metavar="X", help="absolute WER increase allowed (default 0.01)")
+    cmp.add_argument(
+        "--max-wer-increase",
+        type=_non_negative_float,
+        default=0.01,
+        metavar="X",
+        help="absolute WER increase allowed (default 0.01)",
+    )
     cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON")
     wait = commands.add_parser(
         "wait",
@@ -222,29 +273,39 @@ def build_parser() -> argparse.ArgumentParser:
         description="Poll each URI with describe until it answers with info; exit 0 when all do, 2 on timeout.",
     )
     wait.add_argument("uris", nargs="+", metavar="URI")
-    wait.add_argument("--timeout", type=_positive_float, default=120.0, metavar="SECONDS", help="give up after this long (default 120)")
+    wait.add_argument(
+        "--timeout", type=_positive_float, default=120.0, metavar="SECONDS", help="give up after this long (default 120)"
+    )
     wait.add_argument("--debug", action="store_true", help="full error chains")
     commands.add_parser("rules", help="print every rule a finding can name, as Markdown (docs/rules.md)")
 
     serve = commands.add_parser("serve", help="run a reference Wyoming server (faster-whisper STT or Piper TTS)")
     roles = serve.add_subparsers(dest="role", required=True, parser_class=_Parser)
     stt = roles.add_parser("stt", help="speech-to-text on faster-whisper")
-    stt.add_argument("--uri", default="tcp://127.0.0.1:10300", help="where to listen (default: tcp://127.0.0.1:10300, loopback only)")
+    stt.add_argument(
+        "--uri", default="tcp://127.0.0.1:10300", help="where to listen (default: tcp://127.0.0.1:10300, loopback only)"
+    )
     stt.add_argument("--model", help="'tiny.en' (packaged, default) or a local CTranslate2 model directory")
     stt.add_argument("--beam-size", type=_positive_int, default=3, help="beam size (default: 3)")
     stt.add_argument("--compute-type", default="int8", help="CTranslate2 compute type (default: int8)")
     stt.add_argument("--cpu-threads", type=int, default=0, help="threads per transcription (default: one per core)")
     stt.add_argument("--workers", type=_positive_int, default=1, help="transcriptions at once (default: 1)")
     tts = roles.add_parser("tts", help="text-to-speech on Piper")
-    tts.add_argument("--uri", default="tcp://127.0.0.1:10200", help="where to listen (default: tcp://127.0.0.1:10200, loopback only)")
+    tts.add_argument(
+        "--uri", default="tcp://127.0.0.1:10200", help="where to listen (default: tcp://127.0.0.1:10200, loopback only)"
+    )
     tts.add_argument("--voice", help="'en_US-joe-medium' (packaged, default) or a local .onnx voice (with its .onnx.json)")
     tts.add_argument("--workers", type=_positive_int, default=1, help="syntheses at once (default: 1)")
     tts.add_argument(
         "--first-segment-phonemes", type=int, default=18,
         help="cut the first sentence after about this many phonemes for a faster first audio (0: never; default: 18)",
     )  # fmt: skip
-    null = roles.add_parser("null", help="instant STT and TTS with no speech work, to measure a client (answers name their request)")
-    null.add_argument("--uri", default="tcp://127.0.0.1:10400", help="where to listen (default: tcp://127.0.0.1:10400, loopback only)")
+    null = roles.add_parser(
+        "null", help="instant STT and TTS with no speech work, to measure a client (answers name their request)"
+    )
+    null.add_argument(
+        "--uri", default="tcp://127.0.0.1:10400", help="where to listen (default: tcp://127.0.0.1:10400, loopback only)"
+    )
     null.add_argument("--reply-seconds", type=float, default=3.0, help="seconds of (silent) audio per TTS answer (default: 3)")
     for p in (stt, tts):
         p.add_argument(
@@ -349,7 +410,12 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         )
         with bar:
             report = await validate(
-                stt_endpoint, tts_endpoint, corpus, options, on_result=progress, on_phase=lambda name: _status(err, f"phase: {name}")
+                stt_endpoint,
+                tts_endpoint,
+                corpus,
+                options,
+                on_result=progress,
+                on_phase=lambda name: _status(err, f"phase: {name}"),
             )
     if args.json:
         write_json(report, args.json)
@@ -363,7 +429,11 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         save_audio(results, report, args.save_audio)
     if args.quiet:
         for f in report.findings:
-            out.print(f"{f.severity} {f.rule}{' [' + f.utterance + ']' if f.utterance else ''}: {f.message}", highlight=False, markup=False)
+            out.print(
+                f"{f.severity} {f.rule}{' [' + f.utterance + ']' if f.utterance else ''}: {f.message}",
+                highlight=False,
+                markup=False,
+            )
         out.print("Verdict: PASS" if report.passed else "Verdict: FAIL")
     else:
         render_report(report, out)
@@ -371,15 +441,31 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
 
 
 async def _run_load(
-    args: argparse.Namespace, stt: Endpoint | None, tts: Endpoint | None, corpus: Corpus, options: ValidateOptions, out: Console, err: Console
+    args: argparse.Namespace,
+    stt: Endpoint | None,
+    tts: Endpoint | None,
+    corpus: Corpus,
+    options: ValidateOptions,
+    out: Console,
+    err: Console,
 ) -> int:
     if args.concurrency_sweep and args.rate:
         raise UsageError("use either --concurrency-sweep or --rate, not both")
     async with _servers(stt, tts, args.reference, err) as (stt_endpoint, tts_endpoint):
-        what = f"arrivals at {args.rate:g}/s for {args.duration:g} s" if args.rate else f"concurrency levels {args.concurrency_sweep}"
+        what = (
+            f"arrivals at {args.rate:g}/s for {args.duration:g} s"
+            if args.rate
+            else f"concurrency levels {args.concurrency_sweep}"
+        )
         _status(err, f"load run over {len(corpus)} utterances: {what}")
         report = await load_validate(
-            stt_endpoint, tts_endpoint, list(corpus), options, sweep=args.concurrency_sweep or (), rate_per_s=args.rate, duration_s=args.duration
+            stt_endpoint,
+            tts_endpoint,
+            list(corpus),
+            options,
+            sweep=args.concurrency_sweep or (),
+            rate_per_s=args.rate,
+            duration_s=args.duration,
         )
     if args.json:
         args.json.write_text(json_dumps(report.to_dict()) + "\n", encoding="utf-8")

@@ -9,14 +9,10 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from wyoming_rt.records.errors import CorpusError
-from wyoming_rt.records.audio import PcmAudio, is_playable_format
 from wyoming_rt.pcm import from_float, to_ha_format
+from wyoming_rt.records.audio import PcmAudio, is_playable_format
 from wyoming_rt.records.corpus import Corpus, Utterance
-
-
-
-
+from wyoming_rt.records.errors import CorpusError
 
 
 def bundled_corpus_dir() -> Path:
@@ -66,9 +62,13 @@ def read_wav(path: Path) -> PcmAudio:
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
         raise CorpusError(f"{path}: unreadable audio file ({_short(exc)})") from exc
     if not is_playable_format(int(declared.samplerate), 2, int(declared.channels)):
-        raise CorpusError(f"{path}: audio file declares {declared.samplerate} Hz, {declared.channels} channels (not a playable format)")
+        raise CorpusError(
+            f"{path}: audio file declares {declared.samplerate} Hz, {declared.channels} channels (not a playable format)"
+        )
     if declared.frames > MAX_AUDIO_S * declared.samplerate:
-        raise CorpusError(f"{path}: audio file is {declared.frames / declared.samplerate:.0f} s long, over the limit of {MAX_AUDIO_S:g} s")
+        raise CorpusError(
+            f"{path}: audio file is {declared.frames / declared.samplerate:.0f} s long, over the limit of {MAX_AUDIO_S:g} s"
+        )
     try:
         samples, rate_hz = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:

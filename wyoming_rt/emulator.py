@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, Literal
 
 import anyio
@@ -23,17 +24,26 @@ from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
 
 from wyoming_rt.endpoint import Endpoint, connect
-from wyoming_rt.records.results import EndOfSpeech
 from wyoming_rt.endpointing import end_of_speech_cached
-from wyoming_rt.records.ha_release import HaMode, HaRelease, ha_release
 from wyoming_rt.llm_stream import TimedChunk
-
-from wyoming_rt.records.errors import ErrorThenAudioError, ErrorThenHangError, ErrorThenHangTimeout, FramingError, OverBudgetError, ProtocolError, ServerClosedError, ServerErrorEvent, WatchdogTimeout, WyomingRTError
-from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio, is_playable_format
 from wyoming_rt.pcm import to_ha_format
+from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio, is_playable_format
+from wyoming_rt.records.errors import (
+    ErrorThenAudioError,
+    ErrorThenHangError,
+    ErrorThenHangTimeout,
+    FramingError,
+    OverBudgetError,
+    ProtocolError,
+    ServerClosedError,
+    ServerErrorEvent,
+    WatchdogTimeout,
+    WyomingRTError,
+)
+from wyoming_rt.records.ha_release import HaMode, HaRelease, ha_release
+from wyoming_rt.records.results import DescribeResult, EndOfSpeech, SttResult, TtsResult
 from wyoming_rt.records.trace import Trace, TraceEntry
 from wyoming_rt.wire import EventReader, ReceivedEvent, WireLimits, encode_event
-from wyoming_rt.records.results import DescribeResult, SttResult, TtsResult
 
 _UPLOAD_BATCH_BYTES = 64 * 1024
 _FINAL_EVENTS = frozenset({"transcript", "audio-stop", "synthesize-stopped"})
@@ -102,12 +112,6 @@ class EmulatorConfig:
         return ha_release(self.ha_mode)
 
 
-
-
-
-
-
-
 class _Connection:
     """One traced connection: writes and reads events, recording each in the trace."""
 
@@ -127,9 +131,7 @@ class _Connection:
     async def send(self, event: Event) -> int:
         await self.stream.send(encode_event(event, self.version))
         now = time.perf_counter_ns()
-        self.trace.entries.append(
-            TraceEntry("sent", event.type, event.data, len(event.payload or b""), now)
-        )
+        self.trace.entries.append(TraceEntry("sent", event.type, event.data, len(event.payload or b""), now))
         return now
 
     async def receive(self) -> ReceivedEvent | None:
@@ -238,7 +240,7 @@ class HAEmulator:
         if self.request_written is not None:
             self.request_written.set()
 
-    async def __aenter__(self) -> HAEmulator:
+    async def __aenter__(self) -> HAEmulator:  # noqa: PYI034 (typing.Self needs Python 3.11)
         """``async with HAEmulator() as emulator:``; connections are per call, so nothing stays open."""
         return self
 
@@ -569,7 +571,7 @@ class _Watchdog:
     def __enter__(self) -> None:
         self._scope.__enter__()
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         try:
             self._scope.__exit__(exc_type, exc, tb)
         except TimeoutError as timeout:
@@ -586,7 +588,9 @@ class _Watchdog:
             ) from timeout
         if isinstance(exc, (anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError)):
             self._trace.ended = "closed"
-            raise ServerClosedError(f"{self._what}: connection lost while sending ({type(exc).__name__})", trace=self._trace) from exc
+            raise ServerClosedError(
+                f"{self._what}: connection lost while sending ({type(exc).__name__})", trace=self._trace
+            ) from exc
 
 
 class _AudioCollector:

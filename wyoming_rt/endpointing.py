@@ -82,15 +82,13 @@ def speech_probabilities(audio: PcmAudio, max_chunks: int | None = None) -> list
     from pymicro_vad import MicroVad
 
     vad = MicroVad()
-    process = getattr(vad, "process_10ms", None) or getattr(vad, "Process10ms")
+    process = vad.process_10ms
     pcm = audio.pcm if max_chunks is None else audio.pcm[: max_chunks * HA_CHUNK_BYTES]
     probabilities: list[float | None] = []
     for start in range(0, len(pcm) - HA_CHUNK_BYTES + 1, HA_CHUNK_BYTES):
         value = float(process(pcm[start : start + HA_CHUNK_BYTES]))
         probabilities.append(value if value >= 0 else None)
     return probabilities
-
-
 
 
 def end_of_speech(audio: PcmAudio, segmenter: VoiceCommandSegmenter | None = None) -> EndOfSpeech:

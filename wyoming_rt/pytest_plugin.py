@@ -37,7 +37,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("wyoming-rt", "Wyoming servers under test (wyoming-rt)")
     group.addoption("--wyoming-stt", metavar="URI", help="the STT server under test (default: a reference server)")
     group.addoption("--wyoming-tts", metavar="URI", help="the TTS server under test (default: a reference server)")
-    group.addoption("--wyoming-corpus", metavar="DIR", help="the corpus for the wyoming_report fixture (default: the bundled one)")
+    group.addoption(
+        "--wyoming-corpus", metavar="DIR", help="the corpus for the wyoming_report fixture (default: the bundled one)"
+    )
 
 
 def _servers(flavour: Flavour) -> Iterator[ReferenceServers]:

@@ -24,7 +24,9 @@ def rules(trace: Trace, text: str = TEXT) -> list[str]:
 
 def test_well_formed_audio_is_valid() -> None:
     result = validate_tts_audio(
-        trace_of(("audio-start", FMT, 0), ("audio-chunk", FMT, seconds(1)), ("audio-chunk", FMT, seconds(1)), ("audio-stop", {}, 0)),
+        trace_of(
+            ("audio-start", FMT, 0), ("audio-chunk", FMT, seconds(1)), ("audio-chunk", FMT, seconds(1)), ("audio-stop", {}, 0)
+        ),
         TEXT,
     )
     assert result.valid and result.findings == []

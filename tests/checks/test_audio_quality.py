@@ -7,8 +7,8 @@ import pytest
 
 from wyoming_rt.checks.audio_quality import AudioThresholds, analyse
 from wyoming_rt.corpus import load_bundled_corpus
-from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.pcm import from_float
+from wyoming_rt.records.audio import PcmAudio
 
 CORPUS = list(load_bundled_corpus())
 SPEECH = CORPUS[0]  # "What is the weather in Kansas?", 16 kHz

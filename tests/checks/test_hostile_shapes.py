@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from wyoming_rt.checks.audio import validate_tts_audio
 from wyoming_rt.checks.protocol import check_stt_info, check_tts_info
 from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
-from wyoming_rt.run.probes import advertised_voices
 from wyoming_rt.records.trace import Trace, TraceEntry
+from wyoming_rt.run.probes import advertised_voices
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
@@ -20,9 +20,12 @@ JSON = st.recursive(
 KEYS = st.sampled_from(["asr", "tts", "models", "voices", "installed", "name", "languages", "rate", "width", "channels", "text"])
 OBJECTS = st.dictionaries(KEYS | st.text(max_size=8), JSON, max_size=6)
 INFO = st.dictionaries(
-    st.sampled_from(["asr", "tts"]), st.lists(OBJECTS | st.fixed_dictionaries({"installed": st.just(True), "voices": JSON, "models": JSON}), max_size=3) | JSON
+    st.sampled_from(["asr", "tts"]),
+    st.lists(OBJECTS | st.fixed_dictionaries({"installed": st.just(True), "voices": JSON, "models": JSON}), max_size=3) | JSON,
 )
-EVENT_TYPES = st.sampled_from(["audio-start", "audio-chunk", "audio-stop", "transcript", "transcript-chunk", "synthesize-stopped", "error"])
+EVENT_TYPES = st.sampled_from(
+    ["audio-start", "audio-chunk", "audio-stop", "transcript", "transcript-chunk", "synthesize-stopped", "error"]
+)
 
 
 @given(INFO)

@@ -10,9 +10,9 @@ import pytest
 from wyoming.event import Event
 
 from tests.integration.proxy import Mutator, fault_proxy
-from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.corpus import load_bundled_corpus
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.validate import ValidateOptions, validate
 
@@ -102,7 +102,9 @@ async def run_through(stt: Endpoint, tts: Endpoint, make: Callable[[], Mutator])
         return await validate(stt, proxied, two_utterances(), options)
 
 
-async def test_the_unmodified_upstream_stream_passes(wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint) -> None:
+async def test_the_unmodified_upstream_stream_passes(
+    wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint
+) -> None:
     report = await run_through(wyoming_upstream_stt_endpoint, wyoming_upstream_tts_endpoint, unchanged)
     assert [f for f in report.findings if f.rule != "warmup.slow"] == []  # a busy machine may add warmup.slow
     assert all(u.quality is not None and u.quality.speech_s > 0.5 for u in report.utterances)

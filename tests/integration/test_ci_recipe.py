@@ -22,7 +22,9 @@ def step(name: str) -> str:
     """The shell script of the workflow step called ``name``."""
     workflow = re.search(r"```yaml\n(.*?)```", DOC.read_text(), re.S)
     assert workflow, "the recipe lost its workflow"
-    match = re.search(rf"- name: {re.escape(name)}\n\s+run: (\|\n(?P<block>(?:\s{{10,}}.*\n)+)|(?P<line>.*)\n)", workflow.group(1))
+    match = re.search(
+        rf"- name: {re.escape(name)}\n\s+run: (\|\n(?P<block>(?:\s{{10,}}.*\n)+)|(?P<line>.*)\n)", workflow.group(1)
+    )
     assert match, f"no step {name!r}"
     if match.group("line"):
         return match.group("line")
@@ -37,12 +39,21 @@ def test_the_recipe_steps_run_against_a_server_process(tmp_path: Path) -> None:
     )  # fmt: skip
     # `python` in the steps is the one running these tests (as it is the job's after setup-python)
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {**os.environ, "PATH": path, "WYOMING_STT": f"127.0.0.1:{port}", "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md")}
+    env = {
+        **os.environ,
+        "PATH": path,
+        "WYOMING_STT": f"127.0.0.1:{port}",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
+    }
     try:
-        wait = subprocess.run(["bash", "-ec", step("Wait for the server")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        wait = subprocess.run(
+            ["bash", "-ec", step("Wait for the server")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
         assert wait.returncode == 0, wait.stdout + wait.stderr
         assert f"tcp://127.0.0.1:{port} is up (asr" in wait.stdout
-        validate = subprocess.run(["bash", "-ec", step("Validate")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+        validate = subprocess.run(
+            ["bash", "-ec", step("Validate")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
+        )
     finally:
         server.terminate()
         server.wait(30)
@@ -58,7 +69,10 @@ def test_the_recipe_steps_run_against_a_server_process(tmp_path: Path) -> None:
 def test_wait_gives_up_with_one_line() -> None:
     closed = free_tcp_port()
     proc = subprocess.run(
-        [sys.executable, "-m", "wyoming_rt", "wait", f"127.0.0.1:{closed}", "--timeout", "1"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "wyoming_rt", "wait", f"127.0.0.1:{closed}", "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "did not answer describe within 1 s" in proc.stderr

@@ -15,7 +15,9 @@ from wyoming_rt.endpoint import Endpoint
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
 
-async def test_describe_returns_parsed_info(wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint) -> None:
+async def test_describe_returns_parsed_info(
+    wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint
+) -> None:
     emulator = HAEmulator()
     stt = await emulator.describe(wyoming_upstream_stt_endpoint)
     tts = await emulator.describe(wyoming_upstream_tts_endpoint)

@@ -40,13 +40,13 @@ def test_the_documented_example_passes_against_the_embedded_servers(
     pytester: pytest.Pytester, two_utterances: Path, asyncio_mode: str
 ) -> None:
     pytester.makepyfile(test_addon=example_from_docs())
-    result = pytester.runpytest_subprocess("-p", "asyncio", "-o", f"asyncio_mode={asyncio_mode}", "--wyoming-corpus", str(two_utterances))
+    result = pytester.runpytest_subprocess(
+        "-p", "asyncio", "-o", f"asyncio_mode={asyncio_mode}", "--wyoming-corpus", str(two_utterances)
+    )
     result.assert_outcomes(passed=3)
 
 
-def test_the_options_point_the_fixtures_at_other_servers(
-    pytester: pytest.Pytester, two_utterances: Path
-) -> None:
+def test_the_options_point_the_fixtures_at_other_servers(pytester: pytest.Pytester, two_utterances: Path) -> None:
     """With --wyoming-stt/--wyoming-tts the fixtures use those servers (here the null server,
     whose transcripts are digests, so validation must fail) and start no reference server."""
     import subprocess

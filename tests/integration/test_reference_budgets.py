@@ -26,9 +26,12 @@ LIMIT = 2
 def tts_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     port, work = free_tcp_port(), tmp_path_factory.mktemp("tts")
     argv = [*server_argv("ours", "tts", port, work), "--max-connections", str(LIMIT)]
-    with start_blocking_portal() as portal, portal.wrap_async_context_manager(
-        run_server("wyoming-rt tts", argv, Endpoint("127.0.0.1", port), log_dir=work)
-    ) as server:
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(
+            run_server("wyoming-rt tts", argv, Endpoint("127.0.0.1", port), log_dir=work)
+        ) as server,
+    ):
         yield server
 
 

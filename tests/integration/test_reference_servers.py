@@ -29,7 +29,9 @@ def is_type(*kinds: str):  # type: ignore[no-untyped-def]
     return lambda event: event.type in kinds
 
 
-async def test_info_describes_one_model_and_one_streaming_voice(wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint) -> None:
+async def test_info_describes_one_model_and_one_streaming_voice(
+    wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint
+) -> None:
     emulator = HAEmulator()
     stt = await emulator.describe(wyoming_stt_endpoint)
     tts = await emulator.describe(wyoming_tts_endpoint)
@@ -71,7 +73,13 @@ async def test_the_compatibility_synthesize_is_not_answered_twice(wyoming_tts_en
     text = "Good morning. It is sunny."
     events, closed = await exchange(
         wyoming_tts_endpoint,
-        [SynthesizeStart().event(), SynthesizeChunk(text=text).event(), Synthesize(text=text).event(), SynthesizeStop().event(), Describe().event()],
+        [
+            SynthesizeStart().event(),
+            SynthesizeChunk(text=text).event(),
+            Synthesize(text=text).event(),
+            SynthesizeStop().event(),
+            Describe().event(),
+        ],
         until=is_type("info"),
     )
     kinds = [e.type for e in events]
@@ -138,25 +146,54 @@ WIDE = {"rate": 192_000, "width": 4, "channels": 8}
         ("stt", [b"this is not json\n"], "framing"),
         ("stt", [b'{"type": "audio-chunk", "data_length": 999999999}\n'], "framing"),
         ("stt", [Transcribe(language="xx").event()], "unsupported-language"),
-        ("stt", [Transcribe(language="en").event(), Event("audio-start", {"rate": "fast", "width": 2, "channels": 1})], "bad-audio-format"),
-        ("stt", [AudioStart(**FMT).event(), AudioChunk(rate=8000, width=2, channels=1, audio=b"\0\0").event()], "bad-audio-format"),
+        (
+            "stt",
+            [Transcribe(language="en").event(), Event("audio-start", {"rate": "fast", "width": 2, "channels": 1})],
+            "bad-audio-format",
+        ),
+        (
+            "stt",
+            [AudioStart(**FMT).event(), AudioChunk(rate=8000, width=2, channels=1, audio=b"\0\0").event()],
+            "bad-audio-format",
+        ),
         ("stt", [AudioStart(rate=384_000, width=4, channels=16).event()], "bad-audio-format"),
         # 300 s of the widest playable format would be 1.8 GB: the per-connection byte budget refuses it first
         ("stt", [AudioStart(**WIDE).event(), *[AudioChunk(**WIDE, audio=bytes(13 << 20)).event()] * 2], "audio-too-long"),
         ("tts", [b"\xff\xfe garbage\n"], "framing"),
         ("tts", [Synthesize(text="hi", voice=SynthesizeVoice(name="../../etc/passwd")).event()], "voice-not-found"),
-        ("tts", [Synthesize(text="hi", voice=SynthesizeVoice(name="en_US-joe-medium", speaker="nobody")).event()], "speaker-not-found"),
+        (
+            "tts",
+            [Synthesize(text="hi", voice=SynthesizeVoice(name="en_US-joe-medium", speaker="nobody")).event()],
+            "speaker-not-found",
+        ),
         ("tts", [Event("synthesize", {"text": 42})], "bad-text"),
         ("tts", [SynthesizeChunk(text="orphan").event()], "unexpected-event"),
         ("tts", [Synthesize(text="x" * 20_001).event()], "text-too-long"),
         ("tts", [b'{"type": "synthesize", "data_length": 21}\n{"text": "\\ud800 hi"}'], "bad-text"),
         ("tts", [Synthesize(text="lights\0off").event()], "bad-text"),
-        ("tts", [Synthesize(text="hi", voice=SynthesizeVoice(name="en_US-joe-medium", speaker="\u00b2")).event()], "speaker-not-found"),
+        (
+            "tts",
+            [Synthesize(text="hi", voice=SynthesizeVoice(name="en_US-joe-medium", speaker="\u00b2")).event()],
+            "speaker-not-found",
+        ),
     ],
     ids=[
-        "stt-garbage", "stt-lying-length", "stt-language", "stt-format", "stt-format-change",
-        "stt-format-too-wide", "stt-byte-budget", "tts-garbage", "tts-voice-path", "tts-speaker", "tts-text-type", "tts-orphan-chunk", "tts-too-long",
-        "tts-surrogate", "tts-nul", "tts-superscript-speaker",
+        "stt-garbage",
+        "stt-lying-length",
+        "stt-language",
+        "stt-format",
+        "stt-format-change",
+        "stt-format-too-wide",
+        "stt-byte-budget",
+        "tts-garbage",
+        "tts-voice-path",
+        "tts-speaker",
+        "tts-text-type",
+        "tts-orphan-chunk",
+        "tts-too-long",
+        "tts-surrogate",
+        "tts-nul",
+        "tts-superscript-speaker",
     ],
 )
 async def test_bad_input_gets_an_error_event_then_a_close(
@@ -172,13 +209,17 @@ async def test_bad_input_gets_an_error_event_then_a_close(
 
 async def test_unknown_event_types_are_ignored(wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint) -> None:
     for endpoint in (wyoming_stt_endpoint, wyoming_tts_endpoint):
-        events, closed = await exchange(endpoint, [Event("run-satellite"), Event("x-custom", {"a": 1}), Describe().event()], until=is_type("info"))
+        events, closed = await exchange(
+            endpoint, [Event("run-satellite"), Event("x-custom", {"a": 1}), Describe().event()], until=is_type("info")
+        )
         assert not closed and [e.type for e in events] == ["info"]
 
 
 async def test_empty_audio_gets_an_empty_transcript(wyoming_stt_endpoint: Endpoint) -> None:
     events, _ = await exchange(
-        wyoming_stt_endpoint, [Transcribe(language="en").event(), AudioStart(**FMT).event(), AudioStop().event()], until=is_type("transcript")
+        wyoming_stt_endpoint,
+        [Transcribe(language="en").event(), AudioStart(**FMT).event(), AudioStop().event()],
+        until=is_type("transcript"),
     )
     assert [(e.type, e.data.get("text")) for e in events] == [("transcript", "")]
 
@@ -187,7 +228,9 @@ async def test_empty_text_gets_an_empty_well_formed_answer(wyoming_tts_endpoint:
     plain, _ = await exchange(wyoming_tts_endpoint, [Synthesize(text="  ").event()], until=is_type("audio-stop"))
     assert [e.type for e in plain] == ["audio-start", "audio-stop"]
     streamed, _ = await exchange(
-        wyoming_tts_endpoint, [SynthesizeStart().event(), SynthesizeChunk(text="").event(), SynthesizeStop().event()], until=is_type("synthesize-stopped")
+        wyoming_tts_endpoint,
+        [SynthesizeStart().event(), SynthesizeChunk(text="").event(), SynthesizeStop().event()],
+        until=is_type("synthesize-stopped"),
     )
     assert [e.type for e in streamed] == ["synthesize-stopped"]
 
@@ -197,7 +240,9 @@ async def test_ping_gets_pong(wyoming_tts_endpoint: Endpoint) -> None:
     assert [(e.type, e.data) for e in events] == [("pong", {"text": "x"})]
 
 
-async def test_a_ping_with_a_lone_surrogate_still_gets_a_pong(wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint) -> None:
+async def test_a_ping_with_a_lone_surrogate_still_gets_a_pong(
+    wyoming_stt_endpoint: Endpoint, wyoming_tts_endpoint: Endpoint
+) -> None:
     ping = b'{"type": "ping", "data_length": 20}\n{"text": "\\ud800 x"}'
     for endpoint in (wyoming_stt_endpoint, wyoming_tts_endpoint):
         events, closed = await exchange(endpoint, [ping], until=is_type("pong", "error"))

@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 
 from tests.integration.proxy import Mutator, fault_proxy
-from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.corpus import load_bundled_corpus
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.report.rules_doc import KNOWN_UPSTREAM_DEVIATIONS
 from wyoming_rt.run.validate import ValidateOptions, validate
 
@@ -60,7 +60,11 @@ async def test_upstream_servers_show_exactly_the_documented_deviations(
     ],
 )
 async def test_a_proxy_breaking_one_rule_adds_exactly_that_rule(
-    role: str, make: Callable[[], Mutator], rule: str, wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint
+    role: str,
+    make: Callable[[], Mutator],
+    rule: str,
+    wyoming_upstream_stt_endpoint: Endpoint,
+    wyoming_upstream_tts_endpoint: Endpoint,
 ) -> None:
     # the probes' linger is what sees an event after the final one; the long answers are not needed
     options = replace(OPTIONS, voice_probes=0, negatives=False, long_text=False, llm_tokens_per_s=0)

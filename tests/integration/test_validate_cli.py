@@ -18,9 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "wyoming_rt", *args], capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([sys.executable, "-m", "wyoming_rt", *args], capture_output=True, text=True, timeout=timeout)
 
 
 def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviations(
@@ -28,8 +26,20 @@ def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviation
 ) -> None:
     report_path = tmp_path / "report.json"
     proc = run_cli(
-        "validate", "--stt", wyoming_upstream_stt_endpoint.uri, "--tts", wyoming_upstream_tts_endpoint.uri,
-        "--json", str(report_path), "--concurrency", "2", "--timeout", "120", "--no-long-text", "--llm-rate", "0",
+        "validate",
+        "--stt",
+        wyoming_upstream_stt_endpoint.uri,
+        "--tts",
+        wyoming_upstream_tts_endpoint.uri,
+        "--json",
+        str(report_path),
+        "--concurrency",
+        "2",
+        "--timeout",
+        "120",
+        "--no-long-text",
+        "--llm-rate",
+        "0",
     )  # fmt: skip  (the long answers on upstream: test_upstream_conformance)
     # wyoming-piper advertises voices it cannot speak offline (documented in docs/rules.md): exit 1
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -39,7 +49,11 @@ def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviation
     assert {f["rule"] for f in report["findings"] if f["severity"] == "error"} == {"info.voice-unusable"}
     documented = {rule for deviations in KNOWN_UPSTREAM_DEVIATIONS.values() for rule in deviations}
     # a busy machine may add the findings that say so themselves
-    assert {f["rule"] for f in report["findings"]} - {"warmup.slow", "info.unavailable-under-load", "tts.long-text-stall"} <= documented
+    assert {f["rule"] for f in report["findings"]} - {
+        "warmup.slow",
+        "info.unavailable-under-load",
+        "tts.long-text-stall",
+    } <= documented
     assert summary["utterances"] >= 20 and summary["failed"] == 0
     assert summary["wer"] <= 0.15
     assert summary["wer_raw"] >= summary["wer"]  # normalisation only removes differences of form
@@ -148,7 +162,9 @@ def test_embedded_default_runs_our_reference_servers(tmp_path: Path) -> None:
     assert summary["latency_ms"]["tts_first_audible"]["count"] == summary["utterances"]
     assert summary["chunk_gap_ms"]["count"] > 0 and summary["rtf"]["tts"] < 1.0
     assert [(n["id"], n["hallucinated"]) for n in report["negatives"]] == [
-        ("negative/pink_noise", False), ("negative/silence", False), ("negative/white_noise", False),
+        ("negative/pink_noise", False),
+        ("negative/silence", False),
+        ("negative/white_noise", False),
     ]
 
 

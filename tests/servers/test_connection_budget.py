@@ -8,11 +8,10 @@ from anyio.abc import ByteStream
 from wyoming.event import Event
 from wyoming.info import Describe, Info
 
+from tests.servers.test_accept_errors import NoSession
 from wyoming_rt.endpoint import Endpoint, connect, free_tcp_port
 from wyoming_rt.servers.base import serve
 from wyoming_rt.wire import EventReader, encode_event
-
-from tests.servers.test_accept_errors import NoSession
 
 pytestmark = pytest.mark.anyio
 

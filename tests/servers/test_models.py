@@ -25,11 +25,11 @@ def test_a_voice_name_that_needs_a_download_is_a_clear_error() -> None:
 
 
 def test_local_paths_are_checked(tmp_path: Path) -> None:
-    with pytest.raises(ServerStartError, match="no model.bin"):
+    with pytest.raises(ServerStartError, match=r"no model.bin"):
         resolve_whisper_model(str(tmp_path))
     onnx = tmp_path / "v.onnx"
     onnx.write_bytes(b"")
-    with pytest.raises(ServerStartError, match="v.onnx.json not found"):
+    with pytest.raises(ServerStartError, match=r"v.onnx.json not found"):
         resolve_piper_voice(str(onnx))
     Path(f"{onnx}.json").write_text("{}")
     assert resolve_piper_voice(str(onnx)) == ("v", onnx)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wyoming_rt.records.findings import Finding, finding, rule
 from wyoming_rt.records.audio import is_playable_format
+from wyoming_rt.records.findings import Finding, finding, rule
 from wyoming_rt.records.trace import Trace
 
 AUDIO_START_FIRST = rule(
@@ -57,7 +57,6 @@ IMPLAUSIBLE_DURATION = rule(
 MIN_CHARS_PER_S = 4.0
 MAX_CHARS_PER_S = 35.0
 SLACK_S = 1.5
-
 
 
 @dataclass

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from wyoming_rt.records.findings import Finding, finding, rule
-from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.pcm import to_ha_format
+from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.records.findings import Finding, finding, rule
 
 _REF = "Audio quality of the returned stream (docs/checks.md); HA plays it as declared"
 SILENT = rule("audio.silent", "error", "The audio has no sound: its peak is below the silence level.",
@@ -103,7 +103,8 @@ def frame_rms_dbfs(mono: np.ndarray, rate_hz: int) -> np.ndarray:
         return np.full(1, _dbfs(float(np.sqrt(np.mean(mono**2))) if len(mono) else 0.0))
     frames = mono[: count * size].reshape(count, size)
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
-    return 20 * np.log10(np.maximum(rms, 1e-10))
+    levels: np.ndarray = 20 * np.log10(np.maximum(rms, 1e-10))
+    return levels
 
 
 @lru_cache(maxsize=1)
@@ -120,7 +121,7 @@ def speech_seconds(audio: PcmAudio, threshold: float) -> float:
     window = vad.chunk_bytes()
     pcm = ha.pcm
     voiced = sum(1 for offset in range(0, len(pcm) - window + 1, window) if vad(pcm[offset : offset + window]) >= threshold)
-    return voiced * (window // 2) / 16_000
+    return float(voiced * (window // 2) / 16_000)
 
 
 def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = None, utterance: str | None = None) -> AudioQuality:

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from wyoming_rt.checks.scoring import score
+from wyoming_rt.checks.stats import LatencyStats, latency_stats
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.findings import Finding, finding, rule
 from wyoming_rt.records.results import RoundTripResult
-from wyoming_rt.checks.scoring import score
-from wyoming_rt.checks.stats import LatencyStats, latency_stats
 
 LOAD_ERRORS = rule(
     "load.errors",
@@ -119,7 +119,9 @@ def _wer(reference: str, hypothesis: str) -> float:
     return math.inf if wer is None else wer
 
 
-def level_result(label: str, timed: list[TimedRoundTrip], utterances: Sequence[Utterance], wall_s: float, **kwargs: Any) -> LevelResult:
+def level_result(
+    label: str, timed: list[TimedRoundTrip], utterances: Sequence[Utterance], wall_s: float, **kwargs: Any
+) -> LevelResult:
     ok = [t for t in timed if t.result.tts is not None]
     failures = Counter(
         (t.result.stt_error or t.result.tts_error).kind  # type: ignore[union-attr]
@@ -127,7 +129,7 @@ def level_result(label: str, timed: list[TimedRoundTrip], utterances: Sequence[U
         if t.result.stt_error or t.result.tts_error
     )
     latency = {
-        "stt": latency_stats([t.result.stt.latency_s for t in timed if t.result.stt]),  # type: ignore[union-attr]
+        "stt": latency_stats([t.result.stt.latency_s for t in timed if t.result.stt]),
         "tts_total": latency_stats([t.result.tts.total_s for t in ok]),  # type: ignore[union-attr]
         "round_trip": latency_stats([(t.end_ns - t.due_ns) / 1e9 for t in ok]),
     }
@@ -142,8 +144,6 @@ def level_result(label: str, timed: list[TimedRoundTrip], utterances: Sequence[U
         latency=latency,
         **kwargs,
     )
-
-
 
 
 def knee(levels: Sequence[LevelResult]) -> str | None:
@@ -180,7 +180,9 @@ def concurrency_findings(level: LevelResult, sessions_ended: int) -> list[Findin
     if level.errors:
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(level.error_kinds.items()))
         lowered = f"; sessions lowered to {sessions_ended} after timeouts" if sessions_ended < (level.concurrency or 0) else ""
-        busy = " (timeouts under load can come from a busy machine as well as the server)" if "timeout" in level.error_kinds else ""
+        busy = (
+            " (timeouts under load can come from a busy machine as well as the server)" if "timeout" in level.error_kinds else ""
+        )
         findings.append(
             finding(
                 LOAD_ERRORS,
@@ -190,6 +192,9 @@ def concurrency_findings(level: LevelResult, sessions_ended: int) -> list[Findin
         )
     if level.mixed:
         findings.append(
-            finding(LOAD_CROSSTALK, f"concurrency phase, {level.label}: {level.mixed} of {level.round_trips} transcripts belong to another utterance")
+            finding(
+                LOAD_CROSSTALK,
+                f"concurrency phase, {level.label}: {level.mixed} of {level.round_trips} transcripts belong to another utterance",
+            )
         )
     return findings

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from wyoming_rt.records.findings import Finding, finding, rule
 from wyoming_rt.checks.audio import MAX_CHARS_PER_S
+from wyoming_rt.records.findings import Finding, finding, rule
 
 MAX_STALL_S = 2.0
 """A break in playback longer than this is one a listener notices and reports."""
@@ -19,8 +19,7 @@ LONG_TEXT_INCOMPLETE = rule(
     "error",
     "A long text (several paragraphs) was not answered completely: the request failed or timed out, or the "
     "audio is too short to hold the text.",
-    "Users' most common TTS complaint: long announcements and LLM answers that time out, break a pipe or come "
-    "back cut.",
+    "Users' most common TTS complaint: long announcements and LLM answers that time out, break a pipe or come back cut.",
     ref=_LONG_REF,
 )
 LONG_TEXT_STALL = rule(
@@ -75,7 +74,9 @@ def _long_text(outcome: Any) -> list[Finding]:
         )
     stall = m.get("longest_stall_s")
     if stall is not None and stall > MAX_STALL_S:
-        found.append(finding(LONG_TEXT_STALL, f"{chars} characters: playback would stop for {stall:.1f} s (at this machine's speed)"))
+        found.append(
+            finding(LONG_TEXT_STALL, f"{chars} characters: playback would stop for {stall:.1f} s (at this machine's speed)")
+        )
     return found
 
 
@@ -85,7 +86,12 @@ def _llm_stream(outcome: Any) -> list[Finding]:
         return [finding(LLM_STREAM_INCOMPLETE, f"{m.get('chunks')} chunks at {m.get('tokens_per_s')} tokens/s: {outcome.detail}")]
     streamed, whole = m.get("streamed_back_wer"), m.get("whole_back_wer")
     if not m.get("streamed_audio_s") and whole is not None:
-        return [finding(LLM_STREAM_INCOMPLETE, f"streamed as {m.get('chunks')} LLM deltas the answer had no audio; sent in one chunk it had")]
+        return [
+            finding(
+                LLM_STREAM_INCOMPLETE,
+                f"streamed as {m.get('chunks')} LLM deltas the answer had no audio; sent in one chunk it had",
+            )
+        ]
     if streamed is None or whole is None or streamed <= whole + LLM_WER_MARGIN:
         return []
     return [

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from wyoming_rt.checks.trace_rules import SttCapabilities, check_compat_answered, check_stt_trace, check_tts_trace
 from wyoming_rt.records.errors import FramingError, WyomingRTError
 from wyoming_rt.records.findings import Finding, Rule, finding, rule
 from wyoming_rt.records.info import installed
-from wyoming_rt.checks.trace_rules import SttCapabilities, check_compat_answered, check_stt_trace, check_tts_trace
 
 INFO_UNPARSEABLE = rule(
     "info.unparseable",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +50,7 @@ def stream_timing(trace: Trace, leading_silence_s: float | None, bytes_per_s: fl
     if not sent or not chunks:
         return StreamTiming(None, [])
     started_ns = sent[0].time_ns
-    gaps = [(b.time_ns - a.time_ns) / 1e9 for a, b in zip(chunks, chunks[1:], strict=False)]
+    gaps = [(b.time_ns - a.time_ns) / 1e9 for a, b in itertools.pairwise(chunks)]
     first_audible = None
     if leading_silence_s is not None and bytes_per_s:
         target = leading_silence_s * bytes_per_s

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from wyoming_rt.checks.scoring import MAX_SCORED_CHARS, normalize
 from wyoming_rt.records.findings import Finding, finding, rule
 from wyoming_rt.records.info import entries
 from wyoming_rt.records.trace import Trace, TraceEntry
-from wyoming_rt.checks.scoring import MAX_SCORED_CHARS, normalize
 
 STT_TRANSCRIPT_BEFORE_AUDIO_STOP = rule(
     "stt.transcript-before-audio-stop",

@@ -5,7 +5,6 @@ numpy is imported only when samples are asked for, so the records layer stays li
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -57,7 +56,7 @@ class PcmAudio:
 
     def samples(self) -> np.ndarray:
         """Float samples in [-1, 1], shape (frames, channels). Supports 8/16/24/32-bit integer PCM."""
-        import numpy as np  # noqa: PLC0415 (heavy: only when samples are needed)
+        import numpy as np
 
         usable = self.frames * self.frame_bytes
         raw = self.pcm[:usable]
@@ -68,9 +67,7 @@ class PcmAudio:
         elif self.width_bytes == 3:
             as_bytes = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3)
             ints = (
-                as_bytes[:, 0].astype(np.int32)
-                | (as_bytes[:, 1].astype(np.int32) << 8)
-                | (as_bytes[:, 2].astype(np.int32) << 16)
+                as_bytes[:, 0].astype(np.int32) | (as_bytes[:, 1].astype(np.int32) << 8) | (as_bytes[:, 2].astype(np.int32) << 16)
             )
             ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
             values = ints.astype(np.float32) / float(1 << 23)

@@ -35,15 +35,7 @@ class Trace:
     """How the connection ended: ``"complete"``, ``"closed"``, ``"timeout"``, ``"framing"``, ..."""
 
     def received(self, event_type: str | None = None) -> list[TraceEntry]:
-        return [
-            e
-            for e in self.entries
-            if e.direction == "received" and (event_type is None or e.type == event_type)
-        ]
+        return [e for e in self.entries if e.direction == "received" and (event_type is None or e.type == event_type)]
 
     def sent(self, event_type: str | None = None) -> list[TraceEntry]:
-        return [
-            e
-            for e in self.entries
-            if e.direction == "sent" and (event_type is None or e.type == event_type)
-        ]
+        return [e for e in self.entries if e.direction == "sent" and (event_type is None or e.type == event_type)]

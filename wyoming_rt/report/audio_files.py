@@ -20,7 +20,13 @@ def save_audio(results: Sequence[RoundTripResult], report: Report, directory: Pa
         uid = result.utterance.id
         audio = result.tts.audio if result.tts else None
         entry: dict[str, object] = {"id": uid, "file": None}
-        if audio is not None and audio.pcm and audio.width_bytes in (1, 2, 3, 4) and 0 < audio.channels <= 16 and audio.rate_hz > 0:
+        if (
+            audio is not None
+            and audio.pcm
+            and audio.width_bytes in (1, 2, 3, 4)
+            and 0 < audio.channels <= 16
+            and audio.rate_hz > 0
+        ):
             path = directory / f"{uid}.wav"
             with wave.open(str(path), "wb") as wav:  # the bytes and format exactly as the server declared them
                 wav.setnchannels(audio.channels)

@@ -143,7 +143,9 @@ def report_html(report: Report, audio: Mapping[str, PcmAudio] | None = None) -> 
     for u in report.utterances:
         stream = audio.get(u.id)
         player = (
-            f'<audio controls preload="metadata" src="{wav_data_uri(stream)}"></audio>' if stream is not None and stream.pcm else "-"
+            f'<audio controls preload="metadata" src="{wav_data_uri(stream)}"></audio>'
+            if stream is not None and stream.pcm
+            else "-"
         )
         wer_u = "-" if u.wer is None else f"{u.wer:.2f}"
         mark = '<span class="pass">ok</span>' if u.passed else '<span class="fail">FAIL</span>'

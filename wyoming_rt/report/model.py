@@ -80,7 +80,9 @@ class UtteranceReport:
             "cer": _round(score.cer) if score else None,
             "wer_raw": _round(score.wer_raw) if score else None,
             "cer_raw": _round(score.cer_raw) if score else None,
-            "audio": None if self.audio is None else {**self.audio.to_dict(), "quality": self.quality.to_dict() if self.quality else None},
+            "audio": None
+            if self.audio is None
+            else {**self.audio.to_dict(), "quality": self.quality.to_dict() if self.quality else None},
             "back_transcript": self.back_transcript,
             "back_wer": _round(self.back_score.wer) if self.back_score else None,
             "latency_ms": {k: _round(v, 3) for k, v in self.latency_ms.items()},
@@ -160,7 +162,13 @@ class PhaseRecord:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "wall_s": round(self.wall_s, 3), "requests": self.requests, "sessions": self.sessions, **self.notes}
+        return {
+            "name": self.name,
+            "wall_s": round(self.wall_s, 3),
+            "requests": self.requests,
+            "sessions": self.sessions,
+            **self.notes,
+        }
 
 
 @dataclass
@@ -213,9 +221,7 @@ class Report:
     @property
     def findings(self) -> list[Finding]:
         return (
-            self.run_findings
-            + [f for u in self.utterances for f in u.findings]
-            + [f for n in self.negatives for f in n.findings]
+            self.run_findings + [f for u in self.utterances for f in u.findings] + [f for n in self.negatives for f in n.findings]
         )
 
     @property

@@ -16,12 +16,11 @@ from wyoming_rt.checks.audio_quality import FRAME_S, AudioThresholds, frame_rms_
 from wyoming_rt.checks.scoring import score
 from wyoming_rt.checks.timing import longest_stall_s, stream_timing
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
-from wyoming_rt.records.results import TtsResult
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.llm_stream import ha_tts_chunks, token_deltas
+from wyoming_rt.records.errors import WyomingRTError
+from wyoming_rt.records.results import ProbeOutcome, TtsResult
 from wyoming_rt.run.long_text import LLM_ANSWER, LONG_ANSWER
-from wyoming_rt.records.results import ProbeOutcome
 
 SPEED_FACTOR = 3.0
 """A long request's watchdog: this many times the synthesis time the latency phase predicts."""

@@ -10,7 +10,14 @@ import numpy as np
 
 from wyoming_rt.checks.audio import validate_tts_audio
 from wyoming_rt.checks.audio_quality import AudioThresholds, analyse
-from wyoming_rt.checks.protocol import ANALYSIS_DEADLINE, BACK_TRANSCRIPTION_FAILED, SCORE_CAPPED, STT_EMPTY_TRANSCRIPT, STT_HALLUCINATION, failure_finding
+from wyoming_rt.checks.protocol import (
+    ANALYSIS_DEADLINE,
+    BACK_TRANSCRIPTION_FAILED,
+    SCORE_CAPPED,
+    STT_EMPTY_TRANSCRIPT,
+    STT_HALLUCINATION,
+    failure_finding,
+)
 from wyoming_rt.checks.scoring import score, score_corpus
 from wyoming_rt.checks.stats import latency_stats
 from wyoming_rt.checks.timing import stream_timing
@@ -42,7 +49,9 @@ def utterance_report(
         findings.extend(check_stt_trace(result.stt.trace, stt_caps, uid))
         utterance_score = score(result.utterance.reference, transcript)
         if utterance_score.capped:
-            findings.append(finding(SCORE_CAPPED, f"transcript of {len(transcript)} characters: scored over its beginning only", uid))
+            findings.append(
+                finding(SCORE_CAPPED, f"transcript of {len(transcript)} characters: scored over its beginning only", uid)
+            )
         latency["stt"] = result.stt.latency_s * 1000
         latency["stt_upload"] = result.stt.upload_s * 1000
         if result.stt.from_speech_end_s is not None:
@@ -50,7 +59,9 @@ def utterance_report(
         if result.stt.audio_duration_s > 0:
             rtf["stt"] = result.stt.latency_s / result.stt.audio_duration_s
         if not transcript.strip():
-            findings.append(finding(STT_EMPTY_TRANSCRIPT, f"empty transcript for {result.utterance.audio.duration_s:.2f} s of speech", uid))
+            findings.append(
+                finding(STT_EMPTY_TRANSCRIPT, f"empty transcript for {result.utterance.audio.duration_s:.2f} s of speech", uid)
+            )
     if result.tts_error is not None:
         findings.append(failure_finding("tts", result.tts_error, uid))
     elif result.tts is not None and transcript is not None:
@@ -78,7 +89,11 @@ def utterance_report(
         back_transcript = result.back_stt.text
         back_score = score(transcript, back_transcript)
         if back_score.capped:
-            findings.append(finding(SCORE_CAPPED, f"back transcript of {len(back_transcript)} characters: scored over its beginning only", uid))
+            findings.append(
+                finding(
+                    SCORE_CAPPED, f"back transcript of {len(back_transcript)} characters: scored over its beginning only", uid
+                )
+            )
     return UtteranceReport(
         uid, result.utterance.reference, transcript, utterance_score, audio, latency, findings,
         quality=quality, back_transcript=back_transcript, back_score=back_score, chunk_gaps_s=gaps, rtf=rtf,
@@ -99,7 +114,9 @@ def negative_report(result: NegativeResult) -> NegativeReport:
     findings = []
     if text.strip():
         what = uid.split("/")[-1].replace("_", " ")
-        findings.append(finding(STT_HALLUCINATION, f"heard {text.strip()!r} in {result.utterance.audio.duration_s:.1f} s of {what}", uid))
+        findings.append(
+            finding(STT_HALLUCINATION, f"heard {text.strip()!r} in {result.utterance.audio.duration_s:.1f} s of {what}", uid)
+        )
     return NegativeReport(uid, text, findings)
 
 
@@ -137,7 +154,9 @@ def unanalysed_report(result: RoundTripResult, why: str) -> UtteranceReport:
         latency["round_trip"] = result.round_trip_s * 1000
     transcript = result.stt.text if result.stt is not None and result.stt_error is None else None
     uid = result.utterance.id
-    return UtteranceReport(uid, result.utterance.reference, transcript, None, None, latency, [finding(ANALYSIS_DEADLINE, why, uid)])
+    return UtteranceReport(
+        uid, result.utterance.reference, transcript, None, None, latency, [finding(ANALYSIS_DEADLINE, why, uid)]
+    )
 
 
 def build_report(

@@ -208,7 +208,9 @@ def _check(report: Report, gates: Gates) -> tuple[list[GateResult], list[Finding
         results.append(GateResult(name, threshold, measured, held, samples, total))
         over = f"over {samples} of {total} utterances"
         if measured is not None and not enough:
-            findings.append(finding(GATE_TOO_LITTLE_DATA, f"{name}: measured {over}, under {MIN_COVERAGE:.0%}: too little to hold"))
+            findings.append(
+                finding(GATE_TOO_LITTLE_DATA, f"{name}: measured {over}, under {MIN_COVERAGE:.0%}: too little to hold")
+            )
         elif measured is not None and not held:
             findings.append(finding(rule_, f"{message} ({over})"))
 
@@ -218,18 +220,46 @@ def _check(report: Report, gates: Gates) -> tuple[list[GateResult], list[Finding
             results.append(GateResult("max_wer", gates.max_wer, None, False, 0, total))
             findings.append(finding(GATE_NOTHING_SCORED, f"no transcript to score (over 0 of {total} utterances)"))
         else:
-            check("max_wer", gates.max_wer, summary.score.wer, scored, GATE_WER, f"corpus WER {summary.score.wer:.3f} > max {gates.max_wer:g}")
+            check(
+                "max_wer",
+                gates.max_wer,
+                summary.score.wer,
+                scored,
+                GATE_WER,
+                f"corpus WER {summary.score.wer:.3f} > max {gates.max_wer:g}",
+            )
     if gates.max_back_wer is not None:
         back = summary.back_score.wer if summary.back_score else None
         backs = sum(1 for u in report.utterances if u.back_score is not None)
-        check("max_back_wer", gates.max_back_wer, back, backs, GATE_BACK_WER, f"back WER {back or 0:.3f} > max {gates.max_back_wer:g}")
+        check(
+            "max_back_wer",
+            gates.max_back_wer,
+            back,
+            backs,
+            GATE_BACK_WER,
+            f"back WER {back or 0:.3f} > max {gates.max_back_wer:g}",
+        )
     for key, rule_, pick in (("max_p95_ms", GATE_P95, "p95"), ("max_p99_ms", GATE_P99, "p99")):
         for stage, limit in getattr(gates, key).items():
             stats = summary.latency.get(stage)
             measured = getattr(stats, pick) if stats else None
             samples = stats.count if stats else 0
-            check(f"{key}.{stage}", limit, measured, samples, rule_, f"{stage} {pick.upper()} {measured or 0:.0f} ms > max {limit:g} ms")
+            check(
+                f"{key}.{stage}",
+                limit,
+                measured,
+                samples,
+                rule_,
+                f"{stage} {pick.upper()} {measured or 0:.0f} ms > max {limit:g} ms",
+            )
     if gates.max_failure_rate is not None and total:
         rate = summary.failed / total
-        check("max_failure_rate", gates.max_failure_rate, rate, total, GATE_FAILURE_RATE, f"{summary.failed} of {total} utterances failed ({rate:.0%})")
+        check(
+            "max_failure_rate",
+            gates.max_failure_rate,
+            rate,
+            total,
+            GATE_FAILURE_RATE,
+            f"{summary.failed} of {total} utterances failed ({rate:.0%})",
+        )
     return results, findings

@@ -12,11 +12,11 @@ from typing import Any, Literal
 
 import anyio
 
-from wyoming_rt.run.breaker import HangBreaker
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.run.breaker import HangBreaker
 
 INFO_UNAVAILABLE = rule(
     "info.unavailable",

@@ -15,10 +15,20 @@ from collections.abc import Sequence
 
 import anyio
 
-from wyoming_rt.checks.load_stats import LOAD_CROSSTALK, LOAD_ERRORS, LevelResult, LoadReport, TimedRoundTrip, is_mixed, knee, level_result, load_findings
-from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.checks.load_stats import (
+    LOAD_CROSSTALK,
+    LOAD_ERRORS,
+    LevelResult,
+    LoadReport,
+    TimedRoundTrip,
+    is_mixed,
+    knee,
+    level_result,
+    load_findings,
+)
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.run.roundtrip import map_limited, round_trip
 from wyoming_rt.run.validate import ServerUnavailableError, ValidateOptions, advertises_streaming
@@ -26,10 +36,22 @@ from wyoming_rt.run.validate import ServerUnavailableError, ValidateOptions, adv
 MAX_IN_FLIGHT = 1024
 """The open model never has more requests outstanding; later ones wait, their clock running."""
 
-__all__ = ["LOAD_CROSSTALK", "LOAD_ERRORS", "LevelResult", "LoadReport", "is_mixed", "knee", "load_validate", "run_level", "run_open"]
+__all__ = [
+    "LOAD_CROSSTALK",
+    "LOAD_ERRORS",
+    "LevelResult",
+    "LoadReport",
+    "is_mixed",
+    "knee",
+    "load_validate",
+    "run_level",
+    "run_open",
+]
 
 
-async def _one(emulator: HAEmulator, utterance: Utterance, stt: Endpoint, tts: Endpoint, streaming: bool, due_ns: int) -> TimedRoundTrip:
+async def _one(
+    emulator: HAEmulator, utterance: Utterance, stt: Endpoint, tts: Endpoint, streaming: bool, due_ns: int
+) -> TimedRoundTrip:
     result = await round_trip(emulator, utterance, stt, tts, tts_streaming=streaming)
     return TimedRoundTrip(result, due_ns, time.perf_counter_ns())
 

@@ -31,8 +31,7 @@ LONG_ANSWER = (
 )
 
 LLM_ANSWER = (
-    "Good morning! Here is your summary for today. Outside it is eleven degrees and cloudy, with a light wind "
-    "from the west."
+    "Good morning! Here is your summary for today. Outside it is eleven degrees and cloudy, with a light wind from the west."
 )
 """A short LLM answer: past HA's 60 characters, so it is streamed delta by delta."""
 

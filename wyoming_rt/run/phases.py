@@ -15,14 +15,14 @@ import anyio
 
 from wyoming_rt.checks.load_stats import TimedRoundTrip, level_result
 from wyoming_rt.checks.protocol import WARM_UP_SLOW
-from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import ErrorThenHangTimeout, NotSentError, WatchdogTimeout, WyomingRTError
 from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.results import RoundTripResult
 from wyoming_rt.report.model import ConcurrencyReport, PhaseRecord
 from wyoming_rt.run.roundtrip import Breakers, round_trip
-from wyoming_rt.records.results import RoundTripResult
 
 WARM_UP_ATTEMPTS = 3
 """Warm-up requests each server may get, one at a time, until one is answered within the

@@ -18,16 +18,15 @@ import numpy as np
 from wyoming.event import Event
 from wyoming.info import Describe
 
-from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
-from wyoming_rt.records.results import TtsResult
 from wyoming_rt.endpoint import Endpoint, connect
+from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import FramingError, WatchdogTimeout, WyomingRTError
 from wyoming_rt.records.info import installed
-from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.records.results import ProbeOutcome, TtsResult
 from wyoming_rt.records.trace import Trace
 from wyoming_rt.wire import EventReader, encode_event
-from wyoming_rt.records.results import ProbeOutcome
 
 UNKNOWN_EVENT_TYPE = "wyoming-rt-probe"
 LINGER_S = 0.5
@@ -44,8 +43,6 @@ BUSY_LEAD_S = 0.3
 """describe goes out this long after the busy request started (its upload is a burst, whatever
 the run's ``--pace``, so the server is already working by then)."""
 VOICE_PROBE_TEXT = "Testing this voice."
-
-
 
 
 async def probe_unknown_event(endpoint: Endpoint, role: str, timeout_s: float) -> ProbeOutcome:

@@ -10,18 +10,16 @@ from typing import TypeVar
 
 import anyio
 
-from wyoming_rt.run.breaker import HangBreaker
-from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.records.audio import is_playable_format
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.records.results import NegativeResult, RoundTripResult
+from wyoming_rt.run.breaker import HangBreaker
 
 Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
-
-
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,12 @@ async def round_trip(
         return result
     result.round_trip_s = (time.perf_counter_ns() - started_ns) / 1e9
     audio = result.tts.audio
-    if back_transcribe and audio is not None and audio.pcm and is_playable_format(audio.rate_hz, audio.width_bytes, audio.channels):
+    if (
+        back_transcribe
+        and audio is not None
+        and audio.pcm
+        and is_playable_format(audio.rate_hz, audio.width_bytes, audio.channels)
+    ):
         try:
             # the validator's own request: the whole answer, never cut by HA's voice detector
             back = partial(emulator.transcribe, stt, audio, endpointing=False)
@@ -117,8 +120,6 @@ async def run_round_trips(
     return await map_limited(one, utterances, concurrency)
 
 
-
-
 async def run_negatives(
     emulator: HAEmulator,
     utterances: Sequence[Utterance],
@@ -142,9 +143,7 @@ async def run_negatives(
     return await map_limited(one, utterances, concurrency)
 
 
-async def map_limited(
-    work: Callable[[Item], Awaitable[Outcome]], items: Sequence[Item], concurrency: int
-) -> list[Outcome]:
+async def map_limited(work: Callable[[Item], Awaitable[Outcome]], items: Sequence[Item], concurrency: int) -> list[Outcome]:
     """Run ``work`` on every item, at most ``concurrency`` at a time; results in input order.
 
     ``concurrency`` workers take the next item as they finish one, so memory stays bounded by

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.records.errors import WyomingRTError
-from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio
 from wyoming_rt.pcm import to_ha_format
+from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio
+from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.records.results import ProbeOutcome
 
 TRAILING_SILENCE_S = 3.0

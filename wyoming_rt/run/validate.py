@@ -9,30 +9,35 @@ from typing import Any
 
 import anyio
 
-from wyoming_rt.run.answer_probes import probe_llm_stream, probe_long_text
-from wyoming_rt.run.breaker import HangBreaker
 from wyoming_rt.checks.audio_quality import AudioThresholds
 from wyoming_rt.checks.load_stats import concurrency_findings
 from wyoming_rt.checks.long_answers import check_answer_probes
-from wyoming_rt.checks.protocol import INFO_NO_ANSWER, check_describe_attempts, check_probes, check_stt_info, check_tts_info, failure_finding
+from wyoming_rt.checks.protocol import (
+    INFO_NO_ANSWER,
+    check_describe_attempts,
+    check_probes,
+    check_stt_info,
+    check_tts_info,
+    failure_finding,
+)
 from wyoming_rt.checks.trace_rules import SttCapabilities
-from wyoming_rt.records.corpus import Corpus, Utterance
-from wyoming_rt.records.results import DescribeResult
 from wyoming_rt.emulator import EmulatorConfig, Endpointing, HAEmulator, HaMode, Pace
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
+from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.records.errors import ConnectError, WatchdogTimeout, WyomingRTError
 from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.info import installed
+from wyoming_rt.records.results import DescribeResult, NegativeResult, ProbeOutcome, RoundTripResult
+from wyoming_rt.report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport, UtteranceReport
+from wyoming_rt.run.answer_probes import probe_llm_stream, probe_long_text
+from wyoming_rt.run.breaker import HangBreaker
+from wyoming_rt.run.build_report import build_report, unanalysed_report, utterance_reports_of
 from wyoming_rt.run.gates import Gates, apply_gates
 from wyoming_rt.run.health import HealthMonitor
-from wyoming_rt.records.info import installed
-from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
 from wyoming_rt.run.phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
-from wyoming_rt.records.results import ProbeOutcome
 from wyoming_rt.run.probes import advertised_voices, busy_sizes, run_probes
-from wyoming_rt.run.build_report import build_report, unanalysed_report, utterance_reports_of
-from wyoming_rt.report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport, UtteranceReport
 from wyoming_rt.run.roundtrip import Breakers, run_negatives, run_round_trips
-from wyoming_rt.records.results import NegativeResult, RoundTripResult
 from wyoming_rt.run.vad_probes import probe_early_stop, probe_own_endpointing
 
 ANALYSIS_GRACE_S = 30.0

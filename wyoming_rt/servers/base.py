@@ -7,6 +7,7 @@ server keeps serving everyone else. At most `MAX_CONNECTIONS` connections are se
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -70,9 +71,7 @@ class ClientError(Exception):
 SessionFactory = Callable[[Connection], Session]
 
 
-async def run_connection(
-    stream: ByteStream, info: Callable[[], Info], new_session: SessionFactory, limits: WireLimits
-) -> None:
+async def run_connection(stream: ByteStream, info: Callable[[], Info], new_session: SessionFactory, limits: WireLimits) -> None:
     """Serve one connection until the client closes it or sends bytes that cannot be framed."""
     conn = Connection(stream, limits)
     session = new_session(conn)
@@ -102,10 +101,8 @@ async def run_connection(
             _LOGGER.debug("client went away")
         except Exception as exc:  # a bug must not take the server down with it
             _LOGGER.exception("session failed")
-            try:
+            with contextlib.suppress(Exception):
                 await conn.send_error(f"internal error: {type(exc).__name__}: {exc}", "internal")
-            except Exception:
-                pass
         finally:
             with anyio.CancelScope(shield=True):
                 await session.close()
@@ -114,9 +111,9 @@ async def run_connection(
 async def open_listener(endpoint: Endpoint) -> Listener[ByteStream]:
     """Listen on a TCP host:port or a Unix socket path."""
     if endpoint.path is not None:
-        return await anyio.create_unix_listener(endpoint.path)  # type: ignore[return-value]
+        return await anyio.create_unix_listener(endpoint.path)
     assert endpoint.host is not None and endpoint.port is not None
-    return await anyio.create_tcp_listener(local_host=endpoint.host, local_port=endpoint.port)  # type: ignore[return-value]
+    return await anyio.create_tcp_listener(local_host=endpoint.host, local_port=endpoint.port)
 
 
 async def serve(

@@ -21,8 +21,8 @@ from wyoming.event import Event
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice
 
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.wire import encode_event
 from wyoming_rt.servers.base import open_listener
+from wyoming_rt.wire import encode_event
 
 TTS_RATE_HZ = 22050
 _SAMPLES_PER_CHUNK = 1024

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import anyio
 from anyio.abc import Process
-
 from wyoming.info import Describe
 
 from wyoming_rt.endpoint import Endpoint, connect
@@ -53,9 +52,7 @@ async def wait_until_ready(server: RunningServer, startup_timeout_s: float = 120
             except WyomingRTError:
                 pass
             await anyio.sleep(0.1)
-    raise ServerStartError(
-        f"{server.name} did not answer describe within {startup_timeout_s:g} s: {server.log_tail()}"
-    )
+    raise ServerStartError(f"{server.name} did not answer describe within {startup_timeout_s:g} s: {server.log_tail()}")
 
 
 async def _answers_describe(endpoint: Endpoint, timeout_s: float = 2.0) -> bool:
@@ -99,7 +96,7 @@ async def run_server(
     servers at once), yield it, and stop it on exit, on error and on cancellation (Ctrl-C)."""
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="wyoming-rt-"))
     log_path = log_dir / f"{name}.log"
-    with open(log_path, "wb") as log:
+    with open(log_path, "wb") as log:  # noqa: ASYNC230 (a local log file, opened once per server start)
         try:
             process = await anyio.open_process(
                 list(argv),

@@ -17,12 +17,12 @@ import numpy as np
 from wyoming.asr import Transcript
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info
 
-from wyoming_rt.records.version import __version__
-from wyoming_rt.records.audio import PcmAudio, is_playable_format
 from wyoming_rt.pcm import to_ha_format
-from wyoming_rt.wire import ReceivedEvent
+from wyoming_rt.records.audio import PcmAudio, is_playable_format
+from wyoming_rt.records.version import __version__
 from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError, Connection
 from wyoming_rt.servers.models import require_module, resolve_whisper_model
+from wyoming_rt.wire import ReceivedEvent
 
 MAX_AUDIO_S = 300.0
 """Longest utterance accepted; more is refused rather than buffered without bound."""
@@ -125,7 +125,7 @@ class SttSession:
         values = (data.get("rate"), data.get("width"), data.get("channels"))
         if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values):
             raise ClientError(f"audio format needs positive integer rate/width/channels, got {values}", "bad-audio-format")
-        rate, width, channels = values  # type: ignore[misc]
+        rate, width, channels = values
         if not is_playable_format(rate, width, channels):
             raise ClientError(f"unsupported audio format rate={rate} width={width} channels={channels}", "bad-audio-format")
         return rate, width, channels  # type: ignore[return-value]
@@ -135,7 +135,10 @@ class SttSession:
         if event.type == "transcribe":
             language = event.data.get("language")
             if language is not None and (not isinstance(language, str) or language not in self.engine.languages):
-                raise ClientError(f"language {language!r} is not supported (supported: {', '.join(self.engine.languages[:10])})", "unsupported-language")
+                raise ClientError(
+                    f"language {language!r} is not supported (supported: {', '.join(self.engine.languages[:10])})",
+                    "unsupported-language",
+                )
             self.language = language
             self._reset_audio()
         elif event.type == "audio-start":

@@ -28,9 +28,9 @@ from wyoming.info import Attribution, Info, TtsProgram, TtsVoice, TtsVoiceSpeake
 from wyoming.tts import SynthesizeStopped
 
 from wyoming_rt.records.version import __version__
-from wyoming_rt.wire import ReceivedEvent
 from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError, Connection
 from wyoming_rt.servers.models import require_module, resolve_piper_voice
+from wyoming_rt.wire import ReceivedEvent
 
 MAX_TEXT_CHARS = 20_000
 MAX_SEGMENT_PHONEMES = 200
@@ -88,7 +88,7 @@ class TtsEngine:
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0
         if peak > 1e-8:
             audio = audio / peak
-        return (np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        return bytes((np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes())
 
     async def render(self, phonemes: list[str], speaker_id: int | None, *, last: bool) -> bytes:
         job = functools.partial(self.render_sync, phonemes, speaker_id, last=last)
@@ -147,7 +147,7 @@ def load_voice(path: Path) -> Any:
     """The Piper voice at ``path``, as ``PiperVoice.load`` makes it on the CPU but with a session
     that gives memory back: no memory pattern (it plans and keeps one block for the longest input
     seen) and the arena shrunk after the last run of a text (`_ArenaReturningSession`)."""
-    import onnxruntime  # type: ignore[import-untyped]
+    import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
 
@@ -214,7 +214,7 @@ def _checked_text(value: Any) -> str:
 def _voice_language(path: Any, espeak_voice: str) -> str:
     """``en_US`` from the voice config's ``language.code``, else from the espeak voice."""
     try:
-        code = json.loads(open(f"{path}.json", encoding="utf-8").read()).get("language", {}).get("code")
+        code = json.loads(Path(f"{path}.json").read_text(encoding="utf-8")).get("language", {}).get("code")
     except (OSError, ValueError, AttributeError):
         code = None
     if isinstance(code, str) and code:
