@@ -138,10 +138,7 @@ def check_engines(voices: set[str]) -> None:
         spec = VOICES[key]
         binary, pkg = ENGINE_BINARIES[spec["engine"]]
         if shutil.which(binary) is None:
-            problems.append(
-                f"engine binary '{binary}' not found (voice '{key}'): "
-                f"apt-get install -y {pkg}"
-            )
+            problems.append(f"engine binary '{binary}' not found (voice '{key}'): apt-get install -y {pkg}")
             continue
         if spec["engine"] == "festival" and not os.path.isdir(spec["voice_dir"]):
             problems.append(
@@ -164,7 +161,8 @@ def synthesize(voice: str, text: str, workdir: Path) -> tuple[np.ndarray, int]:
     if spec["engine"] == "festival":
         cmd = [
             "text2wave",
-            "-eval", f"(voice_{spec['festival_voice']})",
+            "-eval",
+            f"(voice_{spec['festival_voice']})",
         ]
         if "stretch" in spec:
             cmd += ["-eval", f"(Parameter.set 'Duration_Stretch {spec['stretch']})"]
@@ -191,7 +189,7 @@ def trim_silence(audio: np.ndarray, sr: int) -> np.ndarray:
     Where the engine output has less than PAD_S of silence, digital silence is
     added so that every file has the same padding.
     """
-    frame = max(1, int(round(FRAME_S * sr)))
+    frame = max(1, round(FRAME_S * sr))
     n = len(audio) // frame
     if n == 0:
         return audio
@@ -201,7 +199,7 @@ def trim_silence(audio: np.ndarray, sr: int) -> np.ndarray:
     active = np.flatnonzero(db > SILENCE_DB)
     if active.size == 0:
         return audio
-    pad = int(round(PAD_S * sr))
+    pad = round(PAD_S * sr)
     first = active[0] * frame
     last = min(len(audio), (active[-1] + 1) * frame)
     start, end = max(0, first - pad), min(len(audio), last + pad)
@@ -294,8 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "id": name,
                     "text": text,
-                    "voice": VOICES[voice].get("festival_voice")
-                    or VOICES[voice].get("flite_voice"),
+                    "voice": VOICES[voice].get("festival_voice") or VOICES[voice].get("flite_voice"),
                     "engine": VOICES[voice]["engine"],
                     "duration_s": round(info.frames / info.samplerate, 3),
                 }
@@ -304,11 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     # Remove stale files from earlier runs with a different utterance list.
     if not args.only:
         for p in out.iterdir():
-            if (
-                p.suffix in (".wav", ".txt")
-                and re.match(r"^\d\d_", p.name)
-                and p.stem not in names
-            ):
+            if p.suffix in (".wav", ".txt") and re.match(r"^\d\d_", p.name) and p.stem not in names:
                 print(f"removing stale {p.name}")
                 p.unlink()
 
