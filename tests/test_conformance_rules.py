@@ -31,7 +31,7 @@ from tests.fake_servers import (
 from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.records.errors import CorpusError
-from wyoming_rt.records.findings import RULES
+from wyoming_rt.records.rules import RULES
 from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
 from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.validate import ValidateOptions, validate

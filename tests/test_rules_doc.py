@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from wyoming_rt.records.findings import RULES
+from wyoming_rt.records.rules import RULES
 from wyoming_rt.report.rules_doc import rules_markdown
 
 

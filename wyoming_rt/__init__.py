@@ -29,8 +29,9 @@ if TYPE_CHECKING:
         WatchdogTimeout,
         WyomingRTError,
     )
-    from wyoming_rt.records.findings import RULES, Finding, Rule
+    from wyoming_rt.records.findings import Finding, Rule
     from wyoming_rt.records.results import DescribeResult, RoundTripResult, SttResult, TtsResult
+    from wyoming_rt.records.rules import RULES
     from wyoming_rt.report.model import Report
     from wyoming_rt.run.gates import Gates
     from wyoming_rt.run.roundtrip import round_trip
@@ -49,7 +50,7 @@ _EXPORTS = {
     "HAEmulator": "wyoming_rt.emulator",
     "PcmAudio": "wyoming_rt.records.audio",
     "ProtocolError": "wyoming_rt.records.errors",
-    "RULES": "wyoming_rt.records.findings",
+    "RULES": "wyoming_rt.records.rules",
     "Report": "wyoming_rt.report.model",
     "RoundTripResult": "wyoming_rt.records.results",
     "Rule": "wyoming_rt.records.findings",
@@ -76,9 +77,6 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'wyoming_rt' has no attribute {name!r}")
-    if name == "RULES":  # the catalogue fills as the checking modules are imported: import them all
-        importlib.import_module("wyoming_rt.run.validate")
-        importlib.import_module("wyoming_rt.report.rules_doc")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

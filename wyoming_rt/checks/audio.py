@@ -6,51 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wyoming_rt.records.audio import is_playable_format
-from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.rules import (
+    AUDIO_START_FIRST,
+    EMPTY_AUDIO,
+    FORMAT_CHANGED,
+    FORMAT_INVALID,
+    IMPLAUSIBLE_DURATION,
+    PARTIAL_SAMPLES,
+)
 from wyoming_rt.records.trace import Trace
-
-AUDIO_START_FIRST = rule(
-    "tts.audio-start-missing",
-    "error",
-    "An audio-chunk arrived before any audio-start.",
-    "Streaming HA builds the WAV header from the first audio-start; without it there is no format.",
-    ref="wyoming audio.py: audio-start, audio-chunk..., audio-stop",
-)
-FORMAT_INVALID = rule(
-    "tts.format-invalid",
-    "error",
-    "rate/width/channels missing, not integers, or outside sane ranges.",
-    "HA writes these into the WAV header; ffmpeg then cannot decode the audio.",
-    ref="wyoming audio.py: rate, width, channels",
-)
-FORMAT_CHANGED = rule(
-    "tts.format-changed",
-    "error",
-    "rate/width/channels differ between audio-start and chunks, or between chunks.",
-    "HA takes the format once and concatenates raw chunks: a change plays as noise or at the wrong speed.",
-    ref="wyoming audio.py: rate, width, channels",
-)
-PARTIAL_SAMPLES = rule(
-    "tts.partial-samples",
-    "error",
-    "An audio-chunk payload is not a whole number of sample frames (width x channels).",
-    "Concatenated chunks then shift by a byte: the rest of the stream turns into loud noise.",
-    ref="wyoming audio.py: PCM payload of width x channels byte frames",
-)
-EMPTY_AUDIO = rule(
-    "tts.empty-audio",
-    "error",
-    "No audio bytes for a non-empty text.",
-    "HA gets an empty WAV and the user hears nothing.",
-    ref="HA tts.py: chunk payloads become the WAV",
-)
-IMPLAUSIBLE_DURATION = rule(
-    "tts.duration-implausible",
-    "error",
-    "Audio duration is far from what the text needs (also a sign of a wrong declared sample rate).",
-    "Audio much shorter than the text is cut off or mis-declared; much longer is stuck or wrong-rate.",
-    ref="HA tts.py: WAV header from the declared format",
-)
 
 # Plausible speaking speed in characters of text per second of audio. Natural English is
 # about 12-18; the bounds are wide on purpose and allow for leading/trailing silence.

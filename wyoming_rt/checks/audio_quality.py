@@ -15,25 +15,16 @@ import numpy as np
 
 from wyoming_rt.pcm import to_ha_format
 from wyoming_rt.records.audio import PcmAudio
-from wyoming_rt.records.findings import Finding, finding, rule
-
-_REF = "Audio quality of the returned stream (docs/checks.md); HA plays it as declared"
-SILENT = rule("audio.silent", "error", "The audio has no sound: its peak is below the silence level.",
-              "The user hears nothing; HA reports success.", ref=_REF)  # fmt: skip
-NO_SPEECH = rule("audio.no-speech", "error", "The voice-activity detector finds no speech in the audio.",
-                 "Noise or a tone instead of speech.", ref=_REF)  # fmt: skip
-CLIPPING = rule("audio.clipping", "error", "Too many samples sit at full scale.",
-                "Clipped audio distorts on every speaker.", ref=_REF)  # fmt: skip
-DC_OFFSET = rule("audio.dc-offset", "warning", "The mean of the samples is far from zero.",
-                 "A DC offset wastes headroom and clicks at start and stop on some speakers.", ref=_REF)  # fmt: skip
-LEADING_SILENCE = rule("audio.leading-silence", "warning", "Long silence before the speech starts.",
-                       "The user waits for nothing; it adds straight to the perceived latency.", ref=_REF)  # fmt: skip
-TRUNCATED = rule("audio.truncated", "error",
-                 "The audio ends while the voice is still sounding (no silence at the end).",
-                 "Audio cut off before the end of the text (HA core issue 150397).", ref=_REF)  # fmt: skip
-SPEAKING_RATE = rule("audio.speaking-rate", "error",
-                     "Characters of text per second of speech are outside natural bounds.",
-                     "Too fast or too slow speech; also what a wrongly declared sample rate sounds like.", ref=_REF)  # fmt: skip
+from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.rules import (
+    AUDIO_CLIPPING,
+    AUDIO_DC_OFFSET,
+    AUDIO_LEADING_SILENCE,
+    AUDIO_NO_SPEECH,
+    AUDIO_SILENT,
+    AUDIO_SPEAKING_RATE,
+    AUDIO_TRUNCATED,
+)
 
 
 @dataclass(frozen=True)
@@ -156,24 +147,26 @@ def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = Non
         findings.append(finding(rule_, message, utterance))
 
     if mono.size and _dbfs(peak) < t.silence_dbfs:
-        report(SILENT, f"peak {_dbfs(peak):.1f} dBFS is below the silence level {t.silence_dbfs:g} dBFS")
+        report(AUDIO_SILENT, f"peak {_dbfs(peak):.1f} dBFS is below the silence level {t.silence_dbfs:g} dBFS")
     elif mono.size:
         if clipped > t.clipped_ratio_max:
-            report(CLIPPING, f"{clipped:.2%} of samples at full scale (max {t.clipped_ratio_max:.2%})")
+            report(AUDIO_CLIPPING, f"{clipped:.2%} of samples at full scale (max {t.clipped_ratio_max:.2%})")
         if speech_s < t.speech_min_s:
-            report(NO_SPEECH, f"{speech_s:.2f} s of speech detected in {duration_s:.2f} s of audio")
+            report(AUDIO_NO_SPEECH, f"{speech_s:.2f} s of speech detected in {duration_s:.2f} s of audio")
         elif trailing_s < t.trailing_silence_min_s:
-            report(TRUNCATED, f"{trailing_s * 1000:.0f} ms of silence at the end; the last 10 ms are at {levels[-1]:.0f} dBFS")
+            report(
+                AUDIO_TRUNCATED, f"{trailing_s * 1000:.0f} ms of silence at the end; the last 10 ms are at {levels[-1]:.0f} dBFS"
+            )
         if speech_s >= t.speech_min_s and leading_s > t.leading_silence_max_s:
-            report(LEADING_SILENCE, f"{leading_s:.2f} s of silence before the speech (max {t.leading_silence_max_s:g} s)")
+            report(AUDIO_LEADING_SILENCE, f"{leading_s:.2f} s of silence before the speech (max {t.leading_silence_max_s:g} s)")
         if rate is not None and chars >= 10 and not t.chars_per_s_min <= rate <= t.chars_per_s_max:
             report(
-                SPEAKING_RATE,
+                AUDIO_SPEAKING_RATE,
                 f"{rate:.1f} characters per second of speech at {audio.rate_hz} Hz as declared "
                 f"(natural: {t.chars_per_s_min:g}-{t.chars_per_s_max:g})",
             )
     if abs(dc) > t.dc_offset_max:
-        report(DC_OFFSET, f"mean sample value {dc:+.3f} (max ±{t.dc_offset_max:g})")
+        report(AUDIO_DC_OFFSET, f"mean sample value {dc:+.3f} (max ±{t.dc_offset_max:g})")
 
     return AudioQuality(
         duration_s=duration_s,

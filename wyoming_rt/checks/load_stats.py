@@ -12,23 +12,9 @@ from typing import Any
 from wyoming_rt.checks.scoring import score
 from wyoming_rt.checks.stats import LatencyStats, latency_stats
 from wyoming_rt.records.corpus import Utterance
-from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.results import RoundTripResult
-
-LOAD_ERRORS = rule(
-    "load.errors",
-    "error",
-    "Round trips failed under load (errors per level in the load table).",
-    "HA sends requests from every voice satellite at once; a server that fails under concurrency fails real users.",
-    ref="Load run (--concurrency-sweep / --rate): every request must be answered",
-)
-LOAD_CROSSTALK = rule(
-    "load.crosstalk",
-    "error",
-    "Under load, a session got back a transcript that belongs to another session's utterance.",
-    "Mixed-up sessions answer one user with another user's words.",
-    ref="One connection per request (HA stt.py): an answer belongs to its own connection",
-)
+from wyoming_rt.records.rules import LOAD_CROSSTALK, LOAD_ERRORS
 
 KNEE_FRACTION = 0.9
 """The knee is the smallest level that reaches this fraction of the best throughput."""

@@ -6,48 +6,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from wyoming_rt.checks.audio import MAX_CHARS_PER_S
-from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.results import ProbeName, ProbeOutcome
+from wyoming_rt.records.rules import LLM_STREAM_INCOMPLETE, LONG_TEXT_INCOMPLETE, LONG_TEXT_STALL, MAX_STALL_S
 
-MAX_STALL_S = 2.0
-"""A break in playback longer than this is one a listener notices and reports."""
 LLM_WER_MARGIN = 0.3
 """The streamed answer's back WER may be this much worse than the whole answer's."""
 
-_LONG_REF = "HA core issues 148602 and 134910; wyoming-rt long-text probe (docs/ha-fidelity.md)"
-LONG_TEXT_INCOMPLETE = rule(
-    "tts.long-text-incomplete",
-    "error",
-    "A long text (several paragraphs) was not answered completely: the request failed or timed out, or the "
-    "audio is too short to hold the text.",
-    "Users' most common TTS complaint: long announcements and LLM answers that time out, break a pipe or come back cut.",
-    ref=_LONG_REF,
-)
-LONG_TEXT_STALL = rule(
-    "tts.long-text-stall",
-    "warning",
-    f"Played as it arrived, a long answer would stop for more than {MAX_STALL_S:g} s in the middle.",
-    "HA plays streamed TTS as it arrives: the listener hears the answer break off and resume. On a slow or busy "
-    "machine this can be the machine rather than the server.",
-    ref=_LONG_REF,
-)
-LLM_STREAM_INCOMPLETE = rule(
-    "tts.llm-stream-incomplete",
-    "error",
-    "An answer streamed as an LLM's token-sized deltas failed, or came back missing text that the same answer "
-    "sent in one chunk carries (back WER).",
-    "With an LLM conversation agent HA writes one synthesize-chunk per text delta as the answer is generated; a "
-    "server that speaks only what it had at first, or mangles words cut across deltas, loses the rest.",
-    ref="HA assist pipeline: STREAM_RESPONSE_CHARS, one synthesize-chunk per delta (docs/ha-fidelity.md)",
-)
 
-
-def check_answer_probes(outcomes: Sequence[Any]) -> list[Finding]:
+def check_answer_probes(outcomes: Sequence[ProbeOutcome]) -> list[Finding]:
     """Findings for the ``long-text`` and ``llm-stream`` probes."""
     findings: list[Finding] = []
     for outcome in outcomes:
-        if outcome.name == "long-text":
+        if outcome.name == ProbeName.LONG_TEXT:
             findings.extend(_long_text(outcome))
-        elif outcome.name == "llm-stream":
+        elif outcome.name == ProbeName.LLM_STREAM:
             findings.extend(_llm_stream(outcome))
     return findings
 
@@ -57,7 +30,7 @@ def _watchdog_words(m: dict[str, Any]) -> str:
     return f"the watchdog of {m.get('watchdog_s')} s ({how})"
 
 
-def _long_text(outcome: Any) -> list[Finding]:
+def _long_text(outcome: ProbeOutcome) -> list[Finding]:
     m = outcome.measures
     chars = m.get("chars", 0)
     if not outcome.ok:
@@ -80,7 +53,7 @@ def _long_text(outcome: Any) -> list[Finding]:
     return found
 
 
-def _llm_stream(outcome: Any) -> list[Finding]:
+def _llm_stream(outcome: ProbeOutcome) -> list[Finding]:
     m = outcome.measures
     if not outcome.ok:
         return [finding(LLM_STREAM_INCOMPLETE, f"{m.get('chunks')} chunks at {m.get('tokens_per_s')} tokens/s: {outcome.detail}")]
@@ -103,4 +76,4 @@ def _llm_stream(outcome: Any) -> list[Finding]:
     ]
 
 
-__all__ = ["LLM_STREAM_INCOMPLETE", "LONG_TEXT_INCOMPLETE", "LONG_TEXT_STALL", "check_answer_probes"]
+__all__ = ["LLM_WER_MARGIN", "MAX_STALL_S", "check_answer_probes"]

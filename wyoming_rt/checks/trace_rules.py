@@ -11,79 +11,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from wyoming_rt.checks.scoring import MAX_SCORED_CHARS, normalize
-from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.info import entries
+from wyoming_rt.records.rules import (
+    STT_MULTIPLE_TRANSCRIPTS,
+    STT_STREAM_DISAGREES,
+    STT_STREAM_ORDER,
+    STT_STREAM_UNADVERTISED,
+    STT_TRANSCRIPT_BEFORE_AUDIO_STOP,
+    TTS_COMPAT_ANSWERED_TWICE,
+    TTS_NO_STOPPED,
+    TTS_SEGMENTS_UNBALANCED,
+    TTS_STOPPED_NOT_LAST,
+)
 from wyoming_rt.records.trace import Trace, TraceEntry
-
-STT_TRANSCRIPT_BEFORE_AUDIO_STOP = rule(
-    "stt.transcript-before-audio-stop",
-    "error",
-    "A transcript arrived before audio-stop although the server requires external VAD.",
-    "A server that leaves end-of-speech to HA (requires_external_vad, the default) must wait for audio-stop; "
-    "answering early cuts the user off mid-sentence.",
-    ref="wyoming info.py AsrProgram.requires_external_vad (1.10, default true)",
-)
-STT_MULTIPLE_TRANSCRIPTS = rule(
-    "stt.multiple-transcripts",
-    "error",
-    "More than one transcript event for one request.",
-    "HA reads one transcript per connection; a second one is lost, and clients that reuse connections read it "
-    "as the answer to the next request.",
-    ref="wyoming asr.py: one transcript per transcribe",
-)
-STT_STREAM_ORDER = rule(
-    "stt.transcript-stream-order",
-    "error",
-    "Streaming transcript events out of order (transcript-start, transcript-chunk..., transcript, transcript-stop).",
-    "HA's streaming STT builds the text from the chunks between transcript-start and the final transcript.",
-    ref="wyoming asr.py: transcript-start, transcript-chunk..., transcript, transcript-stop (1.7)",
-)
-STT_STREAM_DISAGREES = rule(
-    "stt.transcript-stream-disagrees",
-    "warning",
-    "The transcript-chunks of a streamed transcript, joined, do not say what the final transcript says.",
-    "HA shows the streamed text while the user speaks and acts on the final transcript: a user sees one "
-    "command and gets another.",
-    ref="wyoming asr.py: transcript-chunk deltas, then the final transcript (1.7)",
-)
-STT_STREAM_UNADVERTISED = rule(
-    "stt.transcript-stream-unadvertised",
-    "warning",
-    "transcript-start/transcript-chunk sent by a server whose info does not advertise supports_transcript_streaming.",
-    "HA only expects streaming transcripts from servers that advertise them; others' chunks are ignored.",
-    ref="wyoming info.py AsrProgram.supports_transcript_streaming",
-)
-TTS_NO_STOPPED = rule(
-    "tts.synthesize-stopped-missing",
-    "warning",
-    "A streaming TTS answer ended with a close instead of synthesize-stopped.",
-    "HA ends at EOF too, but a server that neither closes nor sends synthesize-stopped hangs HA.",
-    ref="wyoming tts.py: synthesize-stopped ends a stream (1.7); HA tts.py reader",
-)
-TTS_SEGMENTS_UNBALANCED = rule(
-    "tts.audio-stop-per-segment",
-    "error",
-    "An audio segment without exactly one audio-stop: a second audio-start or synthesize-stopped while a segment is "
-    "open, or an audio-stop with no segment open.",
-    "Non-streaming HA stops reading at the first audio-stop (the rest of the audio is lost); clients that play "
-    "segments need each one closed once.",
-    ref="wyoming tts.py streaming: one audio-start ... audio-stop per segment",
-)
-TTS_STOPPED_NOT_LAST = rule(
-    "tts.synthesize-stopped-not-last",
-    "error",
-    "Events arrived after synthesize-stopped.",
-    "synthesize-stopped ends the stream: HA closes there, so anything after it is audio the user never hears.",
-    ref="wyoming tts.py: synthesize-stopped ends a stream (1.7)",
-)
-TTS_COMPAT_ANSWERED_TWICE = rule(
-    "tts.compat-synthesize-answered",
-    "error",
-    "A streaming answer carries the text twice: the compatibility synthesize was answered as well as the stream.",
-    "HA sends the full text again as a plain synthesize for old servers; a streaming server must ignore it, or "
-    "the user hears every answer twice.",
-    ref="wyoming tts.py: a streaming server ignores the compatibility synthesize",
-)
 
 TWICE_DURATION_RATIO = 1.6
 """Streaming audio this many times longer than the plain answer to the same text means the text was spoken twice."""

@@ -1,4 +1,4 @@
-"""Findings: named, explained rule violations, and the catalogue of rules."""
+"""Findings: named, explained rule violations (the rules themselves: `wyoming_rt.records.rules`)."""
 
 from __future__ import annotations
 
@@ -31,17 +31,6 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(id: str, severity: Severity, summary: str, why: str, *, ref: str) -> Rule:
-    """Register a rule in the catalogue and return it."""
-    if id in RULES:
-        raise ValueError(f"duplicate rule id {id}")
-    RULES[id] = Rule(id, severity, summary, why, ref)
-    return RULES[id]
 
 
 def finding(rule_: Rule, message: str, utterance: str | None = None) -> Finding:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from wyoming.info import Info
 
@@ -57,6 +57,34 @@ class NegativeResult:
     utterance: Utterance
     stt: SttResult | None = None
     stt_error: WyomingRTError | None = None
+
+
+class ProbeName:
+    """The probes' names (`ProbeOutcome.name`): the probes in `wyoming_rt.run` give them, the
+    checks judge each outcome by them."""
+
+    UNKNOWN_EVENT: Final = "unknown-event"
+    EMPTY_AUDIO: Final = "empty-audio"
+    EMPTY_TEXT: Final = "empty-text"
+    STT_LINGER: Final = "stt-linger"
+    TTS_LINGER: Final = "tts-linger"
+    DESCRIBE_WHILE_BUSY: Final = "describe-while-busy"
+    OWN_ENDPOINTING: Final = "own-endpointing"
+    EARLY_STOP: Final = "early-stop"
+    LONG_TEXT: Final = "long-text"
+    LLM_STREAM: Final = "llm-stream"
+    VOICE_PREFIX: Final = "voice:"
+    """One probe per advertised voice: this prefix, then the voice's name."""
+
+    @staticmethod
+    def voice(voice: str) -> str:
+        """The name of the probe of one advertised voice."""
+        return ProbeName.VOICE_PREFIX + voice
+
+    @staticmethod
+    def is_voice(name: str) -> bool:
+        """Whether ``name`` is the name of a voice probe."""
+        return name.startswith(ProbeName.VOICE_PREFIX)
 
 
 @dataclass(frozen=True)

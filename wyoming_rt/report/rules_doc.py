@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wyoming_rt.records.findings import RULES
+from wyoming_rt.records.rules import RULES
 
 KNOWN_UPSTREAM_DEVIATIONS: dict[str, dict[str, str]] = {
     "wyoming-piper 2.5.2": {

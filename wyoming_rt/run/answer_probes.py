@@ -19,7 +19,7 @@ from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.llm_stream import ha_tts_chunks, token_deltas
 from wyoming_rt.records.errors import WyomingRTError
-from wyoming_rt.records.results import ProbeOutcome, TtsResult
+from wyoming_rt.records.results import ProbeName, ProbeOutcome, TtsResult
 from wyoming_rt.run.long_text import LLM_ANSWER, LONG_ANSWER
 
 SPEED_FACTOR = 3.0
@@ -73,10 +73,10 @@ async def probe_long_text(
     try:
         result = await HAEmulator(replace(config, timeout_s=timeout_s)).synthesize(tts, text, streaming=streaming)
     except WyomingRTError as exc:
-        return ProbeOutcome("long-text", "tts", False, str(exc), measures=measures)
+        return ProbeOutcome(ProbeName.LONG_TEXT, "tts", False, str(exc), measures=measures)
     measures.update(await anyio.to_thread.run_sync(_audio_measures, result, abandon_on_cancel=True))
     measures["total_s"] = round(result.total_s, 3)
-    return ProbeOutcome("long-text", "tts", True, traces=(result.trace,), measures=measures)
+    return ProbeOutcome(ProbeName.LONG_TEXT, "tts", True, traces=(result.trace,), measures=measures)
 
 
 async def probe_llm_stream(
@@ -101,7 +101,9 @@ async def probe_llm_stream(
     try:
         streamed = await emulator.synthesize(tts, text, streaming=True, chunks=chunks)
     except WyomingRTError as exc:
-        return ProbeOutcome("llm-stream", "tts", False, f"the answer streamed as LLM deltas failed: {exc}", measures=measures)
+        return ProbeOutcome(
+            ProbeName.LLM_STREAM, "tts", False, f"the answer streamed as LLM deltas failed: {exc}", measures=measures
+        )
     measures.update({f"streamed_{k}": v for k, v in (await anyio.to_thread.run_sync(_audio_measures, streamed)).items()})
     traces = [streamed.trace]
     measures["streamed_back_wer"] = await _back_wer(emulator, stt, streamed, text)
@@ -112,7 +114,7 @@ async def probe_llm_stream(
     if whole is not None:
         traces.append(whole.trace)
     measures["whole_back_wer"] = None if whole is None else await _back_wer(emulator, stt, whole, text)
-    return ProbeOutcome("llm-stream", "tts", True, traces=tuple(traces), measures=measures)
+    return ProbeOutcome(ProbeName.LLM_STREAM, "tts", True, traces=tuple(traces), measures=measures)
 
 
 __all__ = ["LLM_PROBE_TEXT", "SPEED_FACTOR", "probe_llm_stream", "probe_long_text", "watchdog_s"]

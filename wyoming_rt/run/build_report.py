@@ -10,20 +10,20 @@ import numpy as np
 
 from wyoming_rt.checks.audio import validate_tts_audio
 from wyoming_rt.checks.audio_quality import AudioThresholds, analyse
-from wyoming_rt.checks.protocol import (
-    ANALYSIS_DEADLINE,
-    BACK_TRANSCRIPTION_FAILED,
-    SCORE_CAPPED,
-    STT_EMPTY_TRANSCRIPT,
-    STT_HALLUCINATION,
-    failure_finding,
-)
+from wyoming_rt.checks.protocol import failure_finding
 from wyoming_rt.checks.scoring import score, score_corpus
 from wyoming_rt.checks.stats import latency_stats
 from wyoming_rt.checks.timing import stream_timing
 from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.results import NegativeResult, RoundTripResult
+from wyoming_rt.records.rules import (
+    ANALYSIS_DEADLINE,
+    BACK_TRANSCRIPTION_FAILED,
+    SCORE_CAPPED,
+    STT_EMPTY_TRANSCRIPT,
+    STT_HALLUCINATION,
+)
 from wyoming_rt.report.model import STAGES, NegativeReport, Report, ServerReport, Summary, UtteranceReport
 
 

@@ -17,60 +17,18 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
-from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.rules import (
+    GATE_BACK_WER,
+    GATE_FAILURE_RATE,
+    GATE_NOTHING_SCORED,
+    GATE_P95,
+    GATE_P99,
+    GATE_TOO_LITTLE_DATA,
+    GATE_WER,
+)
 from wyoming_rt.report.model import STAGES, Report
 
-_REF = "wyoming-rt gates (command line, --config or [tool.wyoming_rt])"
-GATE_WER = rule(
-    "gate.max-wer",
-    "error",
-    "Corpus word error rate (normalised) is above max_wer.",
-    "The STT server misunderstands more than the threshold allows.",
-    ref=_REF,
-)
-GATE_BACK_WER = rule(
-    "gate.max-back-wer",
-    "error",
-    "The TTS audio, transcribed back, differs from its text by more than max_back_wer.",
-    "Speech the STT server cannot understand is speech users struggle with too.",
-    ref=_REF,
-)
-GATE_P95 = rule(
-    "gate.max-p95-ms",
-    "error",
-    "A stage's P95 latency is above its max_p95_ms (--max-p95-ms is the round trip's).",
-    "Users wait longer than the threshold allows.",
-    ref=_REF,
-)
-GATE_P99 = rule(
-    "gate.max-p99-ms",
-    "error",
-    "A stage's P99 latency is above its max_p99_ms.",
-    "The slowest answers keep users waiting longer than the threshold allows.",
-    ref=_REF,
-)
-GATE_FAILURE_RATE = rule(
-    "gate.max-failure-rate",
-    "error",
-    "The share of utterances that failed is above max_failure_rate.",
-    "Too many requests fail for the server to be usable.",
-    ref=_REF,
-)
-GATE_NOTHING_SCORED = rule(
-    "gate.nothing-scored",
-    "error",
-    "No utterance produced a transcript, so nothing could be scored.",
-    "A run that measured nothing must not pass.",
-    ref=_REF,
-)
-
-GATE_TOO_LITTLE_DATA = rule(
-    "gate.too-little-data",
-    "error",
-    "A gate's figure was measured over less than half of the corpus, too little for the gate to hold.",
-    "A threshold met by a few survivors says nothing about the server: a run that measured little must not pass.",
-    ref=_REF,
-)
 MIN_COVERAGE = 0.5
 """A gate holds only when its figure was measured over at least this share of the utterances."""
 

@@ -15,28 +15,9 @@ import anyio
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.errors import WyomingRTError
-from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.rules import INFO_UNAVAILABLE, INFO_UNAVAILABLE_UNDER_LOAD
 from wyoming_rt.run.breaker import HangBreaker
-
-INFO_UNAVAILABLE = rule(
-    "info.unavailable",
-    "error",
-    "A health check during the run (describe, one attempt, HA's describe timeout) was not answered.",
-    "HA 2026.11 describes every configured server again every 30 s; a miss makes the server's entities "
-    "unavailable until the next check answers. A server whose event loop stalls while it works, or that "
-    "leaks per connection, is caught here the way HA users meet it.",
-    ref="HA 2026.11 wyoming integration: info coordinator, 30 s, one attempt (docs/ha-fidelity.md)",
-)
-
-INFO_UNAVAILABLE_UNDER_LOAD = rule(
-    "info.unavailable-under-load",
-    "warning",
-    "A health check (describe, one attempt, HA's describe timeout) was not answered while several of the run's "
-    "requests were in flight; every check made with at most one in flight was answered.",
-    "With several users at once (satellites, automations) HA marks the server's entities unavailable. How many "
-    "requests a server must carry is the deployment's call, and a slow or busy machine makes a miss likelier.",
-    ref="HA 2026.11 wyoming integration: info coordinator, 30 s, one attempt (docs/ha-fidelity.md)",
-)
 
 Reason = Literal["interval", "busy"]
 

@@ -16,8 +16,6 @@ from collections.abc import Sequence
 import anyio
 
 from wyoming_rt.checks.load_stats import (
-    LOAD_CROSSTALK,
-    LOAD_ERRORS,
     LevelResult,
     LoadReport,
     TimedRoundTrip,
@@ -37,8 +35,6 @@ MAX_IN_FLIGHT = 1024
 """The open model never has more requests outstanding; later ones wait, their clock running."""
 
 __all__ = [
-    "LOAD_CROSSTALK",
-    "LOAD_ERRORS",
     "LevelResult",
     "LoadReport",
     "is_mixed",

@@ -14,13 +14,13 @@ from functools import partial
 import anyio
 
 from wyoming_rt.checks.load_stats import TimedRoundTrip, level_result
-from wyoming_rt.checks.protocol import WARM_UP_SLOW
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import ErrorThenHangTimeout, NotSentError, WatchdogTimeout, WyomingRTError
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.records.rules import WARM_UP_SLOW
 from wyoming_rt.report.model import ConcurrencyReport, PhaseRecord
 from wyoming_rt.run.roundtrip import Breakers, round_trip
 

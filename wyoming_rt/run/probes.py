@@ -24,7 +24,7 @@ from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import FramingError, WatchdogTimeout, WyomingRTError
 from wyoming_rt.records.info import installed
-from wyoming_rt.records.results import ProbeOutcome, TtsResult
+from wyoming_rt.records.results import ProbeName, ProbeOutcome, TtsResult
 from wyoming_rt.records.trace import Trace
 from wyoming_rt.wire import EventReader, encode_event
 
@@ -47,7 +47,7 @@ VOICE_PROBE_TEXT = "Testing this voice."
 
 async def probe_unknown_event(endpoint: Endpoint, role: str, timeout_s: float) -> ProbeOutcome:
     """An unknown event type, then ``describe`` on the same connection: ``info`` must come back."""
-    name = "unknown-event"
+    name = ProbeName.UNKNOWN_EVENT
     try:
         with anyio.fail_after(timeout_s):
             async with await connect(endpoint, timeout_s) as stream:
@@ -78,17 +78,17 @@ async def _answered(name: str, role: str, request: Awaitable[Any]) -> ProbeOutco
 
 async def probe_empty_audio(endpoint: Endpoint, config: EmulatorConfig) -> ProbeOutcome:
     """``transcribe``, ``audio-start``, ``audio-stop`` with no chunk: a transcript must come back."""
-    return await _answered("empty-audio", "stt", HAEmulator(config).transcribe(endpoint, PcmAudio(b"", 16000, 2, 1)))
+    return await _answered(ProbeName.EMPTY_AUDIO, "stt", HAEmulator(config).transcribe(endpoint, PcmAudio(b"", 16000, 2, 1)))
 
 
 async def probe_empty_text(endpoint: Endpoint, config: EmulatorConfig, *, streaming: bool) -> ProbeOutcome:
     """``synthesize`` of an empty text: the answer must still end (``audio-stop`` / ``synthesize-stopped``)."""
-    return await _answered("empty-text", "tts", HAEmulator(config).synthesize(endpoint, "", streaming=streaming))
+    return await _answered(ProbeName.EMPTY_TEXT, "tts", HAEmulator(config).synthesize(endpoint, "", streaming=streaming))
 
 
 async def probe_stt_linger(endpoint: Endpoint, config: EmulatorConfig, sample: Utterance) -> ProbeOutcome:
     """One spoken utterance, then keep listening: exactly one transcript must have come."""
-    outcome = await _answered("stt-linger", "stt", HAEmulator(config).transcribe(endpoint, sample.audio))
+    outcome = await _answered(ProbeName.STT_LINGER, "stt", HAEmulator(config).transcribe(endpoint, sample.audio))
     return replace(outcome, ok=True)  # a failed request is the round trips' finding, not this probe's
 
 
@@ -108,7 +108,7 @@ async def probe_tts_linger(endpoint: Endpoint, config: EmulatorConfig, text: str
             continue  # failures are the round trips' findings
         traces.append(result.trace)
         durations["streaming_s" if mode else "plain_s"] = _duration_s(result)
-    return ProbeOutcome("tts-linger", "tts", True, traces=tuple(traces), measures=durations)
+    return ProbeOutcome(ProbeName.TTS_LINGER, "tts", True, traces=tuple(traces), measures=durations)
 
 
 def _duration_s(result: TtsResult) -> float | None:
@@ -118,7 +118,7 @@ def _duration_s(result: TtsResult) -> float | None:
 
 async def probe_voice(endpoint: Endpoint, config: EmulatorConfig, voice: str, *, streaming: bool) -> ProbeOutcome:
     """An advertised voice, as HA would use it when a user picks it: audio must come back."""
-    name = f"voice:{voice}"
+    name = ProbeName.voice(voice)
     try:
         result = await HAEmulator(replace(config, voice=voice, speaker=None)).synthesize(
             endpoint, VOICE_PROBE_TEXT, streaming=streaming
@@ -142,7 +142,7 @@ async def probe_describe_while_busy(
     """Start a long request, then (`BUSY_LEAD_S` after it is all written, ``written``) ``describe``
     with HA's timeout on a second connection; then let the long request finish (under its
     watchdog), so that no work is left behind on the server."""
-    name = "describe-while-busy"
+    name = ProbeName.DESCRIBE_WHILE_BUSY
     emulator = HAEmulator(replace(config, describe_attempts=1))
     outcome = ProbeOutcome(name, role, True)
     busy_finished = False

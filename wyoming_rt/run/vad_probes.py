@@ -12,7 +12,7 @@ from wyoming_rt.pcm import to_ha_format
 from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import WyomingRTError
-from wyoming_rt.records.results import ProbeOutcome
+from wyoming_rt.records.results import ProbeName, ProbeOutcome
 
 TRAILING_SILENCE_S = 3.0
 """Silence after the speech, sent at microphone pace: time enough for any endpointer."""
@@ -26,11 +26,11 @@ async def probe_own_endpointing(stt: Endpoint, config: EmulatorConfig, sample: U
     try:
         result = await HAEmulator(realtime).transcribe(stt, audio)
     except WyomingRTError as exc:
-        return ProbeOutcome("own-endpointing", "stt", False, f"speech and {TRAILING_SILENCE_S:g} s of silence: {exc}")
+        return ProbeOutcome(ProbeName.OWN_ENDPOINTING, "stt", False, f"speech and {TRAILING_SILENCE_S:g} s of silence: {exc}")
     if result.transcript_before_audio_stop:
-        return ProbeOutcome("own-endpointing", "stt", True, traces=(result.trace,))
+        return ProbeOutcome(ProbeName.OWN_ENDPOINTING, "stt", True, traces=(result.trace,))
     return ProbeOutcome(
-        "own-endpointing", "stt", False,
+        ProbeName.OWN_ENDPOINTING, "stt", False,
         f"no transcript during {TRAILING_SILENCE_S:g} s of silence after the speech; it came only after audio-stop",
         traces=(result.trace,),
     )  # fmt: skip
@@ -43,8 +43,8 @@ async def probe_early_stop(stt: Endpoint, config: EmulatorConfig, sample: Uttera
     try:
         result = await HAEmulator(replace(config, endpointing="none")).transcribe(stt, PcmAudio(speech.pcm[:half], 16000, 2, 1))
     except WyomingRTError as exc:
-        return ProbeOutcome("early-stop", "stt", False, f"audio-stop after half the speech: {exc}")
-    return ProbeOutcome("early-stop", "stt", True, traces=(result.trace,))
+        return ProbeOutcome(ProbeName.EARLY_STOP, "stt", False, f"audio-stop after half the speech: {exc}")
+    return ProbeOutcome(ProbeName.EARLY_STOP, "stt", True, traces=(result.trace,))
 
 
 __all__ = ["TRAILING_SILENCE_S", "probe_early_stop", "probe_own_endpointing"]

@@ -13,7 +13,6 @@ from wyoming_rt.checks.audio_quality import AudioThresholds
 from wyoming_rt.checks.load_stats import concurrency_findings
 from wyoming_rt.checks.long_answers import check_answer_probes
 from wyoming_rt.checks.protocol import (
-    INFO_NO_ANSWER,
     check_describe_attempts,
     check_probes,
     check_stt_info,
@@ -26,9 +25,10 @@ from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
 from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.records.errors import ConnectError, WatchdogTimeout, WyomingRTError
-from wyoming_rt.records.findings import Finding, finding, rule
+from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.info import installed
-from wyoming_rt.records.results import DescribeResult, NegativeResult, ProbeOutcome, RoundTripResult
+from wyoming_rt.records.results import DescribeResult, NegativeResult, ProbeName, ProbeOutcome, RoundTripResult
+from wyoming_rt.records.rules import CORPUS_BAD_FILE, INFO_NO_ANSWER
 from wyoming_rt.report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport, UtteranceReport
 from wyoming_rt.run.answer_probes import probe_llm_stream, probe_long_text
 from wyoming_rt.run.breaker import HangBreaker
@@ -46,14 +46,6 @@ bounded by the budgets) before its work is abandoned and every utterance reporte
 
 PROBE_TIMEOUT_S = 10.0
 """The probes' watchdog (at most the run's): their requests are small."""
-
-CORPUS_BAD_FILE = rule(
-    "corpus.bad-file",
-    "error",
-    "A corpus file could not be used (unreadable or empty audio, missing or non-UTF-8 transcript).",
-    "The run is incomplete: that utterance was not tested.",
-    ref="wyoming-rt corpus format (corpus/README.md)",
-)
 
 
 class ServerUnavailableError(ConnectError):
@@ -252,7 +244,7 @@ async def validate(
                 record.requests = len(outcomes)
                 record.notes["busy_unfinished"] = [o.role for o in outcomes if o.measures.get("busy_finished") is False]
                 for o in outcomes:
-                    if o.name in ("long-text", "llm-stream"):
+                    if o.name in (ProbeName.LONG_TEXT, ProbeName.LLM_STREAM):
                         record.notes[o.name.replace("-", "_")] = {"ok": o.ok, "detail": o.detail, **o.measures}
             run_findings.extend(check_probes(outcomes, SttCapabilities.from_info(servers["stt"].info)))
             run_findings.extend(check_answer_probes(outcomes))
