@@ -386,7 +386,6 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     )
     if args.concurrency_sweep or args.rate:
         return await _run_load(args, stt, tts, corpus, options, out, err)
-    results: list[RoundTripResult] = []
     failed = 0
     # A live progress bar for a person at a terminal; nothing at all in CI logs and pipes.
     bar = Progress(
@@ -397,8 +396,6 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
 
     def progress(result: RoundTripResult) -> None:
         nonlocal failed
-        if args.save_audio or args.html:
-            results.append(result)
         failed += result.round_trip_s is None
         bar.update(task, advance=1, failed=failed)
 
@@ -423,10 +420,9 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         write_junit(report, args.junit)
     write_markdown(report, args.markdown)  # also appends to $GITHUB_STEP_SUMMARY when it is set
     if args.html:
-        streams = {r.utterance.id: r.tts.audio for r in results if r.tts is not None and r.tts.audio is not None}
-        write_html(report, args.html, streams)
+        write_html(report, args.html)
     if args.save_audio:
-        save_audio(results, report, args.save_audio)
+        save_audio(report, args.save_audio)
     if args.quiet:
         for f in report.findings:
             out.print(
