@@ -33,12 +33,11 @@ from wyoming_rt.report.audio_files import save_audio
 from wyoming_rt.report.compare import Margins, compare, load_report
 from wyoming_rt.report.console import render_comparison, render_load_report, render_report
 from wyoming_rt.report.html import write_html
-from wyoming_rt.report.json_writer import write_json
+from wyoming_rt.report.json_writer import is_stdout, write_json
 from wyoming_rt.report.junit import write_junit
 from wyoming_rt.report.markdown import write_markdown
 from wyoming_rt.report.model import STAGES
 from wyoming_rt.report.rules_doc import rules_markdown
-from wyoming_rt.report.safe_text import json_dumps
 from wyoming_rt.run.gates import load_gates
 from wyoming_rt.run.load import load_validate
 from wyoming_rt.run.validate import ValidateOptions, validate
@@ -423,6 +422,7 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         write_html(report, args.html)
     if args.save_audio:
         save_audio(report, args.save_audio)
+    out = err if is_stdout(args.json) else out  # stdout carries the JSON alone
     if args.quiet:
         for f in report.findings:
             out.print(
@@ -464,8 +464,8 @@ async def _run_load(
             duration_s=args.duration,
         )
     if args.json:
-        args.json.write_text(json_dumps(report.to_dict()) + "\n", encoding="utf-8")
-    render_load_report(report, out)
+        write_json(report, args.json)
+    render_load_report(report, err if is_stdout(args.json) else out)
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
@@ -540,8 +540,8 @@ def _run_compare(args: argparse.Namespace, out: Console) -> int:
         load_report(args.base), load_report(args.new), Margins(wer=args.max_wer_increase, latency=args.max_regression)
     )
     if args.json:
-        args.json.write_text(json_dumps(comparison.to_dict()) + "\n", encoding="utf-8")
-    render_comparison(comparison, out)
+        write_json(comparison, args.json)
+    render_comparison(comparison, Console(stderr=True, highlight=False) if is_stdout(args.json) else out)
     return EXIT_FAIL if comparison.regressed else EXIT_PASS
 
 
