@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from wyoming_rt.checks.scoring import Score
+from wyoming_rt.checks.stats import LatencyStats
 from wyoming_rt.cli import main
-from wyoming_rt.report.compare import Margins, compare
-from wyoming_rt.report.model import REPORT_SCHEMA
+from wyoming_rt.records.findings import Finding
+from wyoming_rt.report.compare import Margins, compare, load_report
+from wyoming_rt.report.model import Report, Summary
 
 
-def report(wer: float, p95_ms: float, errors: tuple[str, ...] = ()) -> dict[str, Any]:
-    stats = {"count": 10, "p50": p95_ms / 2, "p95": p95_ms, "p99": p95_ms * 1.1, "mean": p95_ms / 2, "max": p95_ms * 1.2}
-    return {
-        "schema": REPORT_SCHEMA,
-        "passed": not errors,
-        "summary": {"wer": wer, "back_wer": 0.02, "failed": len(errors), "latency_ms": {"round_trip": stats, "stt": None}},
-        "findings": [{"rule": r, "severity": "error", "message": "x", "utterance": None} for r in errors],
-    }
+def report(wer: float, p95_ms: float, errors: tuple[str, ...] = ()) -> Report:
+    stats = LatencyStats(10, p95_ms / 2, p95_ms, p95_ms * 1.1, p95_ms / 2, p95_ms * 1.2)
+    summary = Summary(
+        10,
+        len(errors),
+        Score(wer, None, None, None),
+        {"round_trip": stats, "stt": None},
+        back_score=Score(0.02, None, None, None),
+    )
+    return Report(summary, [], {}, [Finding(r, "error", "x") for r in errors])
 
 
 def test_same_figures_are_no_regression() -> None:
@@ -50,10 +54,10 @@ def test_small_changes_on_fast_stages_are_noise() -> None:
 
 
 @pytest.mark.parametrize(("new", "code"), [(report(0.05, 1000), 0), (report(0.05, 2000), 1)])
-def test_cli_exit_codes(tmp_path: Path, new: dict[str, Any], code: int, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exit_codes(tmp_path: Path, new: Report, code: int, capsys: pytest.CaptureFixture[str]) -> None:
     base_path, new_path, out = tmp_path / "base.json", tmp_path / "new.json", tmp_path / "cmp.json"
-    base_path.write_text(json.dumps(report(0.05, 1000)))
-    new_path.write_text(json.dumps(new))
+    base_path.write_text(report(0.05, 1000).to_json())
+    new_path.write_text(new.to_json())
     assert main(["compare", str(base_path), str(new_path), "--json", str(out)]) == code
     assert json.loads(out.read_text())["regressed"] is bool(code)
     assert ("REGRESSION" in capsys.readouterr().out) is bool(code)
@@ -65,3 +69,31 @@ def test_cli_names_a_file_that_is_not_a_report(tmp_path: Path, capsys: pytest.Ca
     assert main(["compare", str(bad), str(bad)]) == 2
     err = capsys.readouterr().err
     assert "notes.json: not a wyoming-rt report with schema wyoming-rt/report/1" in err and err.count("\n") == 1
+
+
+def test_a_report_read_back_compares_as_the_one_written(tmp_path: Path) -> None:
+    base, new = report(0.05, 1000, ("info.slow",)), report(0.0812345, 1234.56789, ("tts.closed",))
+    (tmp_path / "base.json").write_text(base.to_json())
+    (tmp_path / "new.json").write_text(new.to_json())
+    loaded, direct = compare(load_report(tmp_path / "base.json"), load_report(tmp_path / "new.json")), compare(base, new)
+    assert [(c.metric, c.verdict) for c in loaded.changes] == [(c.metric, c.verdict) for c in direct.changes]
+    assert (loaded.new_rules, loaded.fixed_rules, loaded.regressed) == (["tts.closed"], ["info.slow"], True)
+
+
+def test_compare_json_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "base.json"
+    path.write_text(report(0.05, 1000).to_json())
+    assert main(["compare", str(path), str(path), "--json", "-"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["regressed"] is False  # stdout holds the JSON alone
+    assert "REGRESSION" not in captured.err
+
+
+def test_cli_names_a_malformed_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "cut.json"
+    document = report(0.05, 1000).to_dict()
+    del document["summary"]
+    bad.write_text(json.dumps(document))
+    assert main(["compare", str(bad), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "cut.json: a malformed wyoming-rt report" in err and err.count("\n") == 1

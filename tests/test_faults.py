@@ -96,11 +96,10 @@ async def test_save_audio_writes_each_stream_in_its_declared_format(tmp_path) ->
     async def good_tts(stream: SocketStream, request: Event) -> None:
         await stream.send(b"".join(audio_reply()))
 
-    results = []
     async with fake(STT_INFO, good_stt) as stt, fake(TTS_INFO, good_tts) as tts:
         options = ValidateOptions(timeout_s=TIMEOUT_S, gates=Gates(max_wer=None), probes=False)
-        report = await validate(stt, tts, tone_corpus("a", "b"), options, on_result=results.append)
-    index = json.loads(save_audio(results, report, tmp_path).read_text())
+        report = await validate(stt, tts, tone_corpus("a", "b"), options)
+    index = json.loads(save_audio(report, tmp_path).read_text())
     assert sorted(e["id"] for e in index) == ["a", "b"]
     for entry in index:
         with wave.open(str(tmp_path / entry["file"])) as wav:

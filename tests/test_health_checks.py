@@ -4,6 +4,7 @@ one attempt, and once while each server is busy in the concurrency phase; a miss
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import anyio
@@ -13,6 +14,7 @@ from wyoming.event import Event
 
 from tests.fake_servers import TEXT, FakeStt, FakeTts, fake_pair, send_transcript, speech_corpus
 from tests.fakes import read_until, scripted_server
+from tests.report_schema import assert_valid_report
 from wyoming_rt.emulator import EmulatorConfig
 from wyoming_rt.run.breaker import HangBreaker
 from wyoming_rt.run.health import HealthMonitor
@@ -74,6 +76,7 @@ async def test_a_missed_health_check_is_info_unavailable() -> None:
     assert any(c.role == "stt" and not c.answered for c in report.health_checks)
     assert all(c.answered for c in report.health_checks if c.role == "tts")
     assert report.to_dict()["health_checks"]
+    assert_valid_report(json.loads(report.to_json()))
 
 
 async def test_each_server_is_checked_while_busy_in_the_concurrency_phase() -> None:

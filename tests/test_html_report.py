@@ -3,6 +3,7 @@ proof is a screenshot, whose pixels must show each chart colour and the players.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import numpy as np
 from PIL import Image
 
 from tests.fake_servers import FakeStt, FakeTts, fake_pair, speech_corpus
-from wyoming_rt.records.results import RoundTripResult
+from tests.report_schema import assert_valid_report
 from wyoming_rt.report.html import report_html, write_html
+from wyoming_rt.report.model import Report
 from wyoming_rt.run.validate import ValidateOptions, validate
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's chromium package (installed by .ci/run and the README)
@@ -22,15 +24,11 @@ FLAGS = [
 ]  # fmt: skip
 
 
-def run_report() -> tuple[object, dict[str, object]]:
-    async def run():  # type: ignore[no-untyped-def]
-        results: list[RoundTripResult] = []
+def run_report() -> Report:
+    async def run() -> Report:
         async with fake_pair(FakeStt(), FakeTts()) as (stt, tts):
             with anyio.fail_after(60):
-                report = await validate(
-                    stt, tts, speech_corpus(), ValidateOptions(timeout_s=5, probes=False), on_result=results.append
-                )
-        return report, {r.utterance.id: r.tts.audio for r in results if r.tts is not None}
+                return await validate(stt, tts, speech_corpus(), ValidateOptions(timeout_s=5, probes=False))
 
     return anyio.run(run)
 
@@ -40,9 +38,10 @@ def colour_pixels(image: np.ndarray, rgb: tuple[int, int, int], tolerance: int =
 
 
 def test_the_report_renders_with_charts_and_players(tmp_path: Path) -> None:
-    report, audio = run_report()
+    report = run_report()
+    assert_valid_report(json.loads(report.to_json()))
     page = tmp_path / "report.html"
-    write_html(report, page, audio)  # type: ignore[arg-type]
+    write_html(report, page)
     text = page.read_text()
     assert text.count("<audio controls") == 2 and text.count("data:audio/wav;base64,") == 2
     assert 'id="percentile-chart"' in text and 'id="distribution-chart"' in text
@@ -64,7 +63,7 @@ def test_the_report_renders_with_charts_and_players(tmp_path: Path) -> None:
 
 
 def test_text_is_escaped() -> None:
-    report, _ = run_report()
-    report.utterances[0].reference = "<script>alert(1)</script>"  # type: ignore[attr-defined]
-    page = report_html(report)  # type: ignore[arg-type]
+    report = run_report()
+    report.utterances[0].reference = "<script>alert(1)</script>"
+    page = report_html(report)
     assert "<script>" not in page and "&lt;script&gt;" in page

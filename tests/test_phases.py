@@ -4,6 +4,7 @@ every pace, and each phase in the report."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import anyio
@@ -11,6 +12,7 @@ import pytest
 from anyio.abc import SocketStream
 
 from tests.fake_servers import TEXT, FakeStt, FakeTts, fake_pair, send_transcript, speech_corpus
+from tests.report_schema import assert_valid_report
 from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.validate import ValidateOptions, validate
@@ -65,6 +67,7 @@ async def test_the_latency_phase_sends_one_request_at_a_time_and_the_concurrency
     assert report.concurrency is not None and report.concurrency.level.round_trips == 8
     assert report.summary.latency["stt"] is not None and report.summary.latency["stt"].count == 8
     document = report.to_dict()
+    assert_valid_report(json.loads(report.to_json()))
     assert [p["name"] for p in document["phases"]][2:] == ["latency", "concurrency"]
     assert document["concurrency"]["sessions_started"] == 4 and document["concurrency"]["mixed"] == 0
 

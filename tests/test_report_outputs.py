@@ -11,6 +11,7 @@ import pytest
 from anyio.abc import SocketStream
 
 from tests.fake_servers import SPEECH, TEXT, FakeStt, fake_pair, send_transcript, speech_corpus
+from tests.report_schema import assert_valid_report
 from wyoming_rt.report.junit import report_junit, write_junit
 from wyoming_rt.report.markdown import write_markdown
 from wyoming_rt.report.model import REPORT_SCHEMA, Report
@@ -70,3 +71,18 @@ def test_json_is_versioned_and_round_trips(failing_report: Report) -> None:
     assert data["schema"] == REPORT_SCHEMA == "wyoming-rt/report/1"
     assert data["passed"] is False
     assert [u["id"] for u in data["utterances"] if not u["passed"]] == ["u0"]
+    assert_valid_report(data)
+
+
+def test_the_report_reads_back_into_the_same_document(failing_report: Report) -> None:
+    document = failing_report.to_dict()
+    assert Report.from_dict(document).to_dict() == document
+    assert Report.from_dict(json.loads(failing_report.to_json())).to_json() == failing_report.to_json()
+    loaded = Report.from_dict(document)
+    assert loaded.passed is failing_report.passed and loaded.run_findings == failing_report.run_findings
+    assert loaded.gate_results == failing_report.gate_results and loaded.audio == {}
+
+
+def test_the_report_holds_the_audio_the_writers_need(failing_report: Report) -> None:
+    assert sorted(failing_report.audio) == ["u0", "u1"] and all(a.pcm for a in failing_report.audio.values())
+    assert "audio" not in failing_report.to_dict()

@@ -11,6 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.report_schema import assert_valid_report
 from wyoming_rt.checks.scoring import Score
 from wyoming_rt.checks.stats import LatencyStats
 from wyoming_rt.records.findings import Finding
@@ -47,6 +48,7 @@ def test_a_hostile_report_gives_strict_json_and_well_formed_xml(tmp_path: Path) 
     assert isinstance(document, dict)
     assert document["utterances"][0]["latency_ms"]["stt"] is None and document["summary"]["latency_ms"]["stt"]["max"] is None
     assert "\ufffd nul\x00" in document["utterances"][0]["transcript"]  # JSON escapes NUL; only the surrogate goes
+    assert_valid_report(document)
     root = ET.fromstring(report_junit(report))
     assert root.find(".//failure") is not None
     write_html(report, tmp_path / "r.html")
@@ -58,7 +60,7 @@ def test_a_hostile_report_gives_strict_json_and_well_formed_xml(tmp_path: Path) 
 @given(st.text())
 def test_any_string_becomes_writable_json_and_xml(text: str) -> None:
     report = hostile_report(text)
-    strict_json(report.to_json())
+    assert_valid_report(strict_json(report.to_json()))
     ET.fromstring(report_junit(report))
     clean_text(text).encode("utf-8")
     assert len(xml_text(text)) == len(text)  # one replacement character for each bad one, nothing dropped

@@ -33,12 +33,11 @@ from wyoming_rt.report.audio_files import save_audio
 from wyoming_rt.report.compare import Margins, compare, load_report
 from wyoming_rt.report.console import render_comparison, render_load_report, render_report
 from wyoming_rt.report.html import write_html
-from wyoming_rt.report.json_writer import write_json
+from wyoming_rt.report.json_writer import is_stdout, write_json
 from wyoming_rt.report.junit import write_junit
 from wyoming_rt.report.markdown import write_markdown
 from wyoming_rt.report.model import STAGES
 from wyoming_rt.report.rules_doc import rules_markdown
-from wyoming_rt.report.safe_text import json_dumps
 from wyoming_rt.run.gates import load_gates
 from wyoming_rt.run.load import load_validate
 from wyoming_rt.run.validate import ValidateOptions, validate
@@ -386,7 +385,6 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
     )
     if args.concurrency_sweep or args.rate:
         return await _run_load(args, stt, tts, corpus, options, out, err)
-    results: list[RoundTripResult] = []
     failed = 0
     # A live progress bar for a person at a terminal; nothing at all in CI logs and pipes.
     bar = Progress(
@@ -397,8 +395,6 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
 
     def progress(result: RoundTripResult) -> None:
         nonlocal failed
-        if args.save_audio or args.html:
-            results.append(result)
         failed += result.round_trip_s is None
         bar.update(task, advance=1, failed=failed)
 
@@ -423,10 +419,10 @@ async def _run_validate(args: argparse.Namespace, out: Console, err: Console) ->
         write_junit(report, args.junit)
     write_markdown(report, args.markdown)  # also appends to $GITHUB_STEP_SUMMARY when it is set
     if args.html:
-        streams = {r.utterance.id: r.tts.audio for r in results if r.tts is not None and r.tts.audio is not None}
-        write_html(report, args.html, streams)
+        write_html(report, args.html)
     if args.save_audio:
-        save_audio(results, report, args.save_audio)
+        save_audio(report, args.save_audio)
+    out = err if is_stdout(args.json) else out  # stdout carries the JSON alone
     if args.quiet:
         for f in report.findings:
             out.print(
@@ -468,8 +464,8 @@ async def _run_load(
             duration_s=args.duration,
         )
     if args.json:
-        args.json.write_text(json_dumps(report.to_dict()) + "\n", encoding="utf-8")
-    render_load_report(report, out)
+        write_json(report, args.json)
+    render_load_report(report, err if is_stdout(args.json) else out)
     return EXIT_PASS if report.passed else EXIT_FAIL
 
 
@@ -544,8 +540,8 @@ def _run_compare(args: argparse.Namespace, out: Console) -> int:
         load_report(args.base), load_report(args.new), Margins(wer=args.max_wer_increase, latency=args.max_regression)
     )
     if args.json:
-        args.json.write_text(json_dumps(comparison.to_dict()) + "\n", encoding="utf-8")
-    render_comparison(comparison, out)
+        write_json(comparison, args.json)
+    render_comparison(comparison, Console(stderr=True, highlight=False) if is_stdout(args.json) else out)
     return EXIT_FAIL if comparison.regressed else EXIT_PASS
 
 

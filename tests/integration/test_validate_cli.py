@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.report_schema import assert_valid_report
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
 from wyoming_rt.report.rules_doc import KNOWN_UPSTREAM_DEVIATIONS
 
@@ -152,6 +153,7 @@ def test_embedded_default_runs_our_reference_servers(tmp_path: Path) -> None:
     proc = run_cli("validate", "--json", str(report_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(report_path.read_text())
+    assert_valid_report(report)
     assert report["passed"] is True and report["summary"]["failed"] == 0
     assert report["summary"]["wer"] <= 0.15
     assert report["servers"]["stt"]["info"]["asr"][0]["name"] == "wyoming-rt-stt"

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import json
 import wave
-from collections.abc import Sequence
 from pathlib import Path
 
-from wyoming_rt.records.results import RoundTripResult
 from wyoming_rt.report.model import Report
 
 
-def save_audio(results: Sequence[RoundTripResult], report: Report, directory: Path) -> Path:
-    """Write ``ID.wav`` for each utterance that got audio back, and ``index.json``; return the index path."""
+def save_audio(report: Report, directory: Path) -> Path:
+    """Write ``ID.wav`` for each utterance that got audio back (`Report.audio`), and ``index.json``;
+    return the index path."""
     directory.mkdir(parents=True, exist_ok=True)
-    by_id = {u.id: u for u in report.utterances}
     index = []
-    for result in results:
-        uid = result.utterance.id
-        audio = result.tts.audio if result.tts else None
+    for utterance in report.utterances:
+        uid = utterance.id
+        audio = report.audio.get(uid)
         entry: dict[str, object] = {"id": uid, "file": None}
         if (
             audio is not None
@@ -35,14 +33,12 @@ def save_audio(results: Sequence[RoundTripResult], report: Report, directory: Pa
                 wav.writeframes(audio.pcm[: audio.frames * audio.frame_bytes])
             entry.update(file=path.name, rate=audio.rate_hz, width=audio.width_bytes, channels=audio.channels,
                          duration_s=round(audio.duration_s, 3))  # fmt: skip
-        utterance = by_id.get(uid)
-        if utterance is not None:
-            entry.update(
-                passed=utterance.passed,
-                text=utterance.transcript,
-                back_transcript=utterance.back_transcript,
-                findings=[f.rule for f in utterance.findings],
-            )
+        entry.update(
+            passed=utterance.passed,
+            text=utterance.transcript,
+            back_transcript=utterance.back_transcript,
+            findings=[f.rule for f in utterance.findings],
+        )
         index.append(entry)
     index_path = directory / "index.json"
     index_path.write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

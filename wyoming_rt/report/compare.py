@@ -1,6 +1,7 @@
-"""Compare two JSON reports (a baseline and a new run): what got worse, what got better.
+"""Compare two reports (a baseline and a new run): what got worse, what got better.
 
-Pure: works on the report dictionaries (``--json`` files, schema ``wyoming-rt/report/1``).
+Pure: works on `Report` values; `load_report` reads one back from a ``--json`` file (schema
+``wyoming-rt/report/1``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wyoming_rt.records.errors import UsageError
-from wyoming_rt.report.model import REPORT_SCHEMA, STAGES
+from wyoming_rt.report.model import REPORT_SCHEMA, STAGES, Report
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,18 @@ class Comparison:
         }
 
 
-def load_report(path: Path) -> dict[str, Any]:
-    """Read a ``--json`` report; a one-line `UsageError` when it is not one."""
+def load_report(path: Path) -> Report:
+    """Read a ``--json`` report back into a `Report`; a one-line `UsageError` when it is not one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{path}: not a readable JSON report ({exc})") from exc
     if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
         raise UsageError(f"{path}: not a wyoming-rt report with schema {REPORT_SCHEMA} (write one with validate --json)")
-    return data
+    try:
+        return Report.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UsageError(f"{path}: a malformed wyoming-rt report ({type(exc).__name__}: {exc})") from exc
 
 
 def _verdict(base: float | None, new: float | None, allowed: float) -> str:
@@ -76,22 +80,29 @@ def _verdict(base: float | None, new: float | None, allowed: float) -> str:
     return "same"
 
 
-def compare(base: dict[str, Any], new: dict[str, Any], margins: Margins | None = None) -> Comparison:
+def compare(base: Report, new: Report, margins: Margins | None = None) -> Comparison:
     """Every summary figure side by side, judged against the margins."""
     margins = margins or Margins()
-    b, n = base["summary"], new["summary"]
-    changes = []
-    for metric in ("wer", "back_wer"):
-        changes.append(Change(metric, b.get(metric), n.get(metric), _verdict(b.get(metric), n.get(metric), margins.wer)))
-    changes.append(Change("failed", b.get("failed"), n.get("failed"), _verdict(b.get("failed"), n.get("failed"), 0)))
+    b, n = base.summary, new.summary
+    changes = [
+        Change("wer", b.score.wer, n.score.wer, _verdict(b.score.wer, n.score.wer, margins.wer)),
+        Change("back_wer", _back_wer(base), _back_wer(new), _verdict(_back_wer(base), _back_wer(new), margins.wer)),
+        Change("failed", b.failed, n.failed, _verdict(b.failed, n.failed, 0)),
+    ]
     for stage in STAGES:
+        old_stats, new_stats = b.latency.get(stage), n.latency.get(stage)
         for pick in ("p50", "p95", "p99"):
-            old_value = ((b.get("latency_ms") or {}).get(stage) or {}).get(pick)
-            new_value = ((n.get("latency_ms") or {}).get(stage) or {}).get(pick)
+            old_value = getattr(old_stats, pick) if old_stats else None
+            new_value = getattr(new_stats, pick) if new_stats else None
             allowed = max(margins.latency_floor_ms, (old_value or 0) * margins.latency)
             changes.append(Change(f"{stage}.{pick}_ms", old_value, new_value, _verdict(old_value, new_value, allowed)))
     return Comparison(changes, sorted(_error_rules(new) - _error_rules(base)), sorted(_error_rules(base) - _error_rules(new)))
 
 
-def _error_rules(report: dict[str, Any]) -> set[str]:
-    return {f["rule"] for f in report.get("findings", []) if f.get("severity") == "error"}
+def _back_wer(report: Report) -> float | None:
+    back = report.summary.back_score
+    return back.wer if back else None
+
+
+def _error_rules(report: Report) -> set[str]:
+    return {f.rule for f in report.findings if f.severity == "error"}

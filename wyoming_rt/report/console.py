@@ -7,7 +7,6 @@ from rich.table import Table
 from rich.text import Text
 
 from wyoming_rt.checks.load_stats import LoadReport
-from wyoming_rt.checks.timing import gap_summary_ms
 from wyoming_rt.report.compare import Comparison
 from wyoming_rt.report.model import STAGE_LABELS, STAGES, Report, format_ms
 from wyoming_rt.report.text import LATENCY_PHASE, run_sentences
@@ -86,9 +85,9 @@ def render_report(report: Report, console: Console) -> None:
     extras = []
     if s.back_score is not None:
         extras.append(f"back WER {_rate3(s.back_score.wer)} (TTS audio transcribed back)")
-    gaps = gap_summary_ms(s.chunk_gaps_s)
-    if gaps["count"]:
-        extras.append(f"chunk gap P99 {gaps['p99']:.0f} ms, longest {gaps['max']:.0f} ms")
+    gaps = s.chunk_gaps
+    if gaps.count:
+        extras.append(f"chunk gap P99 {gaps.p99:.0f} ms, longest {gaps.max:.0f} ms")
     for kind in ("stt", "tts"):
         if s.rtf.get(kind) is not None:
             extras.append(f"{kind.upper()} RTF {s.rtf[kind]:.2f}")

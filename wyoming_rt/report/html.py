@@ -11,7 +11,7 @@ import html
 import io
 import math
 import wave
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from wyoming_rt.records.audio import PcmAudio
@@ -106,9 +106,8 @@ def distribution_chart(values_ms: Sequence[float], width: int = 640, bins: int =
     return "".join(parts)
 
 
-def report_html(report: Report, audio: Mapping[str, PcmAudio] | None = None) -> str:
-    """The whole page; ``audio`` maps an utterance id to the TTS stream it got back."""
-    audio = audio or {}
+def report_html(report: Report) -> str:
+    """The whole page, with a player for each TTS stream the report holds (`Report.audio`)."""
     summary = report.summary
     verdict = '<span class="pass">PASS</span>' if report.passed else '<span class="fail">FAIL</span>'
     stt, tts = report.servers.get("stt"), report.servers.get("tts")
@@ -141,7 +140,7 @@ def report_html(report: Report, audio: Mapping[str, PcmAudio] | None = None) -> 
         "<h2>Utterances</h2><table><tr><th>utterance</th><th>reference</th><th>transcript</th><th>WER</th><th>round trip ms</th><th>returned audio</th><th></th></tr>"
     )
     for u in report.utterances:
-        stream = audio.get(u.id)
+        stream = report.audio.get(u.id)
         player = (
             f'<audio controls preload="metadata" src="{wav_data_uri(stream)}"></audio>'
             if stream is not None and stream.pcm
@@ -157,6 +156,6 @@ def report_html(report: Report, audio: Mapping[str, PcmAudio] | None = None) -> 
     return "\n".join(out) + "\n"
 
 
-def write_html(report: Report, path: Path, audio: Mapping[str, PcmAudio] | None = None) -> None:
+def write_html(report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(report, audio), encoding="utf-8")
+    path.write_text(report_html(report), encoding="utf-8")

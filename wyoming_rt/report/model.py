@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from wyoming_rt.checks.audio import AudioValidation
@@ -11,7 +12,10 @@ from wyoming_rt.checks.load_stats import LevelResult
 from wyoming_rt.checks.scoring import Score
 from wyoming_rt.checks.stats import LatencyStats
 from wyoming_rt.checks.timing import gap_summary_ms
+from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.findings import Finding
+from wyoming_rt.records.gates import GateResult
+from wyoming_rt.records.health import HealthCheck
 from wyoming_rt.report.safe_text import json_dumps
 
 REPORT_SCHEMA = "wyoming-rt/report/1"
@@ -42,6 +46,57 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _findings(items: Sequence[dict[str, Any]]) -> list[Finding]:
+    return [Finding(f["rule"], f["severity"], f["message"], f.get("utterance")) for f in items]
+
+
+def _score(data: dict[str, Any]) -> Score | None:
+    """The rates of a ``wer``/``cer``/``wer_raw``/``cer_raw`` dict; ``None`` when none was written."""
+    wer, cer, wer_raw, cer_raw = (data.get(key) for key in ("wer", "cer", "wer_raw", "cer_raw"))
+    return None if all(rate is None for rate in (wer, cer, wer_raw, cer_raw)) else Score(wer, cer, wer_raw, cer_raw)
+
+
+def _back_score(back_wer: float | None) -> Score | None:
+    return None if back_wer is None else Score(back_wer, None, None, None)
+
+
+def _latency(data: dict[str, Any] | None) -> LatencyStats | None:
+    return None if data is None else LatencyStats(**data)
+
+
+def _audio(data: dict[str, Any] | None) -> tuple[AudioValidation | None, AudioQuality | None]:
+    if data is None:
+        return None, None
+    validation = AudioValidation(**{f.name: data[f.name] for f in fields(AudioValidation) if f.name != "findings"})
+    quality = data.get("quality")
+    if quality is None:
+        return validation, None
+    return validation, AudioQuality(**{f.name: quality[f.name] for f in fields(AudioQuality) if f.name != "findings"})
+
+
+@dataclass(frozen=True)
+class GapSummary:
+    """Gaps between the audio chunks of TTS answers: P50, P99 and longest (ms), and how many."""
+
+    p50: float | None = None
+    p99: float | None = None
+    max: float | None = None
+    count: int = 0
+
+    @classmethod
+    def of(cls, gaps_s: list[float]) -> GapSummary:
+        """The summary of gaps measured in seconds."""
+        ms = gap_summary_ms(gaps_s)
+        return cls(ms["p50"], ms["p99"], ms["max"], len(gaps_s))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"p50": self.p50, "p99": self.p99, "max": self.max, "count": self.count}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GapSummary:
+        return cls(data["p50"], data["p99"], data["max"], data["count"])
+
+
 @dataclass
 class UtteranceReport:
     """One utterance's round trip: transcript, scores, returned audio, latencies, findings."""
@@ -56,10 +111,13 @@ class UtteranceReport:
     quality: AudioQuality | None = None
     back_transcript: str | None = None
     back_score: Score | None = None
-    chunk_gaps_s: list[float] = field(default_factory=list)
+    chunk_gaps_s: list[float] = field(default_factory=list, repr=False)
+    """Seconds between the TTS answer's chunks, for the corpus figure (a report read back from
+    JSON has only their summary, `chunk_gaps`)."""
     rtf: dict[str, float | None] = field(default_factory=dict)
     """Real-time factors: processing time / audio duration (STT: audio-stop -> transcript over
     the input's length; TTS: total time over the returned audio's length)."""
+    chunk_gaps: GapSummary = GapSummary()
 
     @property
     def passed(self) -> bool:
@@ -86,10 +144,20 @@ class UtteranceReport:
             "back_transcript": self.back_transcript,
             "back_wer": _round(self.back_score.wer) if self.back_score else None,
             "latency_ms": {k: _round(v, 3) for k, v in self.latency_ms.items()},
-            "chunk_gaps_ms": gap_summary_ms(self.chunk_gaps_s),
+            "chunk_gaps_ms": self.chunk_gaps.to_dict(),
             "rtf": {k: _round(v) for k, v in self.rtf.items()},
             "findings": [f.to_dict() for f in self.findings],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UtteranceReport:
+        """The inverse of `to_dict` (``passed`` is derived; scores and audio as written)."""
+        audio, quality = _audio(data["audio"])
+        return cls(
+            data["id"], data["reference"], data["transcript"], _score(data), audio, dict(data["latency_ms"]),
+            _findings(data["findings"]), quality=quality, back_transcript=data["back_transcript"],
+            back_score=_back_score(data["back_wer"]), rtf=dict(data["rtf"]), chunk_gaps=GapSummary.from_dict(data["chunk_gaps_ms"]),
+        )  # fmt: skip
 
 
 @dataclass
@@ -108,6 +176,11 @@ class NegativeReport:
             "findings": [f.to_dict() for f in self.findings],
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NegativeReport:
+        """The inverse of `to_dict` (``hallucinated`` is derived)."""
+        return cls(data["id"], data["transcript"], _findings(data["findings"]))
+
 
 @dataclass
 class ServerReport:
@@ -122,6 +195,12 @@ class ServerReport:
     def to_dict(self) -> dict[str, Any]:
         return {"uri": self.uri, "describe_ms": _round(self.describe_ms, 3), "info": self.info, **self.notes}
 
+    @classmethod
+    def from_dict(cls, role: str, data: dict[str, Any]) -> ServerReport:
+        """The inverse of `to_dict`: keys beyond ``uri``, ``describe_ms`` and ``info`` are notes."""
+        notes = {k: v for k, v in data.items() if k not in ("uri", "describe_ms", "info")}
+        return cls(role, data["uri"], data["info"], data["describe_ms"], notes)
+
 
 @dataclass
 class Summary:
@@ -132,14 +211,15 @@ class Summary:
     score: Score
     latency: dict[str, LatencyStats | None]
     back_score: Score | None = None
-    chunk_gaps_s: list[float] = field(default_factory=list)
+    chunk_gaps: GapSummary = GapSummary()
+    """The gaps between audio chunks over every utterance."""
     rtf: dict[str, float | None] = field(default_factory=dict)
     """Mean real-time factors over the utterances."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "back_wer": _round(self.back_score.wer) if self.back_score else None,
-            "chunk_gap_ms": gap_summary_ms(self.chunk_gaps_s),
+            "chunk_gap_ms": self.chunk_gaps.to_dict(),
             "rtf": {k: _round(v) for k, v in self.rtf.items()},
             "utterances": self.utterances,
             "failed": self.failed,
@@ -149,6 +229,15 @@ class Summary:
             "cer_raw": _round(self.score.cer_raw),
             "latency_ms": {k: (v.to_dict() if v else None) for k, v in self.latency.items()},
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        """The inverse of `to_dict`."""
+        return cls(
+            data["utterances"], data["failed"], _score(data) or Score(None, None, None, None),
+            {stage: _latency(stats) for stage, stats in data["latency_ms"].items()},
+            back_score=_back_score(data["back_wer"]), chunk_gaps=GapSummary.from_dict(data["chunk_gap_ms"]), rtf=dict(data["rtf"]),
+        )  # fmt: skip
 
 
 @dataclass
@@ -169,6 +258,12 @@ class PhaseRecord:
             "sessions": self.sessions,
             **self.notes,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PhaseRecord:
+        """The inverse of `to_dict`: keys beyond the four figures are notes."""
+        notes = {k: v for k, v in data.items() if k not in ("name", "wall_s", "requests", "sessions")}
+        return cls(data["name"], data["wall_s"], data["requests"], data["sessions"], notes)
 
 
 @dataclass
@@ -195,6 +290,17 @@ class ConcurrencyReport:
             "failed_only_under_load": self.failed_only_under_load,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConcurrencyReport:
+        """The inverse of `to_dict` (``failed_only_under_load`` is the level's error kinds)."""
+        level = LevelResult(
+            label=data["label"], concurrency=data["concurrency"], offered_per_s=data["offered_per_s"],
+            round_trips=data["round_trips"], errors=data["errors"], mixed=data["mixed"], wall_s=data["wall_s"],
+            throughput_per_s=data["throughput_per_s"], error_kinds=dict(data["error_kinds"]),
+            latency={stage: _latency(stats) for stage, stats in data["latency_ms"].items()},
+        )  # fmt: skip
+        return cls(level, data["sessions_started"], data["sessions_ended"], data["timeouts"])
+
 
 @dataclass
 class Report:
@@ -207,16 +313,19 @@ class Report:
     """Findings not tied to one utterance (info, corpus files, gates)."""
     settings: dict[str, Any] = field(default_factory=dict)
     negatives: list[NegativeReport] = field(default_factory=list)
-    gate_results: list[Any] = field(default_factory=list)
-    """`wyoming_rt.run.gates.GateResult` for every gate checked."""
+    gate_results: list[GateResult] = field(default_factory=list)
+    """Every gate checked."""
     ignored_findings: list[Finding] = field(default_factory=list)
     """Findings whose rule the gates ignore: reported, but they do not decide the verdict."""
     phases: list[PhaseRecord] = field(default_factory=list)
     """The phases of the run in order (preflight, warm-up, latency, concurrency, negatives, probes)."""
     concurrency: ConcurrencyReport | None = None
     """The concurrency phase's figures; ``summary.latency`` is the latency phase's (one request at a time)."""
-    health_checks: list[Any] = field(default_factory=list)
-    """`wyoming_rt.run.health.HealthCheck`s made during the measured phases (HA 2026.11's re-describes)."""
+    health_checks: list[HealthCheck] = field(default_factory=list)
+    """The health checks made during the measured phases (HA 2026.11's re-describes)."""
+    audio: dict[str, PcmAudio] = field(default_factory=dict, repr=False, compare=False)
+    """The TTS audio each utterance got back, by utterance id, for the HTML page and the WAV
+    files; not in the JSON report (empty in a report read back from it)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -252,3 +361,31 @@ class Report:
     def to_json(self) -> str:
         """The JSON report (the same document as ``--json``): strict JSON whatever the servers sent."""
         return json_dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """A report from its JSON document (`to_dict`): ``from_dict(r.to_dict()).to_dict() == r.to_dict()``.
+
+        ``findings`` lists the run's own findings first, then each utterance's and each clip's,
+        so the run's are the ones before those. Raises `KeyError`, `TypeError` or `ValueError`
+        when ``data`` is not such a document."""
+        utterances = [UtteranceReport.from_dict(u) for u in data["utterances"]]
+        negatives = [NegativeReport.from_dict(n) for n in data["negatives"]]
+        findings = _findings(data["findings"])
+        owned = sum(len(u.findings) for u in utterances) + sum(len(n.findings) for n in negatives)
+        if owned > len(findings):
+            raise ValueError(f"{len(findings)} findings, fewer than the {owned} of the utterances and clips")
+        concurrency = data["concurrency"]
+        return cls(
+            summary=Summary.from_dict(data["summary"]),
+            utterances=utterances,
+            servers={role: ServerReport.from_dict(role, s) for role, s in data["servers"].items()},
+            run_findings=findings[: len(findings) - owned],
+            settings=dict(data["settings"]),
+            negatives=negatives,
+            gate_results=[GateResult.from_dict(g) for g in data["gates"]],
+            ignored_findings=_findings(data["ignored_findings"]),
+            phases=[PhaseRecord.from_dict(p) for p in data["phases"]],
+            concurrency=None if concurrency is None else ConcurrencyReport.from_dict(concurrency),
+            health_checks=[HealthCheck.from_dict(c) for c in data["health_checks"]],
+        )

@@ -16,6 +16,7 @@ from wyoming_rt.checks.stats import latency_stats
 from wyoming_rt.checks.timing import stream_timing
 from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
 from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.health import HealthCheck
 from wyoming_rt.records.results import NegativeResult, RoundTripResult
 from wyoming_rt.records.rules import (
     ANALYSIS_DEADLINE,
@@ -24,7 +25,18 @@ from wyoming_rt.records.rules import (
     STT_EMPTY_TRANSCRIPT,
     STT_HALLUCINATION,
 )
-from wyoming_rt.report.model import STAGES, NegativeReport, Report, ServerReport, Summary, UtteranceReport
+from wyoming_rt.report.model import (
+    STAGES,
+    ConcurrencyReport,
+    GapSummary,
+    NegativeReport,
+    PhaseRecord,
+    Report,
+    ServerReport,
+    Summary,
+    UtteranceReport,
+)
+from wyoming_rt.run.gates import Gates, apply_gates
 
 
 def utterance_report(
@@ -97,6 +109,7 @@ def utterance_report(
     return UtteranceReport(
         uid, result.utterance.reference, transcript, utterance_score, audio, latency, findings,
         quality=quality, back_transcript=back_transcript, back_score=back_score, chunk_gaps_s=gaps, rtf=rtf,
+        chunk_gaps=GapSummary.of(gaps),
     )  # fmt: skip
 
 
@@ -167,9 +180,15 @@ def build_report(
     thresholds: AudioThresholds | None = None,
     negatives: Sequence[NegativeResult] = (),
     utterance_reports: Sequence[UtteranceReport] | None = None,
+    *,
+    phases: Sequence[PhaseRecord] = (),
+    concurrency: ConcurrencyReport | None = None,
+    health_checks: Sequence[HealthCheck] = (),
+    gates: Gates | None = None,
 ) -> Report:
-    """The report of a run: per-utterance checks, corpus scores and latency percentiles.
-    ``utterance_reports``: `utterance_reports` of ``results`` when already made."""
+    """The report of a run, complete: per-utterance checks, corpus scores and latency
+    percentiles, the returned TTS audio, and with ``gates`` the verdict they give.
+    ``utterance_reports``: `utterance_reports_of` ``results`` when already made."""
     utterances = list(utterance_reports) if utterance_reports is not None else utterance_reports_of(results, servers, thresholds)
     scored = [(u.reference, u.transcript) for u in utterances if u.transcript is not None]
     corpus_score = score_corpus([r for r, _ in scored], [h or "" for _, h in scored])
@@ -185,10 +204,15 @@ def build_report(
         score=corpus_score,
         latency=latency,
         back_score=score_corpus([r for r, _ in backs], [h or "" for _, h in backs]) if backs else None,
-        chunk_gaps_s=[g for u in utterances for g in u.chunk_gaps_s],
+        chunk_gaps=GapSummary.of([g for u in utterances for g in u.chunk_gaps_s]),
         rtf=rtf,
     )
-    return Report(summary, utterances, servers, list(run_findings), settings or {}, [negative_report(n) for n in negatives])
+    report = Report(
+        summary, utterances, servers, list(run_findings), settings or {}, [negative_report(n) for n in negatives],
+        phases=list(phases), concurrency=concurrency, health_checks=list(health_checks),
+        audio={r.utterance.id: r.tts.audio for r in results if r.tts is not None and r.tts.audio is not None},
+    )  # fmt: skip
+    return report if gates is None else apply_gates(report, gates)
 
 
 def _mean(values: Sequence[float | None]) -> float | None:

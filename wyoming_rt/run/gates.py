@@ -7,7 +7,7 @@ Gates come from the command line, from a TOML file (``--config FILE``) or from
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.gates import GateResult
 from wyoming_rt.records.rules import (
     GATE_BACK_WER,
     GATE_FAILURE_RATE,
@@ -54,28 +55,6 @@ class Gates:
             current = getattr(self, key)
             changes[key] = {**current, **value} if isinstance(current, dict) else value
         return replace(self, **changes)
-
-
-@dataclass(frozen=True)
-class GateResult:
-    """One gate as checked: its threshold, what was measured, and whether it held."""
-
-    gate: str
-    threshold: float
-    measured: float | None
-    passed: bool
-    samples: int | None = None
-    """How many utterances the figure was measured over..."""
-    of: int | None = None
-    """...out of how many in the corpus."""
-
-    @property
-    def over(self) -> str:
-        """``"over 37 of 38"``, or ``""`` when not known."""
-        return "" if self.samples is None or self.of is None else f"over {self.samples} of {self.of}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "over": self.over}
 
 
 def load_gates(path: Path | None, cwd: Path | None = None) -> Gates:
@@ -122,36 +101,49 @@ def _number(where: str, key: str, value: Any) -> float:
     return float(value)
 
 
-def apply_gates(report: Report, gates: Gates) -> list[Finding]:
-    """Apply the gates: drop ignored findings, check every threshold (kept in
-    ``report.gate_results``), and add the gate findings. A failed WER gate also marks each
-    utterance above the threshold, so per-utterance outputs (JUnit) show which ones failed it."""
-    _ignore(report, gates.ignore)
+def apply_gates(report: Report, gates: Gates) -> Report:
+    """The report with the gates applied (``report`` itself is not changed): ignored findings
+    set apart, every threshold checked (``gate_results``), and the gate findings added. A failed
+    WER gate also marks each utterance above the threshold, so per-utterance outputs (JUnit)
+    show which ones failed it."""
+    report = _without_ignored(report, gates.ignore)
     results, findings = _check(report, gates)
-    report.gate_results = results
-    report.run_findings.extend(findings)
-    if any(f.rule == GATE_WER.id for f in findings) and gates.max_wer is not None:
-        for utterance in report.utterances:
-            if utterance.wer is not None and utterance.wer > gates.max_wer:
-                found = finding(GATE_WER, f"utterance WER {utterance.wer:.3f} > max {gates.max_wer:g}", utterance.id)
-                utterance.findings.append(found)
-                findings.append(found)
-    report.summary.failed = sum(1 for u in report.utterances if not u.passed)
-    return findings
+    utterances = report.utterances
+    max_wer = gates.max_wer
+    if any(f.rule == GATE_WER.id for f in findings) and max_wer is not None:
+        utterances = [
+            replace(u, findings=[*u.findings, finding(GATE_WER, f"utterance WER {u.wer:.3f} > max {max_wer:g}", u.id)])
+            if u.wer is not None and u.wer > max_wer
+            else u
+            for u in utterances
+        ]
+    return _with_failed(
+        replace(report, utterances=utterances, run_findings=[*report.run_findings, *findings], gate_results=results)
+    )
 
 
-def _ignore(report: Report, ignored: tuple[str, ...]) -> None:
+def _with_failed(report: Report) -> Report:
+    """``report`` with ``summary.failed`` counted again from its utterances."""
+    return replace(report, summary=replace(report.summary, failed=sum(1 for u in report.utterances if not u.passed)))
+
+
+def _without_ignored(report: Report, ignored: tuple[str, ...]) -> Report:
     if not ignored:
-        return
+        return report
     drop = set(ignored)
-    kept_run = [f for f in report.run_findings if f.rule not in drop]
-    report.ignored_findings = [f for f in report.findings if f.rule in drop]
-    report.run_findings = kept_run
-    for utterance in report.utterances:
-        utterance.findings = [f for f in utterance.findings if f.rule not in drop]
-    for negative in report.negatives:
-        negative.findings = [f for f in negative.findings if f.rule not in drop]
-    report.summary.failed = sum(1 for u in report.utterances if not u.passed)
+
+    def kept(found: list[Finding]) -> list[Finding]:
+        return [f for f in found if f.rule not in drop]
+
+    return _with_failed(
+        replace(
+            report,
+            run_findings=kept(report.run_findings),
+            ignored_findings=[f for f in report.findings if f.rule in drop],
+            utterances=[replace(u, findings=kept(u.findings)) for u in report.utterances],
+            negatives=[replace(n, findings=kept(n.findings)) for n in report.negatives],
+        )
+    )
 
 
 def _check(report: Report, gates: Gates) -> tuple[list[GateResult], list[Finding]]:

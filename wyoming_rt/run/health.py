@@ -7,8 +7,7 @@ where a server that stalls its event loop while working is caught the way HA use
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import replace
 
 import anyio
 
@@ -16,35 +15,9 @@ from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.health import HealthCheck, Reason
 from wyoming_rt.records.rules import INFO_UNAVAILABLE, INFO_UNAVAILABLE_UNDER_LOAD
 from wyoming_rt.run.breaker import HangBreaker
-
-Reason = Literal["interval", "busy"]
-
-
-@dataclass(frozen=True)
-class HealthCheck:
-    """One health check of one server."""
-
-    role: str
-    at_s: float
-    """Seconds since the monitor started."""
-    phase: str
-    reason: Reason
-    in_flight: int
-    """The run's requests to this server not yet answered when the check was sent."""
-    latency_ms: float | None
-    error: str | None
-
-    @property
-    def answered(self) -> bool:
-        return self.error is None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "role": self.role, "at_s": round(self.at_s, 3), "phase": self.phase, "reason": self.reason,
-            "in_flight": self.in_flight, "latency_ms": self.latency_ms, "error": self.error,
-        }  # fmt: skip
 
 
 class HealthMonitor:

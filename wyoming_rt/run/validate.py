@@ -33,7 +33,7 @@ from wyoming_rt.report.model import ConcurrencyReport, PhaseRecord, Report, Serv
 from wyoming_rt.run.answer_probes import probe_llm_stream, probe_long_text
 from wyoming_rt.run.breaker import HangBreaker
 from wyoming_rt.run.build_report import build_report, unanalysed_report, utterance_reports_of
-from wyoming_rt.run.gates import Gates, apply_gates
+from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.health import HealthMonitor
 from wyoming_rt.run.phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
 from wyoming_rt.run.probes import advertised_voices, busy_sizes, run_probes
@@ -275,13 +275,10 @@ async def validate(
         "llm_tokens_per_s": options.llm_tokens_per_s,
         "audio_thresholds": asdict(options.audio_thresholds),
     }
-    report = build_report(
-        results, servers, run_findings, settings, options.audio_thresholds, negatives, utterance_reports=analysed
-    )
-    report.phases, report.concurrency = phases, concurrency
-    report.health_checks = list(monitor.checks) if monitor is not None else []
-    apply_gates(report, options.gates)
-    return report
+    return build_report(
+        results, servers, run_findings, settings, options.audio_thresholds, negatives, utterance_reports=analysed,
+        phases=phases, concurrency=concurrency, health_checks=monitor.checks if monitor is not None else (), gates=options.gates,
+    )  # fmt: skip
 
 
 async def _preflight(
