@@ -106,6 +106,17 @@ def test_toml_values_command_line_values_and_defaults_in_that_order(tmp_path: Pa
     assert (options.pace, options.voice_probes) == ("burst", 3)  # the defaults
 
 
+def test_the_documented_configuration_file_loads(tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "cli.md").read_text()
+    example = doc.split("### Configuration file", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(example)
+    options = load_config(None, cwd=tmp_path).validate_options({})
+    assert (options.concurrency, options.timeout_s, options.ha_mode, options.tts_streaming, options.probes) == (
+        2, 60, "2026.2", False, False,
+    )  # fmt: skip
+    assert (options.gates.max_wer, options.audio_thresholds.clipped_ratio_max, options.analysis_deadline_s) == (0.2, 0.01, 600)
+
+
 @pytest.mark.parametrize(
     ("text", "error"),
     [
