@@ -46,6 +46,10 @@ def option_flag(spec: OptionSpec) -> str:
     return "--wyoming-" + spec.flag.removeprefix("--")
 
 
+def _dest(spec: OptionSpec) -> str:
+    return f"wyoming_{spec.name}"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("wyoming-rt", "Wyoming servers under test (wyoming-rt)")
     group.addoption("--wyoming-stt", metavar="URI", help="the STT server under test (default: a reference server)")
@@ -54,7 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--wyoming-corpus", metavar="DIR", help="the corpus for the wyoming_report fixture (default: the bundled one)"
     )
     for spec in RUN_OPTIONS:
-        group.addoption(option_flag(spec), dest=f"wyoming_{spec.name}", **spec.argparse_kwargs())
+        group.addoption(option_flag(spec), dest=_dest(spec), **spec.argparse_kwargs())
 
 
 def _servers(flavour: Flavour) -> Iterator[ReferenceServers]:
@@ -132,7 +136,7 @@ def wyoming_report(request: pytest.FixtureRequest, wyoming_stt: Endpoint, wyomin
     from wyoming_rt.run.config import load_config
     from wyoming_rt.run.validate import validate
 
-    given = {spec.name: request.config.getoption(f"wyoming_{spec.name}") for spec in RUN_OPTIONS}
+    given = {spec.name: request.config.getoption(_dest(spec)) for spec in RUN_OPTIONS}
     options = load_config(None, cwd=request.config.rootpath).validate_options(given)
     corpus_dir = request.config.getoption("--wyoming-corpus")
     corpus = load_corpus(Path(corpus_dir)) if corpus_dir else load_bundled_corpus()

@@ -11,7 +11,7 @@ import argparse
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, get_args, overload
+from typing import Any, Literal, TypeVar, get_args
 
 T = TypeVar("T")
 N = TypeVar("N", int, float)
@@ -96,10 +96,10 @@ class OptionSpec:
         return self.choices[last] if self.choices is not None else last
 
 
-@overload
 def option(
-    default: T,
+    default: T = None,  # type: ignore[assignment]  # not used when a ``factory`` makes the default
     *,
+    factory: Callable[[], T] | None = None,
     help: str,
     group: Group,
     flag: str | None = None,
@@ -111,43 +111,7 @@ def option(
     cli: bool = True,
     toml: bool = True,
     pytest: bool = True,
-) -> T: ...
-
-
-@overload
-def option(
-    *,
-    factory: Callable[[], T],
-    help: str,
-    group: Group,
-    flag: str | None = None,
-    metavar: str | None = None,
-    choices: Sequence[str] | Mapping[str, Any] | None = None,
-    parse: Callable[[str], Any] | None = None,
-    const: bool | None = None,
-    combine: Callable[[list[Any]], Any] | None = None,
-    cli: bool = True,
-    toml: bool = True,
-    pytest: bool = True,
-) -> T: ...
-
-
-def option(
-    default: Any = dataclasses.MISSING,
-    *,
-    factory: Any = dataclasses.MISSING,
-    help: str,
-    group: Group,
-    flag: str | None = None,
-    metavar: str | None = None,
-    choices: Sequence[str] | Mapping[str, Any] | None = None,
-    parse: Callable[[str], Any] | None = None,
-    const: bool | None = None,
-    combine: Callable[[list[Any]], Any] | None = None,
-    cli: bool = True,
-    toml: bool = True,
-    pytest: bool = True,
-) -> Any:
+) -> T:
     """A dataclass field that is a user option (``--flag`` defaults to the field's name, dashed).
     ``cli``, ``toml`` and ``pytest`` say where it is offered."""
     spec = OptionSpec(
@@ -155,7 +119,9 @@ def option(
         choices=None if choices is None else dict(choices) if isinstance(choices, Mapping) else {c: c for c in choices},
         parse=parse, const=const, combine=combine, cli=cli, toml=toml, pytest=pytest,
     )  # fmt: skip
-    return dataclasses.field(default=default, default_factory=factory, metadata={_KEY: spec})
+    if factory is not None:
+        return dataclasses.field(default_factory=factory, metadata={_KEY: spec})
+    return dataclasses.field(default=default, metadata={_KEY: spec})
 
 
 def options_of(cls: type) -> tuple[OptionSpec, ...]:
