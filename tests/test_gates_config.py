@@ -8,7 +8,8 @@ import pytest
 
 from wyoming_rt.cli import main
 from wyoming_rt.records.errors import UsageError
-from wyoming_rt.run.gates import Gates, load_gates
+from wyoming_rt.run.config import load_gates
+from wyoming_rt.run.gates import Gates
 
 PYPROJECT = """
 [project]

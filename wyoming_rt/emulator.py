@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 import anyio
 from anyio.abc import ByteStream
@@ -28,6 +28,9 @@ from wyoming_rt.endpointing import end_of_speech_cached
 from wyoming_rt.llm_stream import TimedChunk
 from wyoming_rt.pcm import to_ha_format
 from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio, is_playable_format
+from wyoming_rt.records.emulator_options import EmulatorOptions
+from wyoming_rt.records.emulator_options import Endpointing as Endpointing
+from wyoming_rt.records.emulator_options import Pace as Pace
 from wyoming_rt.records.errors import (
     ErrorThenAudioError,
     ErrorThenHangError,
@@ -49,46 +52,29 @@ _UPLOAD_BATCH_BYTES = 64 * 1024
 _FINAL_EVENTS = frozenset({"transcript", "audio-stop", "synthesize-stopped"})
 _CHUNK_S = 0.010
 
-Endpointing = Literal["vad", "none"]
-
-Pace = Literal["burst", "realtime"]
-"""``burst`` uploads as fast as the connection takes it; ``realtime`` sends 10 ms of audio every
-10 ms, as a microphone does, so that a server working while audio arrives gets its chance."""
-
 
 @dataclass(frozen=True)
-class EmulatorConfig:
-    """How the emulator talks; the defaults are Home Assistant's."""
+class EmulatorConfig(EmulatorOptions):
+    """How the emulator talks; the defaults are Home Assistant's. The user options (timeout,
+    language, voice, HA release, pace, endpointing) are declared on `EmulatorOptions`."""
 
-    timeout_s: float = 30.0
-    """Watchdog for one whole STT or TTS operation (HA itself has none)."""
     connect_timeout_s: float = 5.0
     describe_timeout_s: float = 0.0
     """describe -> info per attempt (the TCP connect is not covered); 0: the HA release's (5 s in
     2026.11, 1 s in 2026.2)."""
     describe_attempts: int = 4
     describe_retry_sleep_s: float = 2.0
-    language: str = "en"
-    voice: str | None = None
-    speaker: str | None = None
     version: str = ""
     """The ``version`` written in every header; empty: the HA release's wyoming version."""
     limits: WireLimits = field(default_factory=WireLimits)
-    ha_mode: HaMode = "latest"
-    """The Home Assistant release to reproduce (`wyoming_rt.records.ha_release`)."""
     drop_partial_chunk: bool = True
     """Never send a chunk shorter than 10 ms: HA's assist pipeline drops the partial tail."""
-    endpointing: Endpointing = "vad"
-    """``vad``: end the STT upload where HA's assist pipeline does, at the end of speech heard by
-    its voice detector (`wyoming_rt.endpointing`); ``none``: send the whole clip, as HA's STT
-    entity called directly does."""
     requires_external_vad: bool = True
     """What the STT server's info says (wyoming's default: true); HA 2026.11 runs its voice
     detector only for servers that require it, 2026.2 for every server."""
     error_grace_s: float = 2.0
     """When an ``error`` event fails a request, keep reading this long (or until the server closes
     or ends the answer) to see what the server does next: audio after an error, or a hang."""
-    pace: Pace = "burst"
     linger_s: float = 0.0
     """After the final event, keep reading this long (or until the server closes) to record
     events a server sends too many. HA closes at once (0); the conformance probes linger."""

@@ -5,6 +5,9 @@ Loaded automatically (entry point ``pytest11``) where wyoming-rt is installed.
 Options:
     --wyoming-stt URI / --wyoming-tts URI   the servers under test (host:port, tcp://, unix://)
     --wyoming-corpus DIR                     the corpus for ``wyoming_report`` (default: bundled)
+    --wyoming-<flag>                         each run option of ``validate --<flag>`` (`ValidateOptions`),
+                                             for ``wyoming_report``; ``[tool.wyoming_rt]`` in the rootdir's
+                                             pyproject.toml sets gates and options beneath them
 
 Fixtures (all session-scoped except ``wyoming_emulator``; none needs an async test runner):
     wyoming_stt, wyoming_tts     Endpoints under test: the options, or wyoming-rt's reference
@@ -26,11 +29,25 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 from wyoming_rt.endpoint import Endpoint, parse_endpoint
+from wyoming_rt.records.options import OptionSpec, options_of
+from wyoming_rt.run.options import ValidateOptions
 
 if TYPE_CHECKING:  # the heavy modules load when a fixture is used, not when pytest loads the plugin
     from wyoming_rt.emulator import HAEmulator
     from wyoming_rt.report.model import Report
     from wyoming_rt.servers.reference import Flavour, ReferenceServers
+
+RUN_OPTIONS: tuple[OptionSpec, ...] = tuple(spec for spec in options_of(ValidateOptions) if spec.pytest)
+"""The run options offered as ``--wyoming-<flag>`` (for ``wyoming_report``)."""
+
+
+def option_flag(spec: OptionSpec) -> str:
+    """``--timeout`` -> ``--wyoming-timeout``."""
+    return "--wyoming-" + spec.flag.removeprefix("--")
+
+
+def _dest(spec: OptionSpec) -> str:
+    return f"wyoming_{spec.name}"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,6 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--wyoming-corpus", metavar="DIR", help="the corpus for the wyoming_report fixture (default: the bundled one)"
     )
+    for spec in RUN_OPTIONS:
+        group.addoption(option_flag(spec), dest=_dest(spec), **spec.argparse_kwargs())
 
 
 def _servers(flavour: Flavour) -> Iterator[ReferenceServers]:
@@ -111,11 +130,15 @@ def wyoming_emulator() -> HAEmulator:
 
 @pytest.fixture(scope="session")
 def wyoming_report(request: pytest.FixtureRequest, wyoming_stt: Endpoint, wyoming_tts: Endpoint) -> Report:
-    """One `validate` run of the corpus against the servers under test, shared by the session."""
+    """One `validate` run of the corpus against the servers under test, shared by the session: with
+    the ``--wyoming-<flag>`` options over ``[tool.wyoming_rt]`` of the rootdir's pyproject.toml."""
     from wyoming_rt.corpus import load_bundled_corpus, load_corpus
-    from wyoming_rt.run.validate import ValidateOptions, validate
+    from wyoming_rt.run.config import load_config
+    from wyoming_rt.run.validate import validate
 
+    given = {spec.name: request.config.getoption(_dest(spec)) for spec in RUN_OPTIONS}
+    options = load_config(None, cwd=request.config.rootpath).validate_options(given)
     corpus_dir = request.config.getoption("--wyoming-corpus")
     corpus = load_corpus(Path(corpus_dir)) if corpus_dir else load_bundled_corpus()
     with start_blocking_portal() as portal:
-        return portal.call(validate, wyoming_stt, wyoming_tts, corpus, ValidateOptions())
+        return portal.call(validate, wyoming_stt, wyoming_tts, corpus, options)

@@ -6,17 +6,11 @@ Gates come from the command line, from a TOML file (``--config FILE``) or from
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 from wyoming_rt.records.errors import UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.gates import GateResult
 from wyoming_rt.records.rules import (
@@ -57,31 +51,18 @@ class Gates:
         return replace(self, **changes)
 
 
-def load_gates(path: Path | None, cwd: Path | None = None) -> Gates:
-    """Gates from ``path`` (a TOML file with the keys at top level or under ``[tool.wyoming_rt]``),
-    else from ``[tool.wyoming_rt]`` in ``cwd/pyproject.toml``, else the defaults."""
-    source = path
-    if source is None:
-        candidate = (cwd or Path.cwd()) / "pyproject.toml"
-        source = candidate if candidate.is_file() else None
-    if source is None:
-        return Gates()
-    try:
-        document = tomllib.loads(source.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{source}: cannot read the gates ({exc})") from exc
-    table = document.get("tool", {}).get("wyoming_rt", document if path is not None else {})
-    return gates_from_mapping(table, str(source))
-
-
-def gates_from_mapping(table: dict[str, Any], where: str = "config") -> Gates:
-    """Gates from a TOML table; unknown keys and stages are errors (a typo must not pass silently)."""
+def gates_from_mapping(table: dict[str, Any], where: str = "config", options: Collection[str] = ()) -> Gates:
+    """Gates from a TOML table; unknown keys and stages are errors (a typo must not pass silently).
+    Keys in ``options`` are run options set in the same table: left alone here."""
     known = {f.name for f in fields(Gates)}
-    unknown = sorted(set(table) - known)
+    unknown = sorted(set(table) - known - set(options))
     if unknown:
-        raise UsageError(f"{where}: unknown gate(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        also = f"; options: {', '.join(sorted(options))}" if options else ""
+        raise UsageError(f"{where}: unknown gate(s) {', '.join(unknown)} (known: {', '.join(sorted(known))}{also})")
     values: dict[str, Any] = {}
     for key, value in table.items():
+        if key not in known:
+            continue
         if key in ("max_p95_ms", "max_p99_ms"):
             if not isinstance(value, dict) or any(s not in STAGES for s in value):
                 raise UsageError(f"{where}: {key} must be a table of stage = ms, stages: {', '.join(STAGES)}")

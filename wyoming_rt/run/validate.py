@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from functools import partial
 from typing import Any
 
 import anyio
 
-from wyoming_rt.checks.audio_quality import AudioThresholds
 from wyoming_rt.checks.load_stats import concurrency_findings
 from wyoming_rt.checks.long_answers import check_answer_probes
 from wyoming_rt.checks.protocol import (
@@ -20,9 +19,8 @@ from wyoming_rt.checks.protocol import (
     failure_finding,
 )
 from wyoming_rt.checks.trace_rules import SttCapabilities
-from wyoming_rt.emulator import EmulatorConfig, Endpointing, HAEmulator, HaMode, Pace
+from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
 from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.records.errors import ConnectError, WatchdogTimeout, WyomingRTError
 from wyoming_rt.records.findings import Finding, finding
@@ -33,8 +31,8 @@ from wyoming_rt.report.model import ConcurrencyReport, PhaseRecord, Report, Serv
 from wyoming_rt.run.answer_probes import probe_llm_stream, probe_long_text
 from wyoming_rt.run.breaker import HangBreaker
 from wyoming_rt.run.build_report import build_report, unanalysed_report, utterance_reports_of
-from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.health import HealthMonitor
+from wyoming_rt.run.options import ValidateOptions as ValidateOptions
 from wyoming_rt.run.phases import PhaseClock, run_concurrency_phase, seconds_per_unit, warm_up
 from wyoming_rt.run.probes import advertised_voices, busy_sizes, run_probes
 from wyoming_rt.run.roundtrip import Breakers, run_negatives, run_round_trips
@@ -50,60 +48,6 @@ PROBE_TIMEOUT_S = 10.0
 
 class ServerUnavailableError(ConnectError):
     """A server could not be reached when the run started."""
-
-
-@dataclass(frozen=True)
-class ValidateOptions:
-    """How to run: concurrency, watchdog, what HA would send, and the gates."""
-
-    concurrency: int = 4
-    """Sessions at once in the concurrency phase (0: no concurrency phase). Latency figures always
-    come from the latency phase, one round trip at a time."""
-    timeout_s: float = 30.0
-    language: str = "en"
-    voice: str | None = None
-    speaker: str | None = None
-    tts_streaming: bool | None = None
-    """``None``: as HA does, stream when the TTS server advertises it."""
-    gates: Gates = field(default_factory=Gates)
-    back_transcribe: bool = True
-    """Transcribe the TTS audio back with the STT server and score it ("back WER")."""
-    audio_thresholds: AudioThresholds = field(default_factory=AudioThresholds)
-    negatives: bool = True
-    """Send the corpus's speech-free clips to the STT server and report invented words."""
-    ha_mode: HaMode = "latest"
-    pace: Pace = "burst"
-    endpointing: Endpointing = "vad"
-    """``vad``: end each STT upload where HA's assist pipeline would (its voice detector);
-    ``none``: send whole clips, as HA's STT entity called directly does."""
-    probes: bool = True
-    """Run the conformance probes (unknown event type, empty audio and text, extra events,
-    describe while busy, advertised voices)."""
-    voice_probes: int = 3
-    """How many advertised voices the probes try (0: none)."""
-    health_check_interval_s: float | None = None
-    """Seconds between health checks (describe each server, one attempt) during the measured
-    phases; ``None``: the HA release's (30 s in 2026.11, none in 2026.2)."""
-    long_text: bool = True
-    """Probe a long text (several paragraphs) as HA sends it: complete, within the watchdog, no long break."""
-    llm_tokens_per_s: float = DEFAULT_TOKENS_PER_S
-    """Probe an LLM's answer streamed at this many tokens a second (0: no LLM probe), when the TTS
-    server streams."""
-    analysis_deadline_s: float = 300.0
-    """Seconds the per-utterance analysis (audio checks, WER/CER) may take after the measured
-    phases; utterances not analysed by then get an ``analysis.deadline`` finding."""
-
-    def emulator_config(self) -> EmulatorConfig:
-        return EmulatorConfig(
-            timeout_s=self.timeout_s,
-            connect_timeout_s=min(5.0, self.timeout_s),
-            language=self.language,
-            voice=self.voice,
-            speaker=self.speaker,
-            ha_mode=self.ha_mode,
-            pace=self.pace,
-            endpointing=self.endpointing,
-        )
 
 
 async def _describe(emulator: HAEmulator, endpoint: Endpoint) -> DescribeResult | WyomingRTError:

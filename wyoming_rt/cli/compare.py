@@ -1,0 +1,47 @@
+"""``wyoming-rt compare``: what got worse or better between two ``validate --json`` reports."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS, Commands
+from wyoming_rt.records.options import non_negative_float
+from wyoming_rt.report.compare import Margins, compare, load_report
+from wyoming_rt.report.console import render_comparison
+from wyoming_rt.report.json_writer import is_stdout, write_json
+
+
+def add_parser(commands: Commands) -> None:
+    cmp = commands.add_parser(
+        "compare",
+        help="compare a new JSON report with a baseline; exit 1 on a regression",
+        description="What got worse or better between two validate --json reports. Exit 1 when a figure regressed "
+        "beyond its margin or the new run breaks an error rule the baseline did not.",
+    )
+    cmp.add_argument("base", type=Path, metavar="BASE.json")
+    cmp.add_argument("new", type=Path, metavar="NEW.json")
+    cmp.add_argument(
+        "--max-regression", type=non_negative_float, default=0.10, metavar="FRACTION",
+        help="relative latency increase allowed per percentile (default 0.10 = 10 %%; changes under 20 ms never count)",
+    )  # fmt: skip
+    cmp.add_argument(
+        "--max-wer-increase",
+        type=non_negative_float,
+        default=0.01,
+        metavar="X",
+        help="absolute WER increase allowed (default 0.01)",
+    )
+    cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON")
+
+
+def run(args: argparse.Namespace, out: Console) -> int:
+    comparison = compare(
+        load_report(args.base), load_report(args.new), Margins(wer=args.max_wer_increase, latency=args.max_regression)
+    )
+    if args.json:
+        write_json(comparison, args.json)
+    render_comparison(comparison, Console(stderr=True, highlight=False) if is_stdout(args.json) else out)
+    return EXIT_FAIL if comparison.regressed else EXIT_PASS

@@ -1,0 +1,17 @@
+"""``wyoming-rt rules``: every rule a finding can name, as Markdown (the source of docs/rules.md)."""
+
+from __future__ import annotations
+
+import sys
+
+from wyoming_rt.cli.parser import EXIT_PASS, Commands
+from wyoming_rt.report.rules_doc import rules_markdown
+
+
+def add_parser(commands: Commands) -> None:
+    commands.add_parser("rules", help="print every rule a finding can name, as Markdown (docs/rules.md)")
+
+
+def run() -> int:
+    sys.stdout.write(rules_markdown())
+    return EXIT_PASS

@@ -1,0 +1,86 @@
+"""``wyoming-rt serve stt|tts|null``: a reference Wyoming server in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import anyio
+from rich.console import Console
+
+from wyoming_rt.cli.parser import EXIT_PASS, Commands, Parser, status
+from wyoming_rt.endpoint import parse_endpoint
+from wyoming_rt.records.options import positive_int
+from wyoming_rt.servers.base import MAX_CONNECTIONS
+
+
+def add_parser(commands: Commands) -> None:
+    serve = commands.add_parser("serve", help="run a reference Wyoming server (faster-whisper STT or Piper TTS)")
+    roles = serve.add_subparsers(dest="role", required=True, parser_class=Parser)
+    stt = roles.add_parser("stt", help="speech-to-text on faster-whisper")
+    stt.add_argument(
+        "--uri", default="tcp://127.0.0.1:10300", help="where to listen (default: tcp://127.0.0.1:10300, loopback only)"
+    )
+    stt.add_argument("--model", help="'tiny.en' (packaged, default) or a local CTranslate2 model directory")
+    stt.add_argument("--beam-size", type=positive_int, default=3, help="beam size (default: 3)")
+    stt.add_argument("--compute-type", default="int8", help="CTranslate2 compute type (default: int8)")
+    stt.add_argument("--cpu-threads", type=int, default=0, help="threads per transcription (default: one per core)")
+    stt.add_argument("--workers", type=positive_int, default=1, help="transcriptions at once (default: 1)")
+    tts = roles.add_parser("tts", help="text-to-speech on Piper")
+    tts.add_argument(
+        "--uri", default="tcp://127.0.0.1:10200", help="where to listen (default: tcp://127.0.0.1:10200, loopback only)"
+    )
+    tts.add_argument("--voice", help="'en_US-joe-medium' (packaged, default) or a local .onnx voice (with its .onnx.json)")
+    tts.add_argument("--workers", type=positive_int, default=1, help="syntheses at once (default: 1)")
+    tts.add_argument(
+        "--first-segment-phonemes", type=int, default=18,
+        help="cut the first sentence after about this many phonemes for a faster first audio (0: never; default: 18)",
+    )  # fmt: skip
+    null = roles.add_parser(
+        "null", help="instant STT and TTS with no speech work, to measure a client (answers name their request)"
+    )
+    null.add_argument(
+        "--uri", default="tcp://127.0.0.1:10400", help="where to listen (default: tcp://127.0.0.1:10400, loopback only)"
+    )
+    null.add_argument("--reply-seconds", type=float, default=3.0, help="seconds of (silent) audio per TTS answer (default: 3)")
+    for p in (stt, tts):
+        p.add_argument(
+            "--max-connections", type=positive_int, default=MAX_CONNECTIONS,
+            help=f"connections served at once; one more is answered 'busy' and closed (default: {MAX_CONNECTIONS})",
+        )  # fmt: skip
+    for p in (stt, tts, null):
+        p.add_argument("--debug", action="store_true", help="debug logging and full error chains")
+
+
+def configure_logging(debug: bool) -> None:
+    """The servers log to stderr: INFO, or DEBUG with ``--debug``."""
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    endpoint = parse_endpoint(args.uri)
+    if args.role == "null":
+        from wyoming_rt.servers.null import run_null_server
+
+        async with run_null_server(endpoint, reply_seconds=args.reply_seconds) as bound:
+            status(err, f"null server listening on {bound.uri}")
+            await anyio.sleep_forever()
+    if args.role == "stt":
+        from wyoming_rt.servers.stt import SttSettings, serve_stt
+
+        settings = SttSettings(
+            model=args.model, beam_size=args.beam_size, compute_type=args.compute_type,
+            cpu_threads=args.cpu_threads, workers=args.workers,
+        )  # fmt: skip
+        await serve_stt(endpoint, settings, max_connections=args.max_connections)
+    else:
+        from wyoming_rt.servers.tts import TtsSettings, serve_tts
+
+        voice = TtsSettings(voice=args.voice, workers=args.workers, first_segment_phonemes=args.first_segment_phonemes)
+        await serve_tts(endpoint, voice, max_connections=args.max_connections)
+    return EXIT_PASS
