@@ -10,7 +10,7 @@ import numpy as np
 import soundfile
 
 from wyoming_rt.pcm import from_float, to_ha_format
-from wyoming_rt.records.audio import PcmAudio, is_playable_format
+from wyoming_rt.records.audio import AudioFormat, PcmAudio
 from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.records.errors import CorpusError
 
@@ -61,7 +61,7 @@ def read_wav(path: Path) -> PcmAudio:
         declared = soundfile.info(str(path))
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
         raise CorpusError(f"{path}: unreadable audio file ({_short(exc)})") from exc
-    if not is_playable_format(int(declared.samplerate), 2, int(declared.channels)):
+    if AudioFormat.playable(int(declared.samplerate), 2, int(declared.channels)) is None:  # read as 16-bit
         raise CorpusError(
             f"{path}: audio file declares {declared.samplerate} Hz, {declared.channels} channels (not a playable format)"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wyoming_rt.emulator.config import EmulatorConfig
-from wyoming_rt.records.audio import is_playable_format
+from wyoming_rt.records.audio import AudioFormat
 from wyoming_rt.records.results import TtsResult
 from wyoming_rt.records.trace import Trace
 from wyoming_rt.wire import ReceivedEvent
@@ -29,9 +29,9 @@ class AudioCollector:
     @property
     def budget_bytes(self) -> int:
         """The bytes budget: the seconds budget at the declared format (when playable), at most the bytes budget."""
-        if is_playable_format(self.rate_hz, self.width_bytes, self.channels):
-            per_s = self.rate_hz * self.width_bytes * self.channels  # type: ignore[operator]
-            return min(self.max_audio_bytes, int(self.max_audio_s * per_s))
+        declared = AudioFormat.playable(self.rate_hz, self.width_bytes, self.channels)
+        if declared is not None:
+            return min(self.max_audio_bytes, int(self.max_audio_s * declared.bytes_per_s))
         return self.max_audio_bytes
 
     def set_format(self, data: dict[str, Any]) -> None:
