@@ -1,6 +1,9 @@
-"""Conversion of PCM audio to what Home Assistant sends (16 kHz, 16-bit, mono)."""
+"""Conversion of PCM audio to what Home Assistant sends (16 kHz, 16-bit, mono), and to a WAV file."""
 
 from __future__ import annotations
+
+import io
+import wave
 
 import numpy as np
 import soxr
@@ -27,3 +30,15 @@ def to_ha_format(audio: PcmAudio) -> PcmAudio:
     if audio.rate_hz != HA_RATE_HZ:
         mono = soxr.resample(mono, audio.rate_hz, HA_RATE_HZ, quality="HQ")
     return from_float(np.asarray(mono, dtype=np.float32), HA_RATE_HZ)
+
+
+def wav_bytes(audio: PcmAudio) -> bytes:
+    """A WAV file of ``audio`` in its declared format, the bytes exactly as they are (whole frames
+    only). The format must fit a WAV file (`AudioFormat.fits_wav`)."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(audio.channels)
+        wav.setsampwidth(audio.width_bytes)
+        wav.setframerate(audio.rate_hz)
+        wav.writeframes(audio.pcm[: audio.frames * audio.frame_bytes])
+    return buffer.getvalue()
