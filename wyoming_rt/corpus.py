@@ -13,6 +13,7 @@ from wyoming_rt.pcm import from_float, to_ha_format
 from wyoming_rt.records.audio import AudioFormat, PcmAudio
 from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.records.errors import CorpusError
+from wyoming_rt.records.text import is_encodable
 
 
 def bundled_corpus_dir() -> Path:
@@ -162,9 +163,7 @@ def _wav_files(directory: Path, problems: list[CorpusError]) -> list[Path]:
     for entry in directory.iterdir():
         if entry.suffix.lower() != ".wav" or entry.is_dir():
             continue
-        try:
-            entry.name.encode("utf-8")
-        except UnicodeEncodeError:
+        if not is_encodable(entry.name):
             shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             problems.append(CorpusError(f"{directory / shown}: file name is not UTF-8"))
             continue

@@ -34,6 +34,7 @@ from wyoming_rt.records.errors import (
     WyomingRTError,
 )
 from wyoming_rt.records.results import DescribeResult, EndOfSpeech, SttResult, TtsResult
+from wyoming_rt.records.text import is_encodable
 from wyoming_rt.records.trace import Trace
 from wyoming_rt.wire import ReceivedEvent
 
@@ -177,7 +178,7 @@ class HAEmulator:
             if transcript is None or not isinstance(transcript.text, str):
                 conn.trace.ended = "invalid"
                 raise ProtocolError(f"{endpoint} sent a transcript without a text field", trace=conn.trace)
-            if not _is_unicode(transcript.text):
+            if not is_encodable(transcript.text):
                 conn.trace.ended = "invalid"
                 raise ProtocolError(
                     f"{endpoint} sent a transcript whose text is not valid Unicode (a lone surrogate such as \\ud800): "
@@ -375,14 +376,6 @@ class HAEmulator:
 def _cut(plan: EndOfSpeech | None) -> tuple[int | None, int | None]:
     """`Connection.send_audio`'s ``chunks`` and ``speech_end_chunk`` for an endpointing plan."""
     return (None, None) if plan is None else (plan.chunks, plan.speech_end_chunk)
-
-
-def _is_unicode(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _check_budget(conn: Connection, endpoint: Endpoint, audio: AudioCollector | None = None) -> None:
