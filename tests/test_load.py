@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import anyio
 import numpy as np
 import pytest
 from anyio.abc import SocketStream
+from wyoming.event import Event
 
 from tests.fake_servers import SPEECH, SPEECH_WITH_PAUSE, TEXT, FakeStt, fake_pair, send_transcript
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+from wyoming_rt.endpoint import Endpoint, free_tcp_port
 from wyoming_rt.pcm import from_float
 from wyoming_rt.records.corpus import Utterance
+from wyoming_rt.records.errors import ServerClosedError
+from wyoming_rt.records.results import DescribeResult
 from wyoming_rt.run import load
-from wyoming_rt.run.validate import ValidateOptions
+from wyoming_rt.run.validate import ServerUnavailableError, ValidateOptions, describe_failure_finding, describe_servers
 from wyoming_rt.servers.null import null_transcript, run_null_server
 
 pytestmark = pytest.mark.anyio
@@ -95,3 +101,30 @@ async def test_failures_under_load_are_counted_per_level() -> None:
         assert level.errors == level.round_trips // 2 and level.error_kinds == {"closed": level.errors}
     assert [f.rule for f in report.findings] == ["load.errors", "load.errors"]
     assert "2 of 4 round trips failed (2 closed)" in report.findings[1].message
+
+
+async def close_at_describe(stream: SocketStream, info: Event) -> None:
+    """A server that is reached but closes instead of answering describe."""
+    await stream.aclose()
+
+
+async def test_a_server_that_cannot_be_reached_stops_the_run_as_validate_does() -> None:
+    emulator = HAEmulator(EmulatorConfig(describe_attempts=1))
+    async with fake_pair() as (stt, _tts):
+        with anyio.fail_after(30), pytest.raises(ServerUnavailableError, match=r"^TTS server unavailable: cannot connect"):
+            await describe_servers(emulator, stt, Endpoint("127.0.0.1", free_tcp_port()))
+
+
+async def test_a_failed_describe_is_the_same_finding_in_a_load_run_and_the_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate and load share one describe: a server reached that fails it is a finding, not a stop."""
+    monkeypatch.setattr(load, "HAEmulator", lambda config: HAEmulator(replace(config, describe_retry_sleep_s=0.0)))
+    async with fake_pair(FakeStt(describe=close_at_describe)) as (stt, tts):
+        with anyio.fail_after(60):
+            described = await describe_servers(HAEmulator(EmulatorConfig(describe_attempts=1)), stt, tts)
+            report = await load.load_validate(stt, tts, TWO[:1], ValidateOptions(timeout_s=10), sweep=[1])
+    error = described["stt"]
+    assert isinstance(error, ServerClosedError) and isinstance(described["tts"], DescribeResult)
+    expected = describe_failure_finding("stt", error)
+    assert report.findings[0].rule == expected.rule == "stt.closed"
+    assert report.findings[0].message.startswith(f"{stt} closed the connection before answering describe")
+    assert report.levels[0].round_trips == 2 and not report.passed

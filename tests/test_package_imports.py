@@ -29,3 +29,11 @@ def test_the_rules_catalogue_is_whole_from_the_package_root() -> None:
     from wyoming_rt.report.rules_doc import rules_markdown  # noqa: F401 - the catalogue as the docs see it
 
     assert alone == len(wyoming_rt.RULES) and alone > 50
+
+
+def test_the_emulator_package_exports_its_public_names() -> None:
+    import wyoming_rt.emulator as emulator
+
+    assert {"HAEmulator", "EmulatorConfig", "Pace", "Endpointing", "HaMode"} <= set(emulator.__all__)
+    for name in emulator.__all__:
+        assert getattr(emulator, name) is not None, name

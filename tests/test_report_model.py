@@ -171,6 +171,16 @@ def test_the_writers_read_the_audio_from_the_report(tmp_path: Path) -> None:
         assert (wav.getframerate(), wav.getnframes()) == (16000, 1600)
 
 
+@pytest.mark.parametrize("rate_hz", [10**15, 2**32, 1])
+def test_audio_in_a_format_no_wav_holds_is_left_out_not_a_crash(rate_hz: int, tmp_path: Path) -> None:
+    """A server that declares a rate no WAV header can hold: no player, no file, no struct.error."""
+    report = complete_report()
+    report.audio["u0"] = PcmAudio(b"\0\0" * 1600, rate_hz, 2, 1)
+    assert "<audio controls" not in report_html(report)
+    index = json.loads(save_audio(report, tmp_path).read_text())
+    assert index[0]["file"] == (None if rate_hz >= 2**31 else "u0.wav")
+
+
 @pytest.mark.parametrize(
     "document",
     [

@@ -10,9 +10,10 @@ import numpy as np
 import soundfile
 
 from wyoming_rt.pcm import from_float, to_ha_format
-from wyoming_rt.records.audio import PcmAudio, is_playable_format
+from wyoming_rt.records.audio import AudioFormat, PcmAudio
 from wyoming_rt.records.corpus import Corpus, Utterance
 from wyoming_rt.records.errors import CorpusError
+from wyoming_rt.records.text import is_encodable
 
 
 def bundled_corpus_dir() -> Path:
@@ -61,7 +62,7 @@ def read_wav(path: Path) -> PcmAudio:
         declared = soundfile.info(str(path))
     except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
         raise CorpusError(f"{path}: unreadable audio file ({_short(exc)})") from exc
-    if not is_playable_format(int(declared.samplerate), 2, int(declared.channels)):
+    if AudioFormat.playable(int(declared.samplerate), 2, int(declared.channels)) is None:  # read as 16-bit
         raise CorpusError(
             f"{path}: audio file declares {declared.samplerate} Hz, {declared.channels} channels (not a playable format)"
         )
@@ -162,9 +163,7 @@ def _wav_files(directory: Path, problems: list[CorpusError]) -> list[Path]:
     for entry in directory.iterdir():
         if entry.suffix.lower() != ".wav" or entry.is_dir():
             continue
-        try:
-            entry.name.encode("utf-8")
-        except UnicodeEncodeError:
+        if not is_encodable(entry.name):
             shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             problems.append(CorpusError(f"{directory / shown}: file name is not UTF-8"))
             continue

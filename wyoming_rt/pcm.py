@@ -1,11 +1,14 @@
-"""Conversion of PCM audio to what Home Assistant sends (16 kHz, 16-bit, mono)."""
+"""Conversion of PCM audio to what Home Assistant sends (16 kHz, 16-bit, mono), and to a WAV file."""
 
 from __future__ import annotations
+
+import io
+import wave
 
 import numpy as np
 import soxr
 
-from wyoming_rt.records.audio import HA_CHANNELS, HA_RATE_HZ, HA_WIDTH_BYTES, PcmAudio, is_playable_format
+from wyoming_rt.records.audio import HA_FORMAT, HA_RATE_HZ, PcmAudio
 
 
 def from_float(samples: np.ndarray, rate_hz: int) -> PcmAudio:
@@ -19,11 +22,23 @@ def from_float(samples: np.ndarray, rate_hz: int) -> PcmAudio:
 def to_ha_format(audio: PcmAudio) -> PcmAudio:
     """Convert PCM of a playable format to 16 kHz, 16-bit, mono (average of channels; soxr
     high-quality resampling). Raises `ValueError` for any other format, before any work."""
-    if (audio.rate_hz, audio.width_bytes, audio.channels) == (HA_RATE_HZ, HA_WIDTH_BYTES, HA_CHANNELS):
+    if audio.format == HA_FORMAT:
         return audio
-    if not is_playable_format(audio.rate_hz, audio.width_bytes, audio.channels):
+    if not audio.format.is_playable:
         raise ValueError(f"not a playable audio format: {audio.rate_hz} Hz, {audio.width_bytes} bytes, {audio.channels} channels")
     mono = audio.samples().mean(axis=1)
     if audio.rate_hz != HA_RATE_HZ:
         mono = soxr.resample(mono, audio.rate_hz, HA_RATE_HZ, quality="HQ")
     return from_float(np.asarray(mono, dtype=np.float32), HA_RATE_HZ)
+
+
+def wav_bytes(audio: PcmAudio) -> bytes:
+    """A WAV file of ``audio`` in its declared format, the bytes exactly as they are (whole frames
+    only). The format must fit a WAV file (`AudioFormat.fits_wav`)."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(audio.channels)
+        wav.setsampwidth(audio.width_bytes)
+        wav.setframerate(audio.rate_hz)
+        wav.writeframes(audio.pcm[: audio.frames * audio.frame_bytes])
+    return buffer.getvalue()

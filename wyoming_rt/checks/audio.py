@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from wyoming_rt.records.audio import is_playable_format
+from wyoming_rt.records.audio import AudioFormat
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.rules import (
     AUDIO_START_FIRST,
@@ -72,7 +72,7 @@ def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) ->
         if entry.type == "audio-start":
             segments += 1
             fmt = _format_of(entry.data)
-            if not is_playable_format(*fmt):
+            if AudioFormat.playable(*fmt) is None:
                 report(FORMAT_INVALID, f"audio-start declares rate/width/channels {fmt}")
             if declared is not None and fmt != declared:
                 report(FORMAT_CHANGED, f"audio-start format changed from {declared} to {fmt}")
@@ -83,26 +83,29 @@ def validate_tts_audio(trace: Trace, text: str, utterance: str | None = None) ->
             fmt = _format_of(entry.data)
             if declared is None:
                 report(AUDIO_START_FIRST, f"audio-chunk #{chunks} arrived before any audio-start")
-            if not is_playable_format(*fmt):
+            playable = AudioFormat.playable(*fmt)
+            if playable is None:
                 report(FORMAT_INVALID, f"audio-chunk #{chunks} declares rate/width/channels {fmt}")
                 continue
             reference = chunk_format or declared
             if reference is not None and fmt != reference:
                 report(FORMAT_CHANGED, f"audio-chunk #{chunks} format {fmt} differs from {reference}")
             chunk_format = chunk_format or fmt
-            frame_bytes = fmt[1] * fmt[2]
+            frame_bytes = playable.frame_bytes
             if entry.payload_length % frame_bytes:
                 report(
                     PARTIAL_SAMPLES,
                     f"audio-chunk #{chunks} has {entry.payload_length} bytes, not a multiple of {frame_bytes}",
                 )
 
-    final_format = declared if declared is not None and is_playable_format(*declared) else chunk_format
+    final_format = AudioFormat.playable(*declared) if declared is not None else None
+    if final_format is None and chunk_format is not None:  # the chunks' format is kept only when playable
+        final_format = AudioFormat.playable(*chunk_format)
     rate = width = channels = None
     duration_s: float | None = None
-    if final_format is not None and is_playable_format(*final_format):
-        rate, width, channels = final_format
-        duration_s = total_bytes / (rate * width * channels)
+    if final_format is not None:
+        rate, width, channels = final_format.rate_hz, final_format.width_bytes, final_format.channels
+        duration_s = total_bytes / final_format.bytes_per_s
 
     if total_bytes == 0 and text.strip():
         report(EMPTY_AUDIO, f"no audio returned for {len(text)} characters of text")

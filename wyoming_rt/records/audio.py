@@ -1,11 +1,11 @@
-"""Raw PCM audio as a record, Home Assistant's audio format, and the formats a speaker can play.
+"""Raw PCM audio as a record, its `AudioFormat` (which formats a speaker can play), and Home Assistant's format.
 
 numpy is imported only when samples are asked for, so the records layer stays light."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -17,20 +17,69 @@ HA_CHUNK_BYTES = 320
 """10 ms of 16 kHz 16-bit mono: the chunk size of the assist pipeline."""
 
 
-PLAYABLE_RATES_HZ = range(4000, 192_001)
-PLAYABLE_WIDTHS_BYTES = (1, 2, 3, 4)
-PLAYABLE_CHANNELS = range(1, 9)
-"""The audio formats a Home Assistant speaker can be expected to play; anything else is refused
-before any work is done on it (a declared rate of 1 Hz or 10^15 Hz would make resampling
-explode or never end)."""
+@dataclass(frozen=True)
+class AudioFormat:
+    """A PCM format: sample rate, sample width and channels.
+
+    The one definition of a playable format: what a Home Assistant speaker can be expected to
+    play. Anything else is refused before any work is done on it (a declared rate of 1 Hz or
+    10^15 Hz would make resampling explode or never end). Values from a server or a file are
+    untrusted: `playable` takes anything and returns a format only when it is playable."""
+
+    rate_hz: int
+    width_bytes: int
+    channels: int
+
+    MIN_RATE_HZ: ClassVar[int] = 4000
+    MAX_RATE_HZ: ClassVar[int] = 192_000
+    WIDTHS_BYTES: ClassVar[tuple[int, ...]] = (1, 2, 3, 4)
+    MAX_CHANNELS: ClassVar[int] = 8
+    WAV_MAX_CHANNELS: ClassVar[int] = 16
+    """Wider than playable on purpose: ``--save-audio`` keeps what a server sent, in any format a
+    WAV file holds, for a person to look at (`fits_wav`)."""
+    WAV_MAX_BYTES_PER_S: ClassVar[int] = 0xFFFF_FFFF
+    """A WAV header holds the rate and the bytes a second in 32-bit fields."""
+
+    @classmethod
+    def playable(cls, rate_hz: object, width_bytes: object, channels: object) -> AudioFormat | None:
+        """The format of three untrusted values when they make a playable one, else ``None``."""
+        fmt = cls(rate_hz, width_bytes, channels)  # type: ignore[arg-type]  # is_playable checks the types
+        return fmt if fmt.is_playable else None
+
+    @property
+    def is_playable(self) -> bool:
+        """True when all three are integers (not bools) inside the playable ranges."""
+        values = (self.rate_hz, self.width_bytes, self.channels)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return False
+        return (
+            self.MIN_RATE_HZ <= self.rate_hz <= self.MAX_RATE_HZ
+            and self.width_bytes in self.WIDTHS_BYTES
+            and 1 <= self.channels <= self.MAX_CHANNELS
+        )
+
+    @property
+    def fits_wav(self) -> bool:
+        """True when a WAV file can hold it as declared, playable or not: a width of 1-4 bytes,
+        1-16 channels, a positive rate whose bytes a second fit the header's 32-bit field."""
+        return (
+            self.width_bytes in self.WIDTHS_BYTES
+            and 0 < self.channels <= self.WAV_MAX_CHANNELS
+            and 0 < self.rate_hz * self.frame_bytes <= self.WAV_MAX_BYTES_PER_S
+        )
+
+    @property
+    def frame_bytes(self) -> int:
+        """Bytes of one frame: one sample of every channel."""
+        return self.width_bytes * self.channels
+
+    @property
+    def bytes_per_s(self) -> int:
+        return self.rate_hz * self.frame_bytes
 
 
-def is_playable_format(rate_hz: object, width_bytes: object, channels: object) -> bool:
-    """True when all three are integers inside the playable ranges."""
-    values = (rate_hz, width_bytes, channels)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return False
-    return rate_hz in PLAYABLE_RATES_HZ and width_bytes in PLAYABLE_WIDTHS_BYTES and channels in PLAYABLE_CHANNELS
+HA_FORMAT = AudioFormat(HA_RATE_HZ, HA_WIDTH_BYTES, HA_CHANNELS)
+"""What Home Assistant sends to an STT server."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +90,11 @@ class PcmAudio:
     rate_hz: int
     width_bytes: int
     channels: int
+
+    @property
+    def format(self) -> AudioFormat:
+        """Its format, as declared (playable or not)."""
+        return AudioFormat(self.rate_hz, self.width_bytes, self.channels)
 
     @property
     def frame_bytes(self) -> int:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import wave
 from pathlib import Path
 
+from wyoming_rt.pcm import wav_bytes
 from wyoming_rt.report.model import Report
 
 
@@ -18,19 +18,9 @@ def save_audio(report: Report, directory: Path) -> Path:
         uid = utterance.id
         audio = report.audio.get(uid)
         entry: dict[str, object] = {"id": uid, "file": None}
-        if (
-            audio is not None
-            and audio.pcm
-            and audio.width_bytes in (1, 2, 3, 4)
-            and 0 < audio.channels <= 16
-            and audio.rate_hz > 0
-        ):
+        if audio is not None and audio.pcm and audio.format.fits_wav:
             path = directory / f"{uid}.wav"
-            with wave.open(str(path), "wb") as wav:  # the bytes and format exactly as the server declared them
-                wav.setnchannels(audio.channels)
-                wav.setsampwidth(audio.width_bytes)
-                wav.setframerate(audio.rate_hz)
-                wav.writeframes(audio.pcm[: audio.frames * audio.frame_bytes])
+            path.write_bytes(wav_bytes(audio))  # the bytes and format exactly as the server declared them
             entry.update(file=path.name, rate=audio.rate_hz, width=audio.width_bytes, channels=audio.channels,
                          duration_s=round(audio.duration_s, 3))  # fmt: skip
         entry.update(

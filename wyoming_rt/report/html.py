@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import math
-import wave
 from collections.abc import Sequence
 from pathlib import Path
 
+from wyoming_rt.pcm import wav_bytes
 from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.report.model import STAGE_LABELS, STAGES, Report, format_ms
 from wyoming_rt.report.safe_text import xml_text
@@ -35,13 +34,7 @@ def _esc(text: object) -> str:
 
 def wav_data_uri(audio: PcmAudio) -> str:
     """A WAV file of the stream in its declared format, as a data URI."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as wav:
-        wav.setnchannels(audio.channels)
-        wav.setsampwidth(audio.width_bytes)
-        wav.setframerate(audio.rate_hz)
-        wav.writeframes(audio.pcm[: audio.frames * audio.frame_bytes])
-    return "data:audio/wav;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:audio/wav;base64," + base64.b64encode(wav_bytes(audio)).decode("ascii")
 
 
 def percentile_chart(report: Report, width: int = 640) -> str:
@@ -143,7 +136,7 @@ def report_html(report: Report) -> str:
         stream = report.audio.get(u.id)
         player = (
             f'<audio controls preload="metadata" src="{wav_data_uri(stream)}"></audio>'
-            if stream is not None and stream.pcm
+            if stream is not None and stream.pcm and stream.format.is_playable  # a browser plays nothing else
             else "-"
         )
         wer_u = "-" if u.wer is None else f"{u.wer:.2f}"

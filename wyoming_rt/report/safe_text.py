@@ -8,17 +8,17 @@ import math
 import re
 from typing import Any
 
+from wyoming_rt.records.text import is_encodable
+
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot hold, not even escaped (control characters, lone surrogates, U+FFFE/F)."""
 
 
 def clean_text(text: str) -> str:
     """``text`` with lone surrogates replaced by U+FFFD, so that it encodes as UTF-8."""
-    try:
-        text.encode("utf-8")
+    if is_encodable(text):
         return text
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def xml_text(text: str) -> str:

@@ -29,7 +29,7 @@ from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.run.roundtrip import map_limited, round_trip
-from wyoming_rt.run.validate import ServerUnavailableError, ValidateOptions, advertises_streaming
+from wyoming_rt.run.validate import ValidateOptions, describe_failure_finding, describe_servers, tts_streaming
 
 MAX_IN_FLIGHT = 1024
 """The open model never has more requests outstanding; later ones wait, their clock running."""
@@ -148,21 +148,21 @@ async def load_validate(
 ) -> LoadReport:
     """Describe both servers (as HA would, to pick streaming), then the sweep or the open-model run.
 
-    Raises `ServerUnavailableError` when a server cannot be reached at the start.
+    As in `validate`: raises `ServerUnavailableError` when a server cannot be reached at the
+    start; a server reached that fails its describe is a finding, and the run goes on.
     """
     emulator = HAEmulator(options.emulator_config())
-    described = {}
-    for role, endpoint in (("stt", stt), ("tts", tts)):
-        try:
-            described[role] = await emulator.describe(endpoint)
-        except WyomingRTError as exc:
-            raise ServerUnavailableError(f"{role.upper()} server unavailable: {exc}") from exc
-    streaming = options.tts_streaming if options.tts_streaming is not None else advertises_streaming(described["tts"])
+    described = await describe_servers(emulator, stt, tts)
+    describe_findings = [
+        describe_failure_finding(role, outcome) for role, outcome in described.items() if isinstance(outcome, WyomingRTError)
+    ]
+    streaming = tts_streaming(options.tts_streaming, described)
     if rate_per_s is not None:
         level = await run_open(emulator, utterances, stt, tts, streaming=streaming, rate_per_s=rate_per_s, duration_s=duration_s)
         report = LoadReport("open", [level], None, load_findings([level]))
     else:
         report = await run_sweep(emulator, utterances, stt, tts, streaming=streaming, levels=sweep)
+    report.findings[:0] = describe_findings
     report.settings = {
         "stt": stt.uri,
         "tts": tts.uri,

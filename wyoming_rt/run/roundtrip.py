@@ -12,7 +12,6 @@ import anyio
 
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
-from wyoming_rt.records.audio import is_playable_format
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.records.results import NegativeResult, RoundTripResult
@@ -69,12 +68,7 @@ async def round_trip(
         return result
     result.round_trip_s = (time.perf_counter_ns() - started_ns) / 1e9
     audio = result.tts.audio
-    if (
-        back_transcribe
-        and audio is not None
-        and audio.pcm
-        and is_playable_format(audio.rate_hz, audio.width_bytes, audio.channels)
-    ):
+    if back_transcribe and audio is not None and audio.pcm and audio.format.is_playable:
         try:
             # the validator's own request: the whole answer, never cut by HA's voice detector
             back = partial(emulator.transcribe, stt, audio, endpointing=False)

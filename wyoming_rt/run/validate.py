@@ -65,6 +65,41 @@ def advertises_streaming(described: DescribeResult | None) -> bool:
     return bool(programs and programs[0].get("supports_synthesize_streaming"))
 
 
+async def describe_servers(emulator: HAEmulator, stt: Endpoint, tts: Endpoint) -> dict[str, DescribeResult | WyomingRTError]:
+    """Describe both servers at once, as HA does, by role (``stt``, ``tts``). Raises
+    `ServerUnavailableError` for a server that could not be reached at all; a server that was
+    reached and failed its describe is returned as its error (`describe_failure_finding`)."""
+    described: dict[str, DescribeResult | WyomingRTError] = {}
+
+    async def describe_into(role: str, endpoint: Endpoint) -> None:
+        described[role] = await _describe(emulator, endpoint)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(describe_into, "stt", stt)
+        tg.start_soon(describe_into, "tts", tts)
+    for role in ("stt", "tts"):
+        outcome = described[role]
+        never_connected = outcome.trace is not None and not outcome.trace.entries
+        if isinstance(outcome, (ConnectError, WatchdogTimeout)) and never_connected:
+            raise ServerUnavailableError(f"{role.upper()} server unavailable: {outcome}") from outcome
+    return described
+
+
+def describe_failure_finding(role: str, error: WyomingRTError) -> Finding:
+    """The finding for a server that was reached and failed its describe (``role``: stt, tts)."""
+    if isinstance(error, WatchdogTimeout):  # connected, but never answered: HA would not set it up either
+        return finding(INFO_NO_ANSWER, f"{role.upper()} server: {error}")
+    return failure_finding(role, error)
+
+
+def tts_streaming(asked: bool | None, described: dict[str, DescribeResult | WyomingRTError]) -> bool:
+    """Whether TTS requests stream: as ``asked``, else (``None``) as HA does, when the TTS server advertises it."""
+    if asked is not None:
+        return asked
+    tts_described = described["tts"]
+    return advertises_streaming(tts_described if isinstance(tts_described, DescribeResult) else None)
+
+
 async def validate(
     stt: Endpoint,
     tts: Endpoint,
@@ -229,15 +264,7 @@ async def _preflight(
     emulator: HAEmulator, stt: Endpoint, tts: Endpoint, corpus: Corpus, options: ValidateOptions
 ) -> tuple[dict[str, ServerReport], list[Finding], Breakers, bool]:
     """Describe both servers as HA does; info rules; breakers that know a server that never answered."""
-    described: dict[str, DescribeResult | WyomingRTError] = {}
-
-    async def describe_into(role: str, endpoint: Endpoint) -> None:
-        described[role] = await _describe(emulator, endpoint)
-
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(describe_into, "stt", stt)
-        tg.start_soon(describe_into, "tts", tts)
-
+    described = await describe_servers(emulator, stt, tts)
     liveness = HAEmulator(replace(emulator.config, describe_attempts=1, describe_timeout_s=options.timeout_s))
     breakers = Breakers(
         HangBreaker(name=f"the STT server at {stt}", liveness=lambda: liveness.describe(stt)),
@@ -247,24 +274,18 @@ async def _preflight(
     servers: dict[str, ServerReport] = {}
     for role, endpoint in (("stt", stt), ("tts", tts)):
         outcome = described[role]
-        never_connected = outcome.trace is not None and not outcome.trace.entries
-        if isinstance(outcome, (ConnectError, WatchdogTimeout)) and never_connected:
-            raise ServerUnavailableError(f"{role.upper()} server unavailable: {outcome}") from outcome
         if isinstance(outcome, WyomingRTError):
             servers[role] = ServerReport(role, endpoint.uri, None, None)
-            if isinstance(outcome, WatchdogTimeout):  # connected, but never answered: HA would not set it up either
-                run_findings.append(finding(INFO_NO_ANSWER, f"{role.upper()} server: {outcome}"))
+            run_findings.append(describe_failure_finding(role, outcome))
+            if isinstance(outcome, WatchdogTimeout):
                 (breakers.stt if role == "stt" else breakers.tts).declare_dead(f"no answer to describe: {outcome}")
-            else:
-                run_findings.append(failure_finding(role, outcome))
             continue
         check = check_stt_info if role == "stt" else check_tts_info
         run_findings.extend(check(outcome.info_data, outcome.parse_error))
         run_findings.extend(check_describe_attempts(role.upper(), outcome.attempts, outcome.failures))
         servers[role] = ServerReport(role, endpoint.uri, outcome.info_data, outcome.latency_s * 1000)
 
-    tts_described = described["tts"] if isinstance(described["tts"], DescribeResult) else None
-    streaming = options.tts_streaming if options.tts_streaming is not None else advertises_streaming(tts_described)
+    streaming = tts_streaming(options.tts_streaming, described)
     servers["tts"].notes["streaming"] = streaming
     return servers, run_findings, breakers, streaming
 

@@ -3,14 +3,14 @@
 It does no speech work, so what a run against it costs is the harness's own cost. Answers
 are tied to their requests so that mixed-up sessions show: the transcript names a digest of
 the audio received (`null_transcript`), and the TTS audio starts with the text's bytes
-(`null_speech_marker`). Framing is lean (only the events it answers are decoded) so that the
-server costs little next to the client in the same process.
+(`null_speech_marker`). Events are read by the wire layer's `EventReader`, bounded by
+`WireLimits` as every server's are; the answers are encoded once, so that the server costs
+little next to the client in the same process.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,8 +21,9 @@ from wyoming.event import Event
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info, TtsProgram, TtsVoice
 
 from wyoming_rt.endpoint import Endpoint
+from wyoming_rt.records.errors import FramingError
 from wyoming_rt.servers.base import open_listener
-from wyoming_rt.wire import encode_event
+from wyoming_rt.wire import EventReader, WireLimits, encode_event
 
 TTS_RATE_HZ = 22050
 _SAMPLES_PER_CHUNK = 1024
@@ -76,55 +77,28 @@ class _Reply:
         return self.start + encode_event(AudioChunk(TTS_RATE_HZ, 2, 1, first).event()) + self.rest_and_stop
 
 
-async def _handle(stream: ByteStream, reply: _Reply, info_frame: bytes) -> None:
-    buffer = bytearray()
-    pos = 0  # start of the next frame in buffer; consumed bytes are dropped in bulk
+async def _handle(stream: ByteStream, reply: _Reply, info_frame: bytes, limits: WireLimits) -> None:
+    reader = EventReader(stream, limits)
     digest = hashlib.blake2b(digest_size=8)
-    last_line, header = b"\n", {}
     async with stream:
         while True:
-            # Audio chunks repeat one header line: recognise it without decoding it again.
-            if buffer.startswith(last_line, pos):
-                start = pos + len(last_line)
-            else:
-                newline = buffer.find(b"\n", pos)
-                if newline < 0:
-                    if not await _fill(stream, buffer):
-                        return
-                    continue
-                last_line, header = bytes(buffer[pos : newline + 1]), json.loads(buffer[pos:newline])
-                start = newline + 1
-            data_length = header.get("data_length") or 0
-            end = start + data_length + (header.get("payload_length") or 0)
-            if len(buffer) < end:
-                if not await _fill(stream, buffer):
-                    return
-                continue
-            kind = header["type"]
+            try:
+                received = await reader.read()
+            except FramingError:
+                return  # the stream cannot be resynchronised: close it
+            if received is None:
+                return
+            kind, event = received.type, received.event
             if kind == "audio-chunk":
-                digest.update(memoryview(buffer)[start + data_length : end])
+                digest.update(event.payload or b"")
             elif kind == "audio-start":
                 digest = hashlib.blake2b(digest_size=8)
             elif kind == "audio-stop":
                 await stream.send(encode_event(Event("transcript", {"text": "null " + digest.hexdigest()})))
             elif kind == "synthesize":
-                data = json.loads(buffer[start : start + data_length]) if data_length else {}
-                await stream.send(reply.frames(str(data.get("text", ""))))
+                await stream.send(reply.frames(str(event.data.get("text", ""))))
             elif kind == "describe":
                 await stream.send(info_frame)
-            pos = end
-            if pos == len(buffer) or pos > 1 << 20:
-                del buffer[:pos]
-                pos = 0
-
-
-async def _fill(stream: ByteStream, buffer: bytearray) -> bool:
-    """Receive more bytes into ``buffer``; False at the end of the stream."""
-    try:
-        buffer.extend(await stream.receive(65536))
-    except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
-        return False
-    return True
 
 
 @asynccontextmanager
@@ -136,8 +110,9 @@ async def run_null_server(endpoint: Endpoint | None = None, *, reply_seconds: fl
         endpoint = Endpoint("127.0.0.1", port)
     reply = _Reply(reply_seconds)
     info_frame = encode_event(null_info().event())
+    limits = WireLimits()
     async with listener, anyio.create_task_group() as tg:
-        tg.start_soon(listener.serve, lambda stream: _handle(stream, reply, info_frame))
+        tg.start_soon(listener.serve, lambda stream: _handle(stream, reply, info_frame, limits))
         try:
             yield endpoint
         finally:

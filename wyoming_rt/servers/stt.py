@@ -9,7 +9,7 @@ int8 weights, beam search 3, no timestamps, no conditioning on earlier text.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 import anyio
@@ -18,7 +18,7 @@ from wyoming.asr import Transcript
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info
 
 from wyoming_rt.pcm import to_ha_format
-from wyoming_rt.records.audio import PcmAudio, is_playable_format
+from wyoming_rt.records.audio import AudioFormat, PcmAudio
 from wyoming_rt.records.version import __version__
 from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError, Connection
 from wyoming_rt.servers.models import require_module, resolve_whisper_model
@@ -113,7 +113,7 @@ class SttSession:
         self.engine = engine
         self.conn = conn
         self.language: str | None = None
-        self.format: tuple[int, int, int] | None = None
+        self.format: AudioFormat | None = None
         self.parts: list[bytes] = []
         self.buffered = 0
 
@@ -121,14 +121,15 @@ class SttSession:
         self.engine.buffered_bytes -= self.buffered  # given back to the server-wide budget
         self.format, self.parts, self.buffered = None, [], 0
 
-    def _take_format(self, data: dict[str, object]) -> tuple[int, int, int]:
+    def _take_format(self, data: dict[str, object]) -> AudioFormat:
         values = (data.get("rate"), data.get("width"), data.get("channels"))
         if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values):
             raise ClientError(f"audio format needs positive integer rate/width/channels, got {values}", "bad-audio-format")
-        rate, width, channels = values
-        if not is_playable_format(rate, width, channels):
+        fmt = AudioFormat.playable(*values)
+        if fmt is None:
+            rate, width, channels = values
             raise ClientError(f"unsupported audio format rate={rate} width={width} channels={channels}", "bad-audio-format")
-        return rate, width, channels  # type: ignore[return-value]
+        return fmt
 
     async def handle(self, received: ReceivedEvent) -> None:
         event = received.event
@@ -149,10 +150,11 @@ class SttSession:
             if self.format is None:
                 self.format = fmt  # lenient: chunks carry their own format
             elif fmt != self.format:
-                raise ClientError(f"audio-chunk format {fmt} differs from audio-start {self.format}", "bad-audio-format")
+                raise ClientError(
+                    f"audio-chunk format {astuple(fmt)} differs from audio-start {astuple(self.format)}", "bad-audio-format"
+                )
             payload = event.payload or b""
-            rate, width, channels = self.format
-            if self.buffered + len(payload) > min(MAX_STREAM_BYTES, MAX_AUDIO_S * rate * width * channels):
+            if self.buffered + len(payload) > min(MAX_STREAM_BYTES, MAX_AUDIO_S * self.format.bytes_per_s):
                 self._reset_audio()
                 raise ClientError(f"audio longer than {MAX_AUDIO_S:g} s or {MAX_STREAM_BYTES >> 20} MiB", "audio-too-long")
             if self.engine.buffered_bytes + len(payload) > MAX_BUFFERED_BYTES:
@@ -170,12 +172,12 @@ class SttSession:
     def _samples(self) -> np.ndarray:
         if self.format is None or not self.parts:
             return np.zeros(0, dtype=np.float32)
-        rate, width, channels = self.format
+        fmt = self.format
         pcm = b"".join(self.parts)
-        pcm = pcm[: len(pcm) - len(pcm) % (width * channels)]
+        pcm = pcm[: len(pcm) - len(pcm) % fmt.frame_bytes]
         if not pcm:
             return np.zeros(0, dtype=np.float32)
-        audio = to_ha_format(PcmAudio(pcm, rate, width, channels))
+        audio = to_ha_format(PcmAudio(pcm, fmt.rate_hz, fmt.width_bytes, fmt.channels))
         return np.ascontiguousarray(audio.samples()[:, 0], dtype=np.float32)
 
     async def close(self) -> None:

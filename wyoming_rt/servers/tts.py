@@ -27,6 +27,7 @@ from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.info import Attribution, Info, TtsProgram, TtsVoice, TtsVoiceSpeaker
 from wyoming.tts import SynthesizeStopped
 
+from wyoming_rt.records.text import first_unencodable
 from wyoming_rt.records.version import __version__
 from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError, Connection
 from wyoming_rt.servers.models import require_module, resolve_piper_voice
@@ -202,10 +203,9 @@ def _checked_text(value: Any) -> str:
     """A text to speak: a string of valid Unicode without NUL, else a named ``bad-text`` error."""
     if not isinstance(value, str):
         raise ClientError("text must be a string", "bad-text")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ClientError(f"text is not valid Unicode (a lone surrogate at {exc.start})", "bad-text") from exc
+    surrogate = first_unencodable(value)
+    if surrogate is not None:
+        raise ClientError(f"text is not valid Unicode (a lone surrogate at {surrogate})", "bad-text")
     if "\0" in value:
         raise ClientError("text contains a NUL character", "bad-text")
     return value

@@ -1,40 +1,30 @@
-"""`HAEmulator`: a Wyoming client that behaves like Home Assistant's wyoming integration.
-
-It reproduces HA's sequences (describe with retries, STT upload in 10 ms chunks, TTS plain
-or streaming) over a fresh connection per operation, and returns what happened: the result,
-its timings and the full event trace. It judges nothing; `checks` does.
-"""
+"""`HAEmulator`: Home Assistant's sequences (describe with retries, STT upload, TTS plain or
+streaming), one connection per operation, and what an ``error`` event does to each."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any
 
 import anyio
-from anyio.abc import ByteStream
 from wyoming.asr import Transcribe, Transcript
-from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.error import Error
-from wyoming.event import Event
 from wyoming.info import Describe, Info
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop, SynthesizeVoice
 
+from wyoming_rt.emulator.assembly import AudioCollector
+from wyoming_rt.emulator.config import EmulatorConfig
+from wyoming_rt.emulator.connection import Connection
+from wyoming_rt.emulator.watchdog import Watchdog
 from wyoming_rt.endpoint import Endpoint, connect
 from wyoming_rt.endpointing import end_of_speech_cached
 from wyoming_rt.llm_stream import TimedChunk
 from wyoming_rt.pcm import to_ha_format
-from wyoming_rt.records.audio import HA_CHUNK_BYTES, PcmAudio, is_playable_format
-from wyoming_rt.records.emulator_options import EmulatorOptions
-from wyoming_rt.records.emulator_options import Endpointing as Endpointing
-from wyoming_rt.records.emulator_options import Pace as Pace
+from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.errors import (
     ErrorThenAudioError,
     ErrorThenHangError,
-    ErrorThenHangTimeout,
     FramingError,
     OverBudgetError,
     ProtocolError,
@@ -43,174 +33,12 @@ from wyoming_rt.records.errors import (
     WatchdogTimeout,
     WyomingRTError,
 )
-from wyoming_rt.records.ha_release import HaMode, HaRelease, ha_release
 from wyoming_rt.records.results import DescribeResult, EndOfSpeech, SttResult, TtsResult
-from wyoming_rt.records.trace import Trace, TraceEntry
-from wyoming_rt.wire import EventReader, ReceivedEvent, WireLimits, encode_event
+from wyoming_rt.records.text import is_encodable
+from wyoming_rt.records.trace import Trace
+from wyoming_rt.wire import ReceivedEvent
 
-_UPLOAD_BATCH_BYTES = 64 * 1024
 _FINAL_EVENTS = frozenset({"transcript", "audio-stop", "synthesize-stopped"})
-_CHUNK_S = 0.010
-
-
-@dataclass(frozen=True)
-class EmulatorConfig(EmulatorOptions):
-    """How the emulator talks; the defaults are Home Assistant's. The user options (timeout,
-    language, voice, HA release, pace, endpointing) are declared on `EmulatorOptions`."""
-
-    connect_timeout_s: float = 5.0
-    describe_timeout_s: float = 0.0
-    """describe -> info per attempt (the TCP connect is not covered); 0: the HA release's (5 s in
-    2026.11, 1 s in 2026.2)."""
-    describe_attempts: int = 4
-    describe_retry_sleep_s: float = 2.0
-    version: str = ""
-    """The ``version`` written in every header; empty: the HA release's wyoming version."""
-    limits: WireLimits = field(default_factory=WireLimits)
-    drop_partial_chunk: bool = True
-    """Never send a chunk shorter than 10 ms: HA's assist pipeline drops the partial tail."""
-    requires_external_vad: bool = True
-    """What the STT server's info says (wyoming's default: true); HA 2026.11 runs its voice
-    detector only for servers that require it, 2026.2 for every server."""
-    error_grace_s: float = 2.0
-    """When an ``error`` event fails a request, keep reading this long (or until the server closes
-    or ends the answer) to see what the server does next: audio after an error, or a hang."""
-    linger_s: float = 0.0
-    """After the final event, keep reading this long (or until the server closes) to record
-    events a server sends too many. HA closes at once (0); the conformance probes linger."""
-    max_answer_audio_s: float = 600.0
-    max_answer_audio_bytes: int = 128 << 20
-    """Budget for the audio of one TTS answer (seconds at its declared format, and bytes): past
-    it the rest is read and dropped and the answer fails as over budget."""
-    max_trace_events: int = 30_000
-    """Received events kept in one connection's trace; past it they are counted, not kept, and
-    the answer fails as over budget (what the emulator sends is bounded by the corpus budgets)."""
-
-    def __post_init__(self) -> None:
-        release = ha_release(self.ha_mode)
-        if not self.version:
-            object.__setattr__(self, "version", release.wyoming_version)
-        if self.describe_timeout_s <= 0:
-            object.__setattr__(self, "describe_timeout_s", release.describe_timeout_s)
-
-    @property
-    def release(self) -> HaRelease:
-        return ha_release(self.ha_mode)
-
-
-class _Connection:
-    """One traced connection: writes and reads events, recording each in the trace."""
-
-    def __init__(self, stream: ByteStream, trace: Trace, config: EmulatorConfig) -> None:
-        self.stream = stream
-        self.trace = trace
-        self.version = config.version
-        self.pace = config.pace
-        self.drop_partial_chunk = config.drop_partial_chunk
-        self.reader = EventReader(stream, config.limits)
-        self.audio_stop_ns: int | None = None
-        self.speech_end_ns: int | None = None
-        self.max_trace_events = config.max_trace_events
-        self.received_events = 0
-        self.dropped_events = 0
-
-    async def send(self, event: Event) -> int:
-        await self.stream.send(encode_event(event, self.version))
-        now = time.perf_counter_ns()
-        self.trace.entries.append(TraceEntry("sent", event.type, event.data, len(event.payload or b""), now))
-        return now
-
-    async def receive(self) -> ReceivedEvent | None:
-        try:
-            received = await self.reader.read()
-        except FramingError as exc:
-            self.trace.ended = "framing"
-            exc.trace = self.trace
-            raise
-        if received is None:
-            return None
-        event = received.event
-        self.received_events += 1
-        if self.received_events > self.max_trace_events:
-            self.dropped_events += 1  # counted, not kept: the answer fails as over budget at its end
-            return received
-        self.trace.entries.append(
-            TraceEntry(
-                "received",
-                event.type,
-                event.data,
-                len(event.payload or b""),
-                received.arrival_ns,
-                raw_header=received.raw_header,
-            )
-        )
-        return received
-
-    async def linger(self, seconds: float) -> None:
-        """Record whatever the server still sends within ``seconds`` after the final event."""
-        if seconds <= 0:
-            return
-        ended = self.trace.ended
-        with anyio.move_on_after(seconds):
-            try:
-                while await self.receive() is not None:
-                    pass
-            except FramingError:
-                pass
-        self.trace.ended = ended
-
-    async def send_audio(self, audio: PcmAudio, chunks: int | None = None, speech_end_chunk: int | None = None) -> int:
-        """Upload audio as HA does: ``audio-start``, 10 ms chunks, ``audio-stop``. A partial
-        tail shorter than 10 ms is dropped, as HA's assist pipeline does, unless configured not to.
-
-        ``chunks``: send only that many full chunks (where HA's voice detector ends the upload);
-        the time chunk number ``speech_end_chunk`` is written goes to ``speech_end_ns``.
-        Frames go out in batches of up to 64 KiB; the bytes on the wire are the same as
-        one write per event. Returns the time ``audio-stop`` was written.
-        """
-        fmt = {"rate": audio.rate_hz, "width": audio.width_bytes, "channels": audio.channels}
-        await self.send(AudioStart(**fmt).event())
-        chunk_data = AudioChunk(audio=b"", **fmt).event().data
-        full_prefix = _chunk_prefix(chunk_data, HA_CHUNK_BYTES, self.version)
-        pcm = memoryview(audio.pcm)
-        whole = len(pcm) // HA_CHUNK_BYTES
-        full_chunks = whole if chunks is None else min(chunks, whole)
-        cut = full_chunks < whole
-        if self.pace == "realtime":
-            started = anyio.current_time()
-            for index in range(full_chunks):
-                # Chunk i leaves at start + i * 10 ms: a schedule, so delays never accumulate.
-                await anyio.sleep(max(0.0, started + index * _CHUNK_S - anyio.current_time()))
-                piece = pcm[index * HA_CHUNK_BYTES : (index + 1) * HA_CHUNK_BYTES]
-                await self._flush_chunks([full_prefix, piece], 1, HA_CHUNK_BYTES, chunk_data)
-                if index + 1 == speech_end_chunk:
-                    self.speech_end_ns = self.trace.entries[-1].time_ns
-        else:
-            per_batch = max(1, _UPLOAD_BATCH_BYTES // (len(full_prefix) + HA_CHUNK_BYTES))
-            for first in range(0, full_chunks, per_batch):
-                count = min(per_batch, full_chunks - first)
-                frames: list[bytes | memoryview] = [full_prefix] * (2 * count)
-                frames[1::2] = [pcm[i * HA_CHUNK_BYTES : (i + 1) * HA_CHUNK_BYTES] for i in range(first, first + count)]
-                await self._flush_chunks(frames, count, HA_CHUNK_BYTES, chunk_data)
-                if speech_end_chunk is not None and first < speech_end_chunk <= first + count:
-                    self.speech_end_ns = self.trace.entries[-1].time_ns
-        tail = pcm[full_chunks * HA_CHUNK_BYTES :]
-        if len(tail) and not self.drop_partial_chunk and not cut:
-            if self.pace == "realtime":
-                await anyio.sleep(max(0.0, started + full_chunks * _CHUNK_S - anyio.current_time()))
-            await self._flush_chunks([_chunk_prefix(chunk_data, len(tail), self.version), tail], 1, len(tail), chunk_data)
-        return await self.send(AudioStop().event())
-
-    async def _flush_chunks(self, frames: list[bytes | memoryview], count: int, length: int, data: dict[str, Any]) -> None:
-        """Write ``count`` chunk frames of ``length`` payload bytes each in one send, and trace them."""
-        await self.stream.send(b"".join(frames))
-        now = time.perf_counter_ns()
-        self.trace.entries.extend([TraceEntry("sent", "audio-chunk", data, length, now) for _ in range(count)])
-
-
-def _chunk_prefix(data: dict[str, Any], payload_length: int, version: str) -> bytes:
-    frame = encode_event(Event("audio-chunk", data, b"\0" * payload_length), version)
-    return frame[: len(frame) - payload_length]
 
 
 class HAEmulator:
@@ -234,7 +62,7 @@ class HAEmulator:
         return None
 
     @asynccontextmanager
-    async def _open(self, endpoint: Endpoint, operation: str) -> AsyncIterator[_Connection]:
+    async def _open(self, endpoint: Endpoint, operation: str) -> AsyncIterator[Connection]:
         trace = Trace(operation, str(endpoint))
         try:
             stream = await connect(endpoint, self.config.connect_timeout_s)
@@ -243,7 +71,7 @@ class HAEmulator:
             exc.trace = trace
             raise
         async with stream:
-            yield _Connection(stream, trace, self.config)
+            yield Connection(stream, trace, self.config)
 
     # ------------------------------------------------------------------ describe
 
@@ -350,7 +178,7 @@ class HAEmulator:
             if transcript is None or not isinstance(transcript.text, str):
                 conn.trace.ended = "invalid"
                 raise ProtocolError(f"{endpoint} sent a transcript without a text field", trace=conn.trace)
-            if not _is_unicode(transcript.text):
+            if not is_encodable(transcript.text):
                 conn.trace.ended = "invalid"
                 raise ProtocolError(
                     f"{endpoint} sent a transcript whose text is not valid Unicode (a lone surrogate such as \\ud800): "
@@ -377,7 +205,7 @@ class HAEmulator:
             )
 
     async def _upload_while_reading(
-        self, conn: _Connection, endpoint: Endpoint, audio: PcmAudio, plan: EndOfSpeech | None
+        self, conn: Connection, endpoint: Endpoint, audio: PcmAudio, plan: EndOfSpeech | None
     ) -> ReceivedEvent | WyomingRTError:
         """Upload in a child task while this task reads; a transcript ends the upload."""
         async with anyio.create_task_group() as tg:
@@ -395,7 +223,7 @@ class HAEmulator:
         return outcome
 
     async def _read_transcript(
-        self, conn: _Connection, endpoint: Endpoint, *, errors_fail: bool
+        self, conn: Connection, endpoint: Endpoint, *, errors_fail: bool
     ) -> ReceivedEvent | WyomingRTError:
         ignored_error: ReceivedEvent | None = None
         while True:
@@ -435,11 +263,11 @@ class HAEmulator:
                 return await self._synthesize_plain(conn, endpoint, text, voice)
 
     async def _synthesize_plain(
-        self, conn: _Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None
+        self, conn: Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None
     ) -> TtsResult:
         started_ns = await conn.send(Synthesize(text=text, voice=voice).event())
         self._written()
-        audio = _AudioCollector(started_ns, self.config)
+        audio = AudioCollector(started_ns, self.config)
         saw_error: ReceivedEvent | None = None
         while True:
             received = await conn.receive()
@@ -462,11 +290,11 @@ class HAEmulator:
         return audio.result(received.arrival_ns, streaming=False, trace=conn.trace)
 
     async def _synthesize_streaming(
-        self, conn: _Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None, schedule: list[TimedChunk]
+        self, conn: Connection, endpoint: Endpoint, text: str, voice: SynthesizeVoice | None, schedule: list[TimedChunk]
     ) -> TtsResult:
         started_ns = await conn.send(SynthesizeStart(voice=voice).event())
         started = anyio.current_time()
-        audio = _AudioCollector(started_ns, self.config)
+        audio = AudioCollector(started_ns, self.config)
 
         async def write() -> None:
             try:
@@ -492,7 +320,7 @@ class HAEmulator:
         _check_budget(conn, endpoint, audio)
         return audio.result(end_ns, streaming=True, trace=conn.trace)
 
-    async def _read_stream(self, conn: _Connection, endpoint: Endpoint, audio: _AudioCollector) -> int:
+    async def _read_stream(self, conn: Connection, endpoint: Endpoint, audio: AudioCollector) -> int:
         """Read a streaming answer as HA does, until ``synthesize-stopped`` or EOF; returns its end time."""
         while True:
             received = await conn.receive()
@@ -512,7 +340,7 @@ class HAEmulator:
 
     # ------------------------------------------------------------------ helpers
 
-    async def _after_error(self, conn: _Connection, what: str, error: ReceivedEvent) -> ServerErrorEvent:
+    async def _after_error(self, conn: Connection, what: str, error: ReceivedEvent) -> ServerErrorEvent:
         """The failure for an ``error`` event that fails the request, as HA does. Before giving
         up, read on for `EmulatorConfig.error_grace_s` to see what the server does next: audio
         after the error (HA 2026.11 never plays it), or neither a close nor an end (HA 2026.2,
@@ -541,112 +369,16 @@ class HAEmulator:
             )
         return ServerErrorEvent(message, trace=conn.trace)
 
-    def _watchdog(self, trace: Trace, what: str) -> _Watchdog:
-        return _Watchdog(self.config.timeout_s, trace, what)
-
-
-class _Watchdog:
-    """``fail_after`` that turns a timeout into `WatchdogTimeout` carrying the trace."""
-
-    def __init__(self, timeout_s: float, trace: Trace, what: str) -> None:
-        self._scope = anyio.fail_after(timeout_s)
-        self._timeout_s = timeout_s
-        self._trace = trace
-        self._what = what
-
-    def __enter__(self) -> None:
-        self._scope.__enter__()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        try:
-            self._scope.__exit__(exc_type, exc, tb)
-        except TimeoutError as timeout:
-            self._trace.ended = "timeout"
-            last = self._trace.entries[-1].type if self._trace.entries else "nothing"
-            if any(e.type == "error" for e in self._trace.received()):
-                raise ErrorThenHangTimeout(
-                    f"{self._what}: an error event, then neither a close nor an end of the answer within the "
-                    f"{self._timeout_s:g} s watchdog (last event: {last}); Home Assistant 2026.2 waits for ever",
-                    trace=self._trace,
-                ) from timeout
-            raise WatchdogTimeout(
-                f"{self._what} timed out after {self._timeout_s:g} s (last event: {last})", trace=self._trace
-            ) from timeout
-        if isinstance(exc, (anyio.BrokenResourceError, anyio.ClosedResourceError, ConnectionError)):
-            self._trace.ended = "closed"
-            raise ServerClosedError(
-                f"{self._what}: connection lost while sending ({type(exc).__name__})", trace=self._trace
-            ) from exc
-
-
-class _AudioCollector:
-    """Builds the PCM HA would play: format from the first chunk (plain) or audio-start (streaming)."""
-
-    def __init__(self, started_ns: int, config: EmulatorConfig) -> None:
-        self.started_ns = started_ns
-        self.parts: list[bytes] = []
-        self.first_chunk_ns: int | None = None
-        self.rate_hz: int | None = None
-        self.width_bytes: int | None = None
-        self.channels: int | None = None
-        self.max_audio_s = config.max_answer_audio_s
-        self.max_audio_bytes = config.max_answer_audio_bytes
-        self.kept_bytes = 0
-        self.dropped_bytes = 0
-
-    @property
-    def budget_bytes(self) -> int:
-        """The bytes budget: the seconds budget at the declared format (when playable), at most the bytes budget."""
-        if is_playable_format(self.rate_hz, self.width_bytes, self.channels):
-            per_s = self.rate_hz * self.width_bytes * self.channels  # type: ignore[operator]
-            return min(self.max_audio_bytes, int(self.max_audio_s * per_s))
-        return self.max_audio_bytes
-
-    def set_format(self, data: dict[str, Any]) -> None:
-        self.rate_hz, self.width_bytes, self.channels = data.get("rate"), data.get("width"), data.get("channels")
-
-    def add_chunk(self, received: ReceivedEvent, *, format_from_chunk: bool) -> None:
-        if self.first_chunk_ns is None:
-            self.first_chunk_ns = received.arrival_ns
-            if format_from_chunk or self.rate_hz is None:
-                self.set_format(received.event.data)
-        payload = received.event.payload
-        if not payload:
-            return
-        if self.dropped_bytes or self.kept_bytes + len(payload) > self.budget_bytes:
-            self.dropped_bytes += len(payload)  # read and dropped: memory stays within the budget
-            return
-        self.parts.append(payload)
-        self.kept_bytes += len(payload)
-
-    def result(self, end_ns: int, *, streaming: bool, trace: Trace) -> TtsResult:
-        ttfb = None if self.first_chunk_ns is None else (self.first_chunk_ns - self.started_ns) / 1e9
-        return TtsResult(
-            pcm=b"".join(self.parts),
-            rate_hz=_int_or_none(self.rate_hz),
-            width_bytes=_int_or_none(self.width_bytes),
-            channels=_int_or_none(self.channels),
-            streaming=streaming,
-            ttfb_s=ttfb,
-            total_s=(end_ns - self.started_ns) / 1e9,
-            trace=trace,
-        )
+    def _watchdog(self, trace: Trace, what: str) -> Watchdog:
+        return Watchdog(self.config.timeout_s, trace, what)
 
 
 def _cut(plan: EndOfSpeech | None) -> tuple[int | None, int | None]:
-    """`_Connection.send_audio`'s ``chunks`` and ``speech_end_chunk`` for an endpointing plan."""
+    """`Connection.send_audio`'s ``chunks`` and ``speech_end_chunk`` for an endpointing plan."""
     return (None, None) if plan is None else (plan.chunks, plan.speech_end_chunk)
 
 
-def _is_unicode(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _check_budget(conn: _Connection, endpoint: Endpoint, audio: _AudioCollector | None = None) -> None:
+def _check_budget(conn: Connection, endpoint: Endpoint, audio: AudioCollector | None = None) -> None:
     """Fail the answer as over budget when events or audio were dropped (read, not kept)."""
     if conn.dropped_events:
         conn.trace.ended = "over-budget"
@@ -663,16 +395,9 @@ def _check_budget(conn: _Connection, endpoint: Endpoint, audio: _AudioCollector 
         )
 
 
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _error_text(received: ReceivedEvent) -> str:
     try:
         error = Error.from_event(received.event)
         return f"{error.text} ({error.code})" if error.code else error.text
     except (KeyError, TypeError):
         return str(received.event.data)[:200]
-
-
-__all__ = ["DescribeResult", "EmulatorConfig", "HAEmulator", "HaMode", "Pace", "SttResult", "TtsResult"]
