@@ -34,7 +34,7 @@ def add_parser(commands: Commands) -> None:
         metavar="X",
         help="absolute WER increase allowed (default 0.01)",
     )
-    cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON")
+    cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON (-: stdout)")
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
