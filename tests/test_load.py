@@ -18,7 +18,8 @@ from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import ServerClosedError
 from wyoming_rt.records.results import DescribeResult
 from wyoming_rt.run import load
-from wyoming_rt.run.validate import ServerUnavailableError, ValidateOptions, describe_failure_finding, describe_servers
+from wyoming_rt.run.preflight import ServerUnavailableError, describe_failure_finding, describe_servers
+from wyoming_rt.run.validate import ValidateOptions
 from wyoming_rt.servers.null import null_transcript, run_null_server
 
 pytestmark = pytest.mark.anyio

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from wyoming_rt.records.rules import RULES
     from wyoming_rt.report.model import Report
     from wyoming_rt.run.gates import Gates
+    from wyoming_rt.run.preflight import ServerUnavailableError
     from wyoming_rt.run.roundtrip import round_trip
-    from wyoming_rt.run.validate import ServerUnavailableError, ValidateOptions, validate
+    from wyoming_rt.run.validate import ValidateOptions, validate
 
 _EXPORTS = {
     "ConnectError": "wyoming_rt.records.errors",
@@ -57,7 +58,7 @@ _EXPORTS = {
     "ServerClosedError": "wyoming_rt.records.errors",
     "ServerErrorEvent": "wyoming_rt.records.errors",
     "ServerStartError": "wyoming_rt.records.errors",
-    "ServerUnavailableError": "wyoming_rt.run.validate",
+    "ServerUnavailableError": "wyoming_rt.run.preflight",
     "SttResult": "wyoming_rt.records.results",
     "TtsResult": "wyoming_rt.records.results",
     "UsageError": "wyoming_rt.records.errors",

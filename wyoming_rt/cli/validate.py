@@ -124,7 +124,12 @@ def add_parser(commands: Commands) -> None:
         "--duration", type=positive_float, default=30.0, metavar="S", help="seconds of arrivals for --rate (default 30)"
     )
     outputs = groups["Outputs"]
-    outputs.add_argument("--json", metavar="PATH", type=Path, help="write the JSON report to PATH (schema wyoming-rt/report/1; -: stdout, the console report then goes to stderr)")
+    outputs.add_argument(
+        "--json",
+        metavar="PATH",
+        type=Path,
+        help="write the JSON report to PATH (schema wyoming-rt/report/1; -: stdout, the console report then goes to stderr)",
+    )
     outputs.add_argument(
         "--junit", metavar="PATH", type=Path, help="write JUnit XML to PATH: a test case per utterance and per global check"
     )

@@ -28,8 +28,9 @@ from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import WyomingRTError
+from wyoming_rt.run.options import ValidateOptions
+from wyoming_rt.run.preflight import describe_failure_finding, describe_servers, tts_streaming
 from wyoming_rt.run.roundtrip import map_limited, round_trip
-from wyoming_rt.run.validate import ValidateOptions, describe_failure_finding, describe_servers, tts_streaming
 
 MAX_IN_FLIGHT = 1024
 """The open model never has more requests outstanding; later ones wait, their clock running."""
