@@ -39,6 +39,7 @@ from wyoming.tts import Synthesize
 
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
+from wyoming_rt.endpointing import end_of_speech
 from wyoming_rt.pcm import from_float
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.run.roundtrip import map_limited, round_trip
@@ -80,7 +81,9 @@ belongs to something else, "lost" when an answer did not come."""
 
 
 def wyoming_rt_round_trip(endpoint: Endpoint) -> RoundTrip:
-    emulator = HAEmulator(EmulatorConfig(timeout_s=30))
+    # Whole clips, as the plain client sends them: like for like. HA's voice detector (the
+    # default, endpointing="vad") costs CPU once per clip; it is measured on its own below.
+    emulator = HAEmulator(EmulatorConfig(timeout_s=30, endpointing="none"))
 
     async def one(u: Utterance) -> str:
         result = await round_trip(emulator, u, endpoint, endpoint, tts_streaming=False)
@@ -163,6 +166,7 @@ async def run(quick: bool) -> dict[str, object]:
         long_run = await measure(ours, batch(10_000 // scale), 16)
         figures["memory"] = {**long_run, "rss_before_mb": before, "rss_growth_mb": rss_mb() - before}
         figures["sessions_256"] = await measure(ours, pool, 256)
+    figures["ha_voice_detector"] = voice_detector_cost(pool[:64])
     remote, process = await start_null_server_process()
     try:
         remote_ours, remote_plain = wyoming_rt_round_trip(remote), plain_wyoming_round_trip(remote)
@@ -180,6 +184,21 @@ async def run(quick: bool) -> dict[str, object]:
     finally:
         process.terminate()
     return figures
+
+
+def voice_detector_cost(utterances: list[Utterance]) -> dict[str, float]:
+    """CPU of HA's voice detector (pymicro-vad + the segmenter) over clips it has not seen: the
+    emulator runs it once per clip (`end_of_speech_cached`) when ``endpointing="vad"``."""
+    started = time.process_time()
+    for u in utterances:
+        end_of_speech(u.audio)
+    cpu_s = time.process_time() - started
+    audio_s = sum(u.audio.duration_s for u in utterances)
+    return {
+        "clips": len(utterances),
+        "cpu_ms_per_clip": cpu_s * 1000 / len(utterances),
+        "cpu_ms_per_audio_s": cpu_s * 1000 / audio_s,
+    }
 
 
 def main() -> int:
