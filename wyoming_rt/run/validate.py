@@ -33,7 +33,7 @@ ANALYSIS_GRACE_S = 30.0
 bounded by the budgets) before its work is abandoned and every utterance reported unanalysed."""
 PARTIAL_ANALYSIS_S = 5.0
 """Seconds an incomplete report's analysis may take (`ValidationRun.incomplete_report`): the
-utterances not analysed by then are reported with their timings only."""
+utterances not analysed by then are reported with their timings and an ``analysis.deadline`` warning."""
 
 
 async def validate(
