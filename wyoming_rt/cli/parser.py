@@ -45,6 +45,6 @@ def add_options(groups: Mapping[Group, argparse._ArgumentGroup], specs: Iterable
 
 
 def status(err: Console, line: str) -> None:
-    """Progress for a person at a terminal; stderr stays a single error line in CI and scripts."""
-    if err.is_terminal:
-        err.print(line, highlight=False, soft_wrap=True, markup=False)
+    """A progress line on stderr, at a terminal and in CI logs alike (stdout is the report's); an
+    error that stops a command is still its last line."""
+    err.print(line, highlight=False, soft_wrap=True, markup=False)

@@ -7,32 +7,36 @@ only what belongs to the command: the servers, the corpus, the gates' flags and 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS, Commands, add_options, status
+from wyoming_rt.cli import corpus_options
+from wyoming_rt.cli.incomplete import write_incomplete
+from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS, Commands, add_options
+from wyoming_rt.cli.progress import RunProgress, status_lines
 from wyoming_rt.corpus import load_bundled_corpus, load_corpus
 from wyoming_rt.endpoint import Endpoint, parse_endpoint
 from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.records.errors import UsageError
-from wyoming_rt.records.options import GROUPS, non_negative_float, options_of, positive_float
-from wyoming_rt.records.results import RoundTripResult
+from wyoming_rt.records.options import GROUPS, non_negative_float, options_of, positive_float, positive_int
 from wyoming_rt.report.audio_files import save_audio
-from wyoming_rt.report.console import render_load_report, render_report
+from wyoming_rt.report.console import render_load_report, render_report, verdict_word
 from wyoming_rt.report.html import write_html
 from wyoming_rt.report.json_writer import is_stdout, write_json
 from wyoming_rt.report.junit import write_junit
 from wyoming_rt.report.markdown import write_markdown
-from wyoming_rt.report.model import STAGES
+from wyoming_rt.report.model import STAGES, Report
 from wyoming_rt.run.config import load_config
 from wyoming_rt.run.load import load_validate
 from wyoming_rt.run.options import ValidateOptions
-from wyoming_rt.run.validate import validate
+from wyoming_rt.run.validate import ValidationRun
 from wyoming_rt.servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
 
 
@@ -80,6 +84,14 @@ def add_parser(commands: Commands) -> None:
     groups["Corpus"].add_argument(
         "--corpus", metavar="DIR", type=Path, help="directory of NAME.wav + NAME.txt pairs (default: the bundled corpus)"
     )
+    groups["Corpus"].add_argument(
+        "--only", metavar="ID_GLOB", action="append", default=[],
+        help="only the utterances (and speech-free clips) whose id matches, e.g. '0*' or '*_slt' (repeatable)",
+    )  # fmt: skip
+    groups["Corpus"].add_argument(
+        "--repeat", metavar="N", type=positive_int, default=1,
+        help="send each utterance N times (ids of the copies end in #2 .. #N): more samples for the latency percentiles",
+    )  # fmt: skip
     gates = groups["Gates and thresholds"]
     gates.add_argument(
         "--max-wer", metavar="X", type=non_negative_float, help="fail when the normalised corpus WER is above X (default: 0.15)"
@@ -148,7 +160,7 @@ def add_parser(commands: Commands) -> None:
     outputs.add_argument(
         "--save-audio", metavar="DIR", type=Path, help="write each returned TTS stream as a WAV, with index.json"
     )
-    outputs.add_argument("--quiet", action="store_true", help="print only findings and the verdict")
+    outputs.add_argument("--quiet", action="store_true", help="print only findings and the verdict; no progress lines")
     outputs.add_argument("--debug", action="store_true", help="show the full error chain on failure")
     add_options(groups, options_of(ValidateOptions))
 
@@ -171,28 +183,31 @@ def options_from(args: argparse.Namespace) -> ValidateOptions:
     return options
 
 
-def _load_corpus(path: Path | None) -> Corpus:
-    return load_bundled_corpus() if path is None else load_corpus(path)
+def _load_corpus(args: argparse.Namespace) -> Corpus:
+    corpus = load_bundled_corpus() if args.corpus is None else load_corpus(args.corpus)
+    return corpus_options.repeat(corpus_options.only(corpus, args.only), args.repeat)
 
 
 @asynccontextmanager
 async def _servers(
-    stt: Endpoint | None, tts: Endpoint | None, flavour: Flavour, err: Console
+    stt: Endpoint | None, tts: Endpoint | None, flavour: Flavour, say: Callable[[str], None]
 ) -> AsyncIterator[tuple[Endpoint, Endpoint]]:
     """The endpoints to test: the given ones, or reference servers started for this run."""
     async with AsyncExitStack() as stack:
         started = []
         if stt is None or tts is None:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wyoming-rt-")))
+            since = time.monotonic()
             if stt is None:
-                status(err, f"starting {server_name(flavour, 'stt')} ...")
+                say(f"starting {server_name(flavour, 'stt')} ...")
                 started.append(await stack.enter_async_context(run_reference_server(flavour, "stt", work, wait=False)))
                 stt = started[-1].endpoint
             if tts is None:
-                status(err, f"starting {server_name(flavour, 'tts')} ...")
+                say(f"starting {server_name(flavour, 'tts')} ...")
                 started.append(await stack.enter_async_context(run_reference_server(flavour, "tts", work, wait=False)))
                 tts = started[-1].endpoint
             await wait_all_ready(started)  # both load their models at the same time
+            say(f"reference server(s) ready after {time.monotonic() - since:.0f} s")
         yield stt, tts
 
 
@@ -200,37 +215,43 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     stt = parse_endpoint(args.stt) if args.stt else None
     tts = parse_endpoint(args.tts) if args.tts else None
     options = options_from(args)
-    corpus = _load_corpus(args.corpus)
+    corpus = _load_corpus(args)
     if args.concurrency_sweep or args.rate:
         return await _run_load(args, stt, tts, corpus, options, out, err)
-    failed = 0
-    # A live progress bar for a person at a terminal; nothing at all in CI logs and pipes.
-    bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
-        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
-    )  # fmt: skip
-    task = bar.add_task("round trips", total=len(corpus), failed=0)
-
-    def progress(result: RoundTripResult) -> None:
-        nonlocal failed
-        failed += result.round_trip_s is None
-        bar.update(task, advance=1, failed=failed)
-
-    async with _servers(stt, tts, args.reference, err) as (stt_endpoint, tts_endpoint):
-        status(
-            err,
+    progress = RunProgress(err, len(corpus), quiet=args.quiet)
+    async with _servers(stt, tts, args.reference, progress.line) as (stt_endpoint, tts_endpoint):
+        progress.line(
             f"validating with {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
-            f" (concurrency phase {options.concurrency} sessions, timeout {options.timeout_s:g} s)",
+            f" (concurrency phase {options.concurrency} sessions, timeout {options.timeout_s:g} s)"
         )
-        with bar:
-            report = await validate(
-                stt_endpoint,
-                tts_endpoint,
-                corpus,
-                options,
-                on_result=progress,
-                on_phase=lambda name: status(err, f"phase: {name}"),
+        run_ = ValidationRun(stt_endpoint, tts_endpoint, corpus, options, on_result=progress.result, on_phase=progress.phase)
+        with progress:
+            try:
+                report = await run_.execute()
+            except BaseException as exc:  # Ctrl-C or a fatal error: what finished is still reported
+                if _outputs_asked(args):
+                    write_incomplete(run_, exc, partial(_write_outputs, args=args), progress.line)
+                raise
+    _write_outputs(report, args)
+    out = err if is_stdout(args.json) else out  # stdout carries the JSON alone
+    if args.quiet:
+        for f in report.findings:
+            out.print(
+                f"{f.severity} {f.rule}{' [' + f.utterance + ']' if f.utterance else ''}: {f.message}",
+                highlight=False,
+                markup=False,
             )
+        out.print(f"Verdict: {verdict_word(report)}" + (f" ({report.incomplete})" if report.incomplete else ""))
+    else:
+        render_report(report, out)
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _outputs_asked(args: argparse.Namespace) -> bool:
+    return any((args.json, args.junit, args.markdown, args.html, args.save_audio, os.environ.get("GITHUB_STEP_SUMMARY")))
+
+
+def _write_outputs(report: Report, args: argparse.Namespace) -> None:
     if args.json:
         write_json(report, args.json)
     if args.junit:
@@ -240,18 +261,6 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         write_html(report, args.html)
     if args.save_audio:
         save_audio(report, args.save_audio)
-    out = err if is_stdout(args.json) else out  # stdout carries the JSON alone
-    if args.quiet:
-        for f in report.findings:
-            out.print(
-                f"{f.severity} {f.rule}{' [' + f.utterance + ']' if f.utterance else ''}: {f.message}",
-                highlight=False,
-                markup=False,
-            )
-        out.print("Verdict: PASS" if report.passed else "Verdict: FAIL")
-    else:
-        render_report(report, out)
-    return EXIT_PASS if report.passed else EXIT_FAIL
 
 
 async def _run_load(
@@ -265,13 +274,14 @@ async def _run_load(
 ) -> int:
     if args.concurrency_sweep and args.rate:
         raise UsageError("use either --concurrency-sweep or --rate, not both")
-    async with _servers(stt, tts, args.reference, err) as (stt_endpoint, tts_endpoint):
+    say = status_lines(err, quiet=args.quiet)
+    async with _servers(stt, tts, args.reference, say) as (stt_endpoint, tts_endpoint):
         what = (
             f"arrivals at {args.rate:g}/s for {args.duration:g} s"
             if args.rate
             else f"concurrency levels {args.concurrency_sweep}"
         )
-        status(err, f"load run over {len(corpus)} utterances: {what}")
+        say(f"load run over {len(corpus)} utterances: {what}")
         report = await load_validate(
             stt_endpoint,
             tts_endpoint,

@@ -20,6 +20,55 @@ def _rate3(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+_ID_MAX = 28
+_TRANSCRIPT_MIN = 20
+_OPTIONAL_COLUMNS = (("TTS 1st ms", 10), ("audio", 12))
+"""Columns a narrow console drops, the last first, with the width each needs."""
+_KEPT_WIDTH = _TRANSCRIPT_MIN + len("WER") + 1 + len("STT ms") + len("TTS ms") + len("FAIL")
+"""Content width of the columns always shown, the utterance id apart."""
+
+
+def _chrome(columns: int) -> int:
+    """Borders and padding of a table with this many columns."""
+    return 3 * columns + 1
+
+
+def _round_trips(report: Report, width: int) -> Table:
+    """One row per utterance. On a narrow console columns go by priority (the returned audio's
+    format first, then the TTS first-audio time), then the ids are shortened, so that the
+    transcript keeps at least `_TRANSCRIPT_MIN` columns and the verdict is never cut."""
+    id_width = max(len("utterance"), min(_ID_MAX, max((len(u.id) for u in report.utterances), default=0)))
+    spare = width - id_width - _KEPT_WIDTH - _chrome(6)
+    shown = set()
+    for name, needs in _OPTIONAL_COLUMNS:
+        if spare >= needs + 3:
+            shown.add(name)
+            spare -= needs + 3
+    id_width = max(len("utterance"), id_width + min(0, spare))
+    table = Table(title="Round trips", title_justify="left", expand=False)
+    table.add_column("utterance", no_wrap=True, overflow="ellipsis", max_width=id_width)
+    table.add_column("transcript", ratio=1, overflow="fold", min_width=_TRANSCRIPT_MIN)
+    table.add_column("WER", justify="right", no_wrap=True, min_width=4)
+    if "audio" in shown:
+        table.add_column("audio", no_wrap=True)
+    for header in ("STT ms", "TTS 1st ms", "TTS ms"):
+        if header != "TTS 1st ms" or header in shown:
+            table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
+    table.add_column("", justify="center", no_wrap=True, min_width=len("FAIL"))
+    for u in report.utterances:
+        if u.audio is None:
+            audio = "-"
+        else:
+            audio = f"{u.audio.duration_s or 0:.1f}s {u.audio.rate or '?'}Hz" + ("" if u.audio.valid else " INVALID")
+        stt, first, total = (format_ms(u.latency_ms.get(stage)) for stage in ("stt", "tts_ttfb", "tts_total"))
+        cells = [u.id, "-" if u.transcript is None else u.transcript.strip(), _rate(u.wer)]
+        cells += [audio] if "audio" in shown else []
+        cells += [stt, first] if "TTS 1st ms" in shown else [stt]
+        mark = Text("ok", style="green") if u.passed else Text("FAIL", style="bold red")
+        table.add_row(*cells, total, mark)
+    return table
+
+
 def render_report(report: Report, console: Console) -> None:
     """Print the whole report."""
     stt, tts = report.servers.get("stt"), report.servers.get("tts")
@@ -29,32 +78,10 @@ def render_report(report: Report, console: Console) -> None:
         f" ({'streaming' if streaming else 'plain'} synthesis)   corpus: {report.settings.get('corpus', '-')}"
         f"   HA {report.settings.get('ha_mode', 'latest')}, {report.settings.get('upload', 'burst')} upload"
     )
+    if report.incomplete:
+        console.print(_incomplete_line(report))
 
-    table = Table(title="Round trips", title_justify="left", expand=False)
-    table.add_column("utterance", no_wrap=True, overflow="ellipsis", max_width=28)
-    table.add_column("transcript", ratio=1, overflow="fold")
-    table.add_column("WER", justify="right", no_wrap=True)
-    table.add_column("audio", no_wrap=True)
-    for header in ("STT ms", "TTS 1st ms", "TTS ms"):
-        table.add_column(header, justify="right", no_wrap=True)
-    table.add_column("", justify="center", no_wrap=True)
-    for u in report.utterances:
-        if u.audio is None:
-            audio = "-"
-        else:
-            audio = f"{u.audio.duration_s or 0:.1f}s {u.audio.rate or '?'}Hz" + ("" if u.audio.valid else " INVALID")
-        mark = Text("ok", style="green") if u.passed else Text("FAIL", style="bold red")
-        table.add_row(
-            u.id,
-            "-" if u.transcript is None else u.transcript.strip(),
-            _rate(u.wer),
-            audio,
-            format_ms(u.latency_ms.get("stt")),
-            format_ms(u.latency_ms.get("tts_ttfb")),
-            format_ms(u.latency_ms.get("tts_total")),
-            mark,
-        )
-    console.print(table)
+    console.print(_round_trips(report, console.width))
 
     latency = Table(title=f"Latency (ms), {LATENCY_PHASE}", title_justify="left")
     for header in ("stage", "n", "P50", "P95", "P99", "max"):
@@ -114,8 +141,20 @@ def render_report(report: Report, console: Console) -> None:
             over = f"{g.samples} of {g.of}" if g.samples is not None else "-"
             gates.add_row(g.gate, f"{g.threshold:g}", measured, over, mark)
         console.print(gates)
-    verdict = Text("PASS", style="bold green") if report.passed else Text("FAIL", style="bold red")
-    console.print(Text.assemble("Verdict: ", verdict))
+    verdict = Text(verdict_word(report), style="bold green" if report.passed else "bold red")
+    console.print(Text.assemble("Verdict: ", verdict, f" ({report.incomplete})" if report.incomplete else ""))
+
+
+def verdict_word(report: Report) -> str:
+    """PASS, FAIL, or INCOMPLETE for a run that stopped before its end (which never passes)."""
+    return "PASS" if report.passed else "INCOMPLETE" if report.incomplete else "FAIL"
+
+
+def _incomplete_line(report: Report) -> Text:
+    return Text.assemble(
+        ("INCOMPLETE", "bold red"),
+        f": {report.incomplete}; the figures cover only the {len(report.utterances)} round trip(s) that finished",
+    )
 
 
 def render_load_report(report: LoadReport, console: Console) -> None:

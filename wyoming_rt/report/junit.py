@@ -2,7 +2,9 @@
 
 The shape GitHub (test reporters), GitLab (``artifacts:reports:junit``) and Jenkins (``junit``)
 read: ``<testsuites>`` holding one ``<testsuite>``; each failing case has one ``<failure>``
-whose message is its first error finding and whose text lists every finding.
+whose message is its first error finding and whose text lists every finding. A report of a
+run that stopped early (`Report.incomplete`) has one more case, ``wyoming-rt.run`` /
+``complete``, failing with the reason ("INCOMPLETE: ...").
 """
 
 from __future__ import annotations
@@ -44,6 +46,13 @@ def report_junit(report: Report) -> str:
         by_check.setdefault(check, [])
     for check, findings in sorted(by_check.items()):
         _case(suite, f"{SUITE}.checks", check, findings)
+    if report.incomplete:  # a failing case of its own, so that no CI reads a cut-short run as green
+        case = ET.SubElement(suite, "testcase", classname=f"{SUITE}.run", name="complete", time="0.000")
+        failure = ET.SubElement(case, "failure", message=xml_text(f"INCOMPLETE: {report.incomplete}"), type="incomplete")
+        failure.text = xml_text(
+            f"The run stopped before its end ({report.incomplete}); the cases above cover only the "
+            f"{len(report.utterances)} round trip(s) that finished."
+        )
     cases = suite.findall("testcase")
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))

@@ -17,7 +17,7 @@ def _cell(text: str) -> str:
 def report_markdown(report: Report) -> str:
     """A compact Markdown summary, fit for ``$GITHUB_STEP_SUMMARY`` or a merge-request comment."""
     summary = report.summary
-    verdict = "✅ PASS" if report.passed else "❌ FAIL"
+    verdict = "✅ PASS" if report.passed else "❌ INCOMPLETE" if report.incomplete else "❌ FAIL"
     stt, tts = report.servers.get("stt"), report.servers.get("tts")
     wer = "-" if summary.score.wer is None else f"{summary.score.wer:.3f}"
     back = "-" if summary.back_score is None or summary.back_score.wer is None else f"{summary.back_score.wer:.3f}"
@@ -27,6 +27,11 @@ def report_markdown(report: Report) -> str:
         f"STT `{stt.uri if stt else '-'}` → TTS `{tts.uri if tts else '-'}`, corpus `{report.settings.get('corpus', '-')}`: "
         f"**{summary.utterances - summary.failed}/{summary.utterances}** utterances passed, WER **{wer}**, back WER {back}.",
         "",
+        *(
+            [f"**INCOMPLETE**: {_cell(report.incomplete)}; the figures cover only the round trips that finished.", ""]
+            if report.incomplete
+            else []
+        ),
         f"Latency, {LATENCY_PHASE}:",
         "",
         "| stage | P50 ms | P95 ms | P99 ms |",

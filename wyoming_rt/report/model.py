@@ -304,7 +304,8 @@ class ConcurrencyReport:
 
 @dataclass
 class Report:
-    """The whole run. ``passed`` is false when any error-severity finding exists."""
+    """The whole run. ``passed`` is false when any error-severity finding exists, or when the
+    run did not finish (``incomplete``)."""
 
     summary: Summary
     utterances: list[UtteranceReport]
@@ -326,6 +327,9 @@ class Report:
     audio: dict[str, PcmAudio] = field(default_factory=dict, repr=False, compare=False)
     """The TTS audio each utterance got back, by utterance id, for the HTML page and the WAV
     files; not in the JSON report (empty in a report read back from it)."""
+    incomplete: str | None = None
+    """Why the run stopped before its end (``"interrupted during phase latency"``,
+    ``"fail-fast: ID failed"``), when it did: the report holds only what had finished, and never passes."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -335,7 +339,7 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
+        return self.incomplete is None and not any(f.severity == "error" for f in self.findings)
 
     def findings_for(self, utterance_id: str) -> list[Finding]:
         """The findings of one utterance (or speech-free clip), by its id."""
@@ -345,6 +349,7 @@ class Report:
         return {
             "schema": REPORT_SCHEMA,
             "passed": self.passed,
+            "incomplete": self.incomplete,
             "summary": self.summary.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
             "utterances": [u.to_dict() for u in self.utterances],
@@ -375,7 +380,9 @@ class Report:
         owned = sum(len(u.findings) for u in utterances) + sum(len(n.findings) for n in negatives)
         if owned > len(findings):
             raise ValueError(f"{len(findings)} findings, fewer than the {owned} of the utterances and clips")
-        concurrency = data["concurrency"]
+        concurrency, incomplete = data["concurrency"], data.get("incomplete")
+        if incomplete is not None and not isinstance(incomplete, str):
+            raise TypeError(f"incomplete: expected a string or null, got {incomplete!r}")
         return cls(
             summary=Summary.from_dict(data["summary"]),
             utterances=utterances,
@@ -388,4 +395,5 @@ class Report:
             phases=[PhaseRecord.from_dict(p) for p in data["phases"]],
             concurrency=None if concurrency is None else ConcurrencyReport.from_dict(concurrency),
             health_checks=[HealthCheck.from_dict(c) for c in data["health_checks"]],
+            incomplete=incomplete,
         )

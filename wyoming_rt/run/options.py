@@ -111,6 +111,12 @@ class ValidateOptions(EmulatorOptions):
     )  # fmt: skip
     """Probe an LLM's answer streamed at this many tokens a second (0: no LLM probe), when the TTS
     server streams."""
+    fail_fast: bool = option(
+        False, const=True, group=_RUN,
+        help="stop after the first utterance that fails in the latency phase (an error or an empty transcript): "
+        "the later phases are skipped and the report is marked incomplete",
+    )  # fmt: skip
+    """Stop at the latency phase's first failed round trip; the report says so (`Report.incomplete`)."""
     analysis_deadline_s: float = option(
         300.0, flag="--analysis-deadline", metavar="SECONDS", parse=positive_float, group=_RUN, cli=False, pytest=False,
         help="seconds the per-utterance analysis may take after the measured phases (default: 300)",

@@ -31,6 +31,9 @@ from wyoming_rt.run.roundtrip import Breakers, run_negatives, run_round_trips
 ANALYSIS_GRACE_S = 30.0
 """How long past its deadline the analysis thread is waited for (one utterance's checks are
 bounded by the budgets) before its work is abandoned and every utterance reported unanalysed."""
+PARTIAL_ANALYSIS_S = 5.0
+"""Seconds an incomplete report's analysis may take (`ValidationRun.incomplete_report`): the
+utterances not analysed by then are reported with their timings and an ``analysis.deadline`` warning."""
 
 
 async def validate(
@@ -50,8 +53,18 @@ async def validate(
     as it starts. Raises `ServerUnavailableError` when a server cannot be connected to at the start.
     """
     options = options or ValidateOptions()
-    run = _Run(stt, tts, corpus, options, on_result, on_phase)
-    return await run.execute()
+    return await ValidationRun(stt, tts, corpus, options, on_result, on_phase).execute()
+
+
+def round_trip_failure(result: RoundTripResult) -> str | None:
+    """Why a round trip failed, in a few words (the stage and the error's kind: "STT timeout"),
+    or ``None`` when it got a transcript and audio back. Findings of the later analysis (audio,
+    WER gates) are not known yet."""
+    if result.stt_error is not None:
+        return f"STT {result.stt_error.kind}"
+    if result.tts_error is not None:
+        return f"TTS {result.tts_error.kind}"
+    return "empty transcript" if result.round_trip_s is None else None
 
 
 def _succeeded_alone(results: list[RoundTripResult]) -> frozenset[str]:
@@ -59,9 +72,12 @@ def _succeeded_alone(results: list[RoundTripResult]) -> frozenset[str]:
     return frozenset(r.utterance.id for r in results if r.stt is not None and r.stt_error is None and r.tts_error is None)
 
 
-class _Run:
+class ValidationRun:
     """One validation run: what it talks to, the phases so far, the run's findings and the
-    health monitor, which follows the phase that is running."""
+    health monitor, which follows the phase that is running.
+
+    `validate` is ``await ValidationRun(...).execute()``; a caller that keeps the run can ask
+    for `incomplete_report` when the run is interrupted or fails part way."""
 
     def __init__(
         self,
@@ -69,8 +85,8 @@ class _Run:
         tts: Endpoint,
         corpus: Corpus,
         options: ValidateOptions,
-        on_result: Callable[[RoundTripResult], None] | None,
-        on_phase: Callable[[str], None] | None,
+        on_result: Callable[[RoundTripResult], None] | None = None,
+        on_phase: Callable[[str], None] | None = None,
     ) -> None:
         self.stt, self.tts, self.corpus, self.options = stt, tts, corpus, options
         self.on_result, self.on_phase = on_result, on_phase
@@ -79,6 +95,20 @@ class _Run:
         self.findings: list[Finding] = []
         self.monitor: HealthMonitor | None = None
         self.utterances = list(corpus)
+        self.servers: dict[str, ServerReport] = {}
+        """The servers as preflight found them (empty before)."""
+        self.streaming: bool | None = None
+        self.finished: list[RoundTripResult] = []
+        """The latency phase's round trips, as each ends."""
+        self.analysed: list[UtteranceReport] = []
+        self.stopped: str | None = None
+        """Why the run stopped early (``--fail-fast``), when it did."""
+        self._latency_scope = anyio.CancelScope()
+
+    @property
+    def current_phase(self) -> str:
+        """The name of the phase started last ("preflight" before any)."""
+        return self.phases[-1].name if self.phases else "preflight"
 
     def phase(self, name: str) -> PhaseClock:
         """Start a phase: announced, followed by the health monitor, timed into its record."""
@@ -93,6 +123,7 @@ class _Run:
         with self.phase("preflight") as record:
             servers, findings, breakers, streaming = await preflight(self.emulator, self.stt, self.tts, self.corpus, self.options)
             record.requests = 2
+        self.servers, self.streaming = servers, streaming
         self.findings.extend(findings)
         # HA 2026.11 skips its voice detector for a server that does its own
         requires_vad = SttCapabilities.from_info(servers["stt"].info).requires_external_vad
@@ -114,19 +145,44 @@ class _Run:
 
         # The per-utterance analysis (CPU) runs beside the last phases, and they beside each other:
         # nothing in them is timed finely enough for it to matter, and the measured phases are over.
-        analysed: list[UtteranceReport] = []
         negatives: list[NegativeResult] = []
         async with anyio.create_task_group() as tg:
-            tg.start_soon(self._analyse, results, servers, analysed)
-            if self.options.negatives and self.corpus.negatives:  # beside the probes: neither is timed
+            tg.start_soon(self._analyse, results, servers, self.analysed)
+            if self.stopped is None and self.options.negatives and self.corpus.negatives:  # beside the probes: neither is timed
                 tg.start_soon(self._negatives_phase, breakers, negatives)
-            tg.start_soon(self._probes_phase, servers, breakers, streaming, results)
+            if self.stopped is None:
+                tg.start_soon(self._probes_phase, servers, breakers, streaming, results)
 
-        return build_report(
+        report = build_report(
             results, servers, self.findings, self._settings(streaming), self.options.audio_thresholds, negatives,
-            utterance_reports=analysed, phases=self.phases, concurrency=concurrency,
+            utterance_reports=self.analysed, phases=self.phases, concurrency=concurrency,
             health_checks=self.monitor.checks if self.monitor is not None else (), gates=self.options.gates,
         )  # fmt: skip
+        return report if self.stopped is None else replace(report, incomplete=self.stopped)
+
+    def incomplete_report(self, reason: str) -> Report:
+        """What the run has so far, as a report marked incomplete with ``reason``: the latency
+        phase's finished round trips (analysed within `PARTIAL_ANALYSIS_S`, unless the run's own
+        analysis is done), the servers, findings and phases so far, and the gates applied. No I/O."""
+        results = list(self.finished)
+        analysed = self.analysed if len(self.analysed) == len(results) else None
+        if analysed is None:
+            analysed = utterance_reports_of(results, self.servers, self.options.audio_thresholds, PARTIAL_ANALYSIS_S)
+        report = build_report(
+            results, self.servers, self.findings, self._settings(self.streaming), self.options.audio_thresholds,
+            utterance_reports=analysed, phases=self.phases,
+            health_checks=self.monitor.checks if self.monitor is not None else (), gates=self.options.gates,
+        )  # fmt: skip
+        return replace(report, incomplete=reason)
+
+    def _finished(self, result: RoundTripResult) -> None:
+        """A latency-phase round trip ended: kept, shown, and with ``fail_fast`` the end of the phase if it failed."""
+        self.finished.append(result)
+        if self.on_result is not None:
+            self.on_result(result)
+        if self.options.fail_fast and self.stopped is None and round_trip_failure(result) is not None:
+            self.stopped = f"fail-fast: {result.utterance.id} failed"
+            self._latency_scope.cancel()
 
     async def _measured_phases(
         self, breakers: Breakers, streaming: bool
@@ -138,14 +194,17 @@ class _Run:
                 self.findings.extend(
                     await warm_up(emulator, self.utterances, stt, tts, tts_streaming=streaming, breakers=breakers, record=record)
                 )
-        with self.phase("latency") as record:
-            results = await run_round_trips(
+        with self.phase("latency") as record, self._latency_scope:
+            await run_round_trips(
                 emulator, self.utterances, stt, tts, tts_streaming=streaming, back_transcribe=options.back_transcribe,
-                concurrency=1, on_result=self.on_result, breakers=breakers,
+                concurrency=1, on_result=self._finished, breakers=breakers,
             )  # fmt: skip
-            record.requests = len(results)
+        results = list(self.finished)  # in corpus order: one at a time
+        record.requests = len(results)
+        if self.stopped is not None:
+            record.notes["stopped"] = self.stopped
         succeeded_alone = _succeeded_alone(results)
-        if options.concurrency <= 0:
+        if options.concurrency <= 0 or self.stopped is not None:
             return results, None
         if not succeeded_alone:
             self.phases.append(PhaseRecord("concurrency", sessions=0, notes={"skipped": "no round trip succeeded one at a time"}))
@@ -205,7 +264,7 @@ class _Run:
         self.findings.extend(check_probes(outcomes, SttCapabilities.from_info(servers["stt"].info)))
         self.findings.extend(check_answer_probes(outcomes))
 
-    def _settings(self, streaming: bool) -> dict[str, Any]:
+    def _settings(self, streaming: bool | None) -> dict[str, Any]:
         """What the run was set to, as the report records it."""
         options = self.options
         return {
@@ -222,6 +281,7 @@ class _Run:
             "ha_wyoming_version": self.emulator.config.version,
             "gates": asdict(options.gates),
             "back_transcribe": options.back_transcribe,
+            "fail_fast": options.fail_fast,
             "probes": options.probes,
             "voice_probes": options.voice_probes,
             "long_text": options.long_text,
