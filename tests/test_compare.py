@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,8 @@ from wyoming_rt.checks.scoring import Score
 from wyoming_rt.checks.stats import LatencyStats
 from wyoming_rt.cli import main
 from wyoming_rt.records.findings import Finding
-from wyoming_rt.report.compare import Margins, compare, load_report
-from wyoming_rt.report.model import Report, Summary
+from wyoming_rt.report.compare import Differences, Margins, compare, differences, load_report
+from wyoming_rt.report.model import Report, Summary, UtteranceReport
 
 
 def report(wer: float, p95_ms: float, errors: tuple[str, ...] = ()) -> Report:
@@ -97,3 +98,65 @@ def test_cli_names_a_malformed_report(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["compare", str(bad), str(bad)]) == 2
     err = capsys.readouterr().err
     assert "cut.json: a malformed wyoming-rt report" in err and err.count("\n") == 1
+
+
+def run_of(ids: list[str], corpus: str = "bundled", **settings: object) -> Report:
+    """A report of a run over the utterances ``ids`` with these settings (the rest as validate's defaults)."""
+    base = report(0.05, 1000)
+    utterances = [UtteranceReport(i, "turn on the lights", "turn on the lights", None, None, {}) for i in ids]
+    defaults = {"ha_mode": "latest", "upload": "burst", "endpointing": "vad", "concurrency": 4, "tts_streaming": False}
+    return replace(base, utterances=utterances, settings={"corpus": corpus, **defaults, "timeout_s": 30.0, **settings})
+
+
+BUNDLED_RUN = run_of([f"{n:02d}_utterance" for n in range(1, 39)])
+
+
+def write_pair(tmp_path: Path, base: Report, new: Report) -> tuple[str, str]:
+    (tmp_path / "base.json").write_text(base.to_json())
+    (tmp_path / "new.json").write_text(new.to_json())
+    return str(tmp_path / "base.json"), str(tmp_path / "new.json")
+
+
+def test_reports_of_different_corpora_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = run_of(["a", "b", "c", "d"], corpus="/home/me/corpus")
+    assert main(["compare", *write_pair(tmp_path, BUNDLED_RUN, mine)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "wyoming-rt: error: the reports ran different corpora: bundled (38 utterances) and /home/me/corpus"
+        " (4 utterances; 38 only in the base, 4 only in the new one); compare runs of one corpus,"
+        " or pass --allow-different-corpus\n"
+    )
+    assert "REGRESSION" not in captured.out
+
+
+def test_different_corpora_compare_when_allowed_with_a_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = run_of(["a", "b", "c", "d"], corpus="/home/me/corpus")
+    assert main(["compare", *write_pair(tmp_path, BUNDLED_RUN, mine), "--allow-different-corpus"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("wyoming-rt: warning: the reports ran different corpora: bundled (38 utterances)")
+    assert "Verdict: no regression" in captured.out  # compared
+
+
+def test_settings_that_change_the_figures_warn_and_the_comparison_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slower = run_of([u.id for u in BUNDLED_RUN.utterances], ha_mode="2026.2", upload="realtime", timeout_s=60.0)
+    assert main(["compare", *write_pair(tmp_path, BUNDLED_RUN, slower)]) == 0
+    assert capsys.readouterr().err == (
+        "wyoming-rt: warning: the runs differ in settings that change the figures:"
+        " ha_mode latest -> 2026.2, pace burst -> realtime, timeout_s 30.0 -> 60.0\n"
+    )
+
+
+def test_differences_of_two_runs() -> None:
+    same = differences(BUNDLED_RUN, BUNDLED_RUN)
+    assert same == Differences(None, [])
+    moved = run_of([u.id for u in BUNDLED_RUN.utterances], corpus="/ci/corpus", tts_streaming=True, concurrency=2)
+    assert differences(BUNDLED_RUN, moved) == Differences(
+        None, ["corpus bundled -> /ci/corpus (the same utterance ids)", "concurrency 4 -> 2", "tts_streaming false -> true"]
+    )
+    fewer = run_of([u.id for u in BUNDLED_RUN.utterances][:-1])
+    assert differences(BUNDLED_RUN, fewer).corpus == (
+        "the reports ran different corpora: bundled (38 utterances) and bundled (37 utterances; 1 only in the base,"
+        " 0 only in the new one)"
+    )

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         ConnectError,
         CorpusError,
         FramingError,
+        HostNotFoundError,
         ProtocolError,
         ServerClosedError,
         ServerErrorEvent,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from wyoming_rt.records.rules import RULES
     from wyoming_rt.report.model import Report
     from wyoming_rt.run.gates import Gates
-    from wyoming_rt.run.preflight import ServerUnavailableError
+    from wyoming_rt.run.preflight import ServerUnavailableError, WrongServerRoleError
     from wyoming_rt.run.roundtrip import round_trip
     from wyoming_rt.run.validate import ValidateOptions, validate
 
@@ -49,6 +50,7 @@ _EXPORTS = {
     "FramingError": "wyoming_rt.records.errors",
     "Gates": "wyoming_rt.run.gates",
     "HAEmulator": "wyoming_rt.emulator",
+    "HostNotFoundError": "wyoming_rt.records.errors",
     "PcmAudio": "wyoming_rt.records.audio",
     "ProtocolError": "wyoming_rt.records.errors",
     "RULES": "wyoming_rt.records.rules",
@@ -65,6 +67,7 @@ _EXPORTS = {
     "Utterance": "wyoming_rt.records.corpus",
     "ValidateOptions": "wyoming_rt.run.validate",
     "WatchdogTimeout": "wyoming_rt.records.errors",
+    "WrongServerRoleError": "wyoming_rt.run.preflight",
     "WyomingRTError": "wyoming_rt.records.errors",
     "load_bundled_corpus": "wyoming_rt.corpus",
     "load_corpus": "wyoming_rt.corpus",
@@ -99,6 +102,7 @@ __all__ = [
     "FramingError",
     "Gates",
     "HAEmulator",
+    "HostNotFoundError",
     "PcmAudio",
     "ProtocolError",
     "Report",
@@ -114,6 +118,7 @@ __all__ = [
     "Utterance",
     "ValidateOptions",
     "WatchdogTimeout",
+    "WrongServerRoleError",
     "WyomingRTError",
     "load_bundled_corpus",
     "load_corpus",

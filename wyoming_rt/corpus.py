@@ -1,9 +1,12 @@
-"""Utterances to send: the bundled corpus, or a directory of ``NAME.wav`` + ``NAME.txt`` pairs."""
+"""Utterances to send: the bundled corpus, or a directory of ``NAME.<audio>`` + ``NAME.txt`` pairs
+(any format libsndfile reads here: WAV, FLAC, OGG/Vorbis or Opus, MP3 when it has MP3, ...)."""
 
 from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +38,42 @@ MAX_AUDIO_S = 900.0
 """One utterance's audio: at most this long (15 minutes) and this large, checked before reading."""
 MAX_TRANSCRIPT_BYTES = 64 << 10
 
+_EXTENSIONS: Mapping[str, str] = {
+    ".wav": "WAV", ".wave": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".oga": "OGG", ".opus": "OGG",
+    ".mp3": "MP3", ".aiff": "AIFF", ".aif": "AIFF", ".aifc": "AIFF", ".au": "AU", ".snd": "AU",
+    ".caf": "CAF", ".w64": "W64", ".rf64": "RF64", ".voc": "VOC", ".sph": "NIST", ".avr": "AVR",
+    ".iff": "SVX", ".svx": "SVX", ".paf": "PAF", ".pvf": "PVF", ".sds": "SDS", ".wve": "WVE",
+}  # fmt: skip
+"""Audio file name endings and the libsndfile format each stands for (libsndfile itself reads
+the format from the file's header; the ending only says which files are audio)."""
+_OTHER_AUDIO = frozenset({".m4a", ".mp4", ".aac", ".wma", ".webm", ".mka", ".amr", ".ape", ".wv", ".ac3", ".3gp"})
+"""Audio endings libsndfile does not read: such a file is a named problem, not skipped silently."""
+
+
+@cache
+def audio_extensions() -> tuple[str, ...]:
+    """The endings of the audio files a corpus may hold: those whose format the installed
+    libsndfile reads (MP3 only when it was built with it; ``.opus`` only when Ogg has Opus)."""
+    formats = soundfile.available_formats()
+    opus = "OPUS" in soundfile.available_subtypes("OGG") if "OGG" in formats else False
+    return tuple(ext for ext, name in _EXTENSIONS.items() if name in formats and (ext != ".opus" or opus))
+
+
+def _is_audio(path: Path) -> bool:
+    return path.suffix.lower() in audio_extensions()
+
+
+def _not_read(path: Path) -> bool:
+    """An audio file by its ending that the installed libsndfile does not read."""
+    suffix = path.suffix.lower()
+    return suffix in _OTHER_AUDIO or (suffix in _EXTENSIONS and suffix not in audio_extensions())
+
+
+def _readable_list() -> str:
+    """The common endings read here, for messages (`audio_extensions` has them all)."""
+    common = [ext for ext in (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff") if ext in audio_extensions()]
+    return ", ".join(common) + (", ..." if len(audio_extensions()) > len(common) else "")
+
 
 def _regular_file(path: Path, limit: int, what: str) -> None:
     """Raise `CorpusError` unless ``path`` is a regular file of at most ``limit`` bytes (no FIFO,
@@ -51,9 +90,10 @@ def _regular_file(path: Path, limit: int, what: str) -> None:
         raise CorpusError(f"{path}: {what} is {info.st_size} bytes, over the limit of {limit}")
 
 
-def read_wav(path: Path) -> PcmAudio:
-    """Read any WAV/FLAC/OGG soundfile can open as PCM, converted to HA's 16 kHz mono 16-bit.
-    The file and its declared format are checked against the budgets before any sample is read."""
+def read_audio(path: Path) -> PcmAudio:
+    """Read any audio file libsndfile opens (WAV, FLAC, OGG, MP3, ...) as PCM, converted to HA's
+    16 kHz mono 16-bit. The file and its declared format are checked against the budgets before
+    any sample is read."""
     try:
         _regular_file(path, MAX_AUDIO_FILE_BYTES, "audio file")
     except FileNotFoundError as exc:
@@ -107,7 +147,7 @@ def read_reference(path: Path) -> str:
         _regular_file(path, MAX_TRANSCRIPT_BYTES, "transcript")
         raw = path.read_bytes()
     except FileNotFoundError as exc:
-        raise CorpusError(f"{path}: missing transcript (expected next to the .wav)") from exc
+        raise CorpusError(f"{path}: missing transcript (expected next to its audio file)") from exc
     except OSError as exc:
         raise CorpusError(f"{path}: unreadable transcript ({_short(exc)})") from exc
     try:
@@ -120,54 +160,87 @@ def read_reference(path: Path) -> str:
     return text
 
 
-def load_utterance(wav: Path) -> Utterance:
-    """Load one ``NAME.wav`` and its ``NAME.txt``; raise `CorpusError` naming the bad file."""
-    reference = read_reference(wav.with_suffix(".txt"))
-    return Utterance(id=wav.stem, reference=reference, audio=read_wav(wav), source=wav)
+def load_utterance(audio: Path) -> Utterance:
+    """Load one ``NAME.<audio>`` and its ``NAME.txt``; raise `CorpusError` naming the bad file."""
+    reference = read_reference(audio.with_suffix(".txt"))
+    return Utterance(id=audio.stem, reference=reference, audio=read_audio(audio), source=audio)
 
 
 def load_corpus(directory: Path, name: str | None = None) -> Corpus:
-    """Load every ``NAME.wav`` with its ``NAME.txt`` from a directory, sorted by name.
+    """Load every ``NAME.<audio>`` (`audio_extensions`) with its ``NAME.txt`` from a directory,
+    sorted by name, and the speech-free clips in its ``negative/`` folder.
 
-    A bad pair is kept in `Corpus.problems` and the others load. Raises `CorpusError` when
-    the directory is missing or holds no usable utterance at all.
+    A bad pair is kept in `Corpus.problems` and the others load; so is a transcript with no audio
+    next to it and an audio file in a format libsndfile does not read. Raises `CorpusError` when
+    the directory is missing (or a file) or holds no usable utterance at all.
     """
     directory = Path(directory)
+    if directory.is_file():
+        raise CorpusError(
+            f"{directory} is a file, not a directory: a corpus is a directory of NAME.wav + NAME.txt pairs"
+            f" (audio: {_readable_list()})"
+        )
     if not directory.is_dir():
         raise CorpusError(f"{directory}: corpus directory not found")
     utterances: list[Utterance] = []
     problems: list[CorpusError] = []
-    for wav in _wav_files(directory, problems):
+    for audio in _audio_files(directory, problems, paired=True):
         try:
-            utterances.append(load_utterance(wav))
+            utterances.append(load_utterance(audio))
         except CorpusError as exc:
             problems.append(exc)
     if not utterances:
-        detail = f": {problems[0]}" if problems else ": no .wav files in corpus directory"
+        detail = f": {problems[0]}" if problems else f": no NAME.wav + NAME.txt pairs (audio: {_readable_list()})"
         raise CorpusError(f"{directory}: no usable utterance{detail}")
     negatives: list[Utterance] = []
     negative_dir = directory / "negative"
     if negative_dir.is_dir():
-        for wav in _wav_files(negative_dir, problems):
+        for audio in _audio_files(negative_dir, problems, paired=False):
             try:
-                negatives.append(Utterance(id=f"negative/{wav.stem}", reference="", audio=read_wav(wav), source=wav))
+                negatives.append(Utterance(id=f"negative/{audio.stem}", reference="", audio=read_audio(audio), source=audio))
             except CorpusError as exc:
                 problems.append(exc)
     return Corpus(name=name or str(directory), utterances=utterances, problems=problems, negatives=negatives)
 
 
-def _wav_files(directory: Path, problems: list[CorpusError]) -> list[Path]:
-    """The ``.wav`` entries directly in ``directory`` (any case of the suffix), sorted by name; a
-    name that is not UTF-8 goes to ``problems`` (it could not be reported or matched to its text)."""
-    found = []
+def _audio_files(directory: Path, problems: list[CorpusError], *, paired: bool) -> list[Path]:
+    """The audio files directly in ``directory`` (any case of the ending), sorted by name. Named
+    in ``problems`` instead of skipped: a name that is not UTF-8 (it could not be reported or
+    matched to its text), an audio file libsndfile does not read, two audio files for one name,
+    and (``paired``: transcripts expected) a ``NAME.txt`` with no audio file next to it."""
+    by_stem: dict[str, list[Path]] = {}
     for entry in directory.iterdir():
-        if entry.suffix.lower() != ".wav" or entry.is_dir():
+        if entry.is_dir():
             continue
         if not is_encodable(entry.name):
-            shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            problems.append(CorpusError(f"{directory / shown}: file name is not UTF-8"))
+            if _is_audio(entry) or _not_read(entry) or entry.suffix.lower() == ".txt":
+                shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                problems.append(CorpusError(f"{directory / shown}: file name is not UTF-8"))
             continue
-        found.append(entry)
+        by_stem.setdefault(entry.stem, []).append(entry)
+    found: list[Path] = []
+    for stem, entries in by_stem.items():
+        audio = [e for e in entries if _is_audio(e)]
+        has_text = paired and any(e.suffix.lower() == ".txt" for e in entries)
+        # not read: a known audio ending libsndfile lacks, or whatever else sits next to a lone transcript
+        unread = [
+            e for e in entries
+            if _not_read(e) or (has_text and not audio and e.suffix.lower() != ".txt")
+        ]  # fmt: skip
+        if len(audio) == 1:
+            found.append(audio[0])
+        elif audio:
+            names = ", ".join(sorted(a.name for a in audio))
+            problems.append(CorpusError(f"{directory / stem}: {len(audio)} audio files for one name ({names}): keep one"))
+        elif unread:
+            problems.extend(
+                CorpusError(f"{e}: not an audio format libsndfile reads here (it reads {_readable_list()})")
+                for e in sorted(unread)
+            )
+        elif has_text:
+            text = next(e for e in entries if e.suffix.lower() == ".txt")
+            expected = f"expected {stem}.wav, or {_readable_list()}"
+            problems.append(CorpusError(f"{text}: transcript with no audio file next to it ({expected})"))
     return sorted(found)
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import anyio
 from anyio.abc import ByteStream
 
-from wyoming_rt.records.errors import ConnectError, UsageError
+from wyoming_rt.records.errors import ConnectError, HostNotFoundError, UsageError
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,9 @@ def parse_endpoint(text: str) -> Endpoint:
 
 
 async def connect(endpoint: Endpoint, timeout_s: float) -> ByteStream:
-    """Open a byte stream to the endpoint; a refused or never-completing connect is a `ConnectError`."""
+    """Open a byte stream to the endpoint; a refused or never-completing connect is a `ConnectError`,
+    a host name that does not resolve a `HostNotFoundError` (a temporary DNS failure is a plain
+    `ConnectError`: it may pass)."""
     try:
         with anyio.fail_after(timeout_s):
             if endpoint.path is not None:
@@ -64,6 +66,11 @@ async def connect(endpoint: Endpoint, timeout_s: float) -> ByteStream:
             return await anyio.connect_tcp(endpoint.host, endpoint.port)
     except TimeoutError as exc:
         raise ConnectError(f"connect to {endpoint} did not complete within {timeout_s:g} s") from exc
+    except socket.gaierror as exc:
+        reason = exc.strerror or str(exc)
+        if exc.errno == socket.EAI_AGAIN:
+            raise ConnectError(f"cannot resolve host {endpoint.host!r} for now ({reason})") from exc
+        raise HostNotFoundError(f"cannot resolve host {endpoint.host!r} ({reason})") from exc
     except OSError as exc:
         raise ConnectError(f"cannot connect to {endpoint}: {_os_reason(exc)}") from exc
 

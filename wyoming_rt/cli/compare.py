@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from rich.console import Console
 
 from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS, Commands
+from wyoming_rt.records.errors import UsageError
 from wyoming_rt.records.options import non_negative_float
-from wyoming_rt.report.compare import Margins, compare, load_report
+from wyoming_rt.report.compare import Margins, compare, differences, load_report
 from wyoming_rt.report.console import render_comparison
 from wyoming_rt.report.json_writer import is_stdout, write_json
 
@@ -19,7 +21,9 @@ def add_parser(commands: Commands) -> None:
         "compare",
         help="compare a new JSON report with a baseline; exit 1 on a regression",
         description="What got worse or better between two validate --json reports. Exit 1 when a figure regressed "
-        "beyond its margin or the new run breaks an error rule the baseline did not.",
+        "beyond its margin or the new run breaks an error rule the baseline did not; exit 2 when the two runs "
+        "used different corpora (unless --allow-different-corpus). A warning names the settings that change "
+        "the figures (HA mode, pace, endpointing, concurrency, TTS streaming, timeout) when they differ.",
     )
     cmp.add_argument("base", type=Path, metavar="BASE.json")
     cmp.add_argument("new", type=Path, metavar="NEW.json")
@@ -35,12 +39,25 @@ def add_parser(commands: Commands) -> None:
         help="absolute WER increase allowed (default 0.01)",
     )
     cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON (-: stdout)")
+    cmp.add_argument(
+        "--allow-different-corpus",
+        action="store_true",
+        help="compare even when the two runs used different utterances (a warning says so; the figures then say little)",
+    )
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    comparison = compare(
-        load_report(args.base), load_report(args.new), Margins(wer=args.max_wer_increase, latency=args.max_regression)
-    )
+    base, new = load_report(args.base), load_report(args.new)
+    differ = differences(base, new)
+    if differ.corpus and not args.allow_different_corpus:
+        raise UsageError(f"{differ.corpus}; compare runs of one corpus, or pass --allow-different-corpus")
+    if differ.corpus:
+        sys.stderr.write(f"wyoming-rt: warning: {differ.corpus}\n")
+    if differ.settings:
+        sys.stderr.write(
+            f"wyoming-rt: warning: the runs differ in settings that change the figures: {', '.join(differ.settings)}\n"
+        )
+    comparison = compare(base, new, Margins(wer=args.max_wer_increase, latency=args.max_regression))
     if args.json:
         write_json(comparison, args.json)
     render_comparison(comparison, Console(stderr=True, highlight=False) if is_stdout(args.json) else out)

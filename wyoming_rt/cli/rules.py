@@ -9,7 +9,13 @@ from wyoming_rt.report.rules_doc import rules_markdown
 
 
 def add_parser(commands: Commands) -> None:
-    commands.add_parser("rules", help="print every rule a finding can name, as Markdown (docs/rules.md)")
+    commands.add_parser(
+        "rules",
+        help="print every rule a finding can name, as Markdown (docs/rules.md)",
+        description="Print every rule a finding can name, as Markdown: its id, severity, what it checks, why Home "
+        "Assistant cares and the protocol or HA source it enforces. The ids are the ones --ignore takes; "
+        "docs/rules.md is this output.",
+    )
 
 
 def run() -> int:

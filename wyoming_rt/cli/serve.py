@@ -11,39 +11,59 @@ from rich.console import Console
 
 from wyoming_rt.cli.parser import EXIT_PASS, Commands, Parser, status
 from wyoming_rt.endpoint import parse_endpoint
-from wyoming_rt.records.options import positive_int
+from wyoming_rt.records.options import non_negative_float, non_negative_int, positive_int
 from wyoming_rt.servers.base import MAX_CONNECTIONS
 
 
 def add_parser(commands: Commands) -> None:
-    serve = commands.add_parser("serve", help="run a reference Wyoming server (faster-whisper STT or Piper TTS)")
+    serve = commands.add_parser(
+        "serve",
+        help="run a reference Wyoming server (faster-whisper STT or Piper TTS)",
+        description="Run a Wyoming server in the foreground until interrupted: the reference STT (faster-whisper) or "
+        "TTS (Piper) that validate starts when --stt/--tts is missing (they need the reference extra), or the null "
+        "server, which answers at once with no speech work.",
+    )
     roles = serve.add_subparsers(dest="role", required=True, parser_class=Parser)
-    stt = roles.add_parser("stt", help="speech-to-text on faster-whisper")
+    stt = roles.add_parser(
+        "stt",
+        help="speech-to-text on faster-whisper",
+        description="A Wyoming STT server on faster-whisper (tiny.en by default, packaged: no download).",
+    )
     stt.add_argument(
         "--uri", default="tcp://127.0.0.1:10300", help="where to listen (default: tcp://127.0.0.1:10300, loopback only)"
     )
     stt.add_argument("--model", help="'tiny.en' (packaged, default) or a local CTranslate2 model directory")
     stt.add_argument("--beam-size", type=positive_int, default=3, help="beam size (default: 3)")
     stt.add_argument("--compute-type", default="int8", help="CTranslate2 compute type (default: int8)")
-    stt.add_argument("--cpu-threads", type=int, default=0, help="threads per transcription (default: one per core)")
+    stt.add_argument("--cpu-threads", type=non_negative_int, default=0, help="threads per transcription (default: one per core)")
     stt.add_argument("--workers", type=positive_int, default=1, help="transcriptions at once (default: 1)")
-    tts = roles.add_parser("tts", help="text-to-speech on Piper")
+    tts = roles.add_parser(
+        "tts",
+        help="text-to-speech on Piper",
+        description="A Wyoming TTS server on Piper (en_US-joe-medium by default, packaged: no download); its audio "
+        "goes out sentence by sentence, the first sentence cut early for a fast first audio.",
+    )
     tts.add_argument(
         "--uri", default="tcp://127.0.0.1:10200", help="where to listen (default: tcp://127.0.0.1:10200, loopback only)"
     )
     tts.add_argument("--voice", help="'en_US-joe-medium' (packaged, default) or a local .onnx voice (with its .onnx.json)")
     tts.add_argument("--workers", type=positive_int, default=1, help="syntheses at once (default: 1)")
     tts.add_argument(
-        "--first-segment-phonemes", type=int, default=18,
+        "--first-segment-phonemes", type=non_negative_int, default=18,
         help="cut the first sentence after about this many phonemes for a faster first audio (0: never; default: 18)",
     )  # fmt: skip
     null = roles.add_parser(
-        "null", help="instant STT and TTS with no speech work, to measure a client (answers name their request)"
+        "null",
+        help="instant STT and TTS with no speech work, to measure a client (answers name their request)",
+        description="One server for STT and TTS that does no speech work: the transcript and the (silent) audio "
+        "name the request they answer, so a client's own overhead and any crosstalk can be measured.",
     )
     null.add_argument(
         "--uri", default="tcp://127.0.0.1:10400", help="where to listen (default: tcp://127.0.0.1:10400, loopback only)"
     )
-    null.add_argument("--reply-seconds", type=float, default=3.0, help="seconds of (silent) audio per TTS answer (default: 3)")
+    null.add_argument(
+        "--reply-seconds", type=non_negative_float, default=3.0, help="seconds of (silent) audio per TTS answer (default: 3)"
+    )
     for p in (stt, tts):
         p.add_argument(
             "--max-connections", type=positive_int, default=MAX_CONNECTIONS,

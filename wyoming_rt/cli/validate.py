@@ -57,12 +57,28 @@ def _levels(text: str) -> list[int]:
     return levels
 
 
+EXAMPLES = (
+    "# your servers, the bundled corpus, the default gate (WER 0.15)",
+    "wyoming-rt validate --stt 127.0.0.1:10300 --tts 127.0.0.1:10200",
+    "# in CI: gates, and reports for the job",
+    "wyoming-rt validate --stt localhost:10300 --tts localhost:10200 --max-wer 0.2 \\",
+    "    --max-p95 round_trip=4000 --json report.json --junit junit.xml --html report.html",
+    "# your own corpus (NAME.wav + NAME.txt; FLAC, OGG, MP3 too), as Home Assistant 2026.2 does it",
+    "wyoming-rt validate --stt localhost:10300 --tts localhost:10200 --corpus my-corpus/ --ha-mode 2026.2",
+    "# a load run: each concurrency level in turn",
+    "wyoming-rt validate --stt localhost:10300 --tts localhost:10200 --concurrency-sweep 1,2,4,8",
+    "# no --stt/--tts: start the reference servers (the reference extra)",
+    "wyoming-rt validate",
+)
+
+
 def add_parser(commands: Commands) -> None:
     v = commands.add_parser(
         "validate",
         help="round-trip a corpus through an STT and a TTS server and check everything",
         description="Round-trip a corpus: STT server -> transcript -> TTS server -> audio. "
         "Without --stt/--tts, starts the reference servers itself.",
+        examples=EXAMPLES,
     )
     v.add_argument(
         "--config",
@@ -82,7 +98,7 @@ def add_parser(commands: Commands) -> None:
         "or the upstream wyoming-faster-whisper / wyoming-piper",
     )  # fmt: skip
     groups["Corpus"].add_argument(
-        "--corpus", metavar="DIR", type=Path, help="directory of NAME.wav + NAME.txt pairs (default: the bundled corpus)"
+        "--corpus", metavar="DIR", type=Path, help="directory of NAME.wav (.flac, .ogg, .mp3) + NAME.txt pairs (default: bundled)"
     )
     groups["Corpus"].add_argument(
         "--only", metavar="ID_GLOB", action="append", default=[],
@@ -215,6 +231,8 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     stt = parse_endpoint(args.stt) if args.stt else None
     tts = parse_endpoint(args.tts) if args.tts else None
     options = options_from(args)
+    for warning in options.gates.percent_like():  # still run: a WER above 1 is possible
+        err.print(f"wyoming-rt: warning: {warning}", highlight=False, markup=False, soft_wrap=True)
     corpus = _load_corpus(args)
     if args.concurrency_sweep or args.rate:
         return await _run_load(args, stt, tts, corpus, options, out, err)

@@ -26,6 +26,7 @@ from wyoming_rt.records.errors import (
     ErrorThenAudioError,
     ErrorThenHangError,
     FramingError,
+    HostNotFoundError,
     OverBudgetError,
     ProtocolError,
     ServerClosedError,
@@ -76,12 +77,15 @@ class HAEmulator:
     # ------------------------------------------------------------------ describe
 
     async def describe(self, endpoint: Endpoint) -> DescribeResult:
-        """``describe`` -> ``info`` with HA's 1 s timeout, 4 attempts and 2 s pauses."""
+        """``describe`` -> ``info`` with HA's 1 s timeout, 4 attempts and 2 s pauses (one for a host name that
+        does not resolve)."""
         failures: list[str] = []
         last_error: WyomingRTError | None = None
         for attempt in range(1, self.config.describe_attempts + 1):
             try:
                 return await self._describe_once(endpoint, attempt, failures)
+            except HostNotFoundError:
+                raise  # a name that does not resolve is not transient: retrying only delays the message
             except WyomingRTError as exc:
                 failures.append(str(exc))
                 last_error = exc

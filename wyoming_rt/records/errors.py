@@ -41,6 +41,10 @@ class ConnectError(WyomingRTError):
     kind = "connect"
 
 
+class HostNotFoundError(ConnectError):
+    """The server's host name does not resolve. Not transient: a describe does not retry it."""
+
+
 class ProtocolError(WyomingRTError):
     """The server broke the protocol: bad framing, an error event, a premature close."""
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+import difflib
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, get_args
 
@@ -143,43 +144,59 @@ def resolve(specs: Sequence[OptionSpec], *sources: Mapping[str, Any]) -> dict[st
     return values
 
 
-# Parsers of option text, shared by the command line and TOML (argparse names a failing
-# parser in its message: "invalid int value").
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """``" (did you mean X?)"`` for the known word closest to a misspelt ``word``, else ``""``."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+# Parsers of option text, shared by the command line and TOML. Each raises
+# `argparse.ArgumentTypeError` with a message for a person ("expected a number, got 'abc'"):
+# argparse prints that after the flag, where a bare ValueError would show the parser's name.
+
+
+def _number(kind: Callable[[str], N], text: str) -> N:
+    """``kind(text)`` (int or float); text that is not one is an `argparse.ArgumentTypeError`."""
+    try:
+        return kind(text)
+    except ValueError:
+        expected = "a whole number" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
 
 
 def positive_int(text: str) -> int:
-    value = int(text)
+    value = _number(int, text)
     if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
     return value
 
 
 def non_negative_int(text: str) -> int:
-    value = int(text)
+    value = _number(int, text)
     if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
     return value
 
 
 def positive_float(text: str) -> float:
-    value = float(text)
+    value = _number(float, text)
     if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError("must be greater than 0")
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text!r}")
     return value
 
 
 def non_negative_float(text: str) -> float:
-    value = float(text)
+    value = _number(float, text)
     if not value >= 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
     return value
 
 
 def at_least(kind: Callable[[str], N], floor: N) -> Callable[[str], N]:
-    """``kind`` (int, float), raised to ``floor`` when below it; errors name ``kind`` as before."""
+    """``kind`` (int, float), raised to ``floor`` when below it."""
 
     def parse(text: str) -> N:
-        return max(floor, kind(text))
+        return max(floor, _number(kind, text))
 
     parse.__name__ = getattr(kind, "__name__", "value")
     return parse

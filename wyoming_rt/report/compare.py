@@ -99,6 +99,47 @@ def compare(base: Report, new: Report, margins: Margins | None = None) -> Compar
     return Comparison(changes, sorted(_error_rules(new) - _error_rules(base)), sorted(_error_rules(base) - _error_rules(new)))
 
 
+FIGURE_SETTINGS = ("ha_mode", "upload", "endpointing", "concurrency", "tts_streaming", "timeout_s")
+"""Settings (``Report.settings`` keys) that change the figures: two runs that differ in one of
+them measured different things. ``upload`` is ``--pace``."""
+_SETTING_NAMES = {"upload": "pace"}
+
+
+@dataclass(frozen=True)
+class Differences:
+    """How two runs differ in what they ran, beyond their results."""
+
+    corpus: str | None
+    """Why the two runs did not run the same corpus (different utterance ids), else ``None``:
+    their figures are not comparable at all."""
+    settings: list[str] = field(default_factory=list)
+    """Settings that change the figures and differ (``ha_mode latest -> 2026.2``), and a corpus
+    of the same utterances under another name."""
+
+
+def differences(base: Report, new: Report) -> Differences:
+    """What differs between the runs of ``base`` and ``new`` (not their results)."""
+    base_ids, new_ids = {u.id for u in base.utterances}, {u.id for u in new.utterances}
+    base_name, new_name = base.settings.get("corpus", "?"), new.settings.get("corpus", "?")
+    corpus = None
+    if base_ids != new_ids:
+        only_base, only_new = len(base_ids - new_ids), len(new_ids - base_ids)
+        corpus = (
+            f"the reports ran different corpora: {base_name} ({len(base_ids)} utterances) and {new_name}"
+            f" ({len(new_ids)} utterances; {only_base} only in the base, {only_new} only in the new one)"
+        )
+    settings = [f"corpus {base_name} -> {new_name} (the same utterance ids)"] if corpus is None and base_name != new_name else []
+    for key in FIGURE_SETTINGS:
+        old, now = base.settings.get(key), new.settings.get(key)
+        if old != now:
+            settings.append(f"{_SETTING_NAMES.get(key, key)} {_shown(old)} -> {_shown(now)}")
+    return Differences(corpus, settings)
+
+
+def _shown(value: Any) -> str:
+    return "(not recorded)" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _back_wer(report: Report) -> float | None:
     back = report.summary.back_score
     return back.wer if back else None

@@ -13,6 +13,7 @@ from typing import Any
 from wyoming_rt.records.errors import UsageError
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.gates import GateResult
+from wyoming_rt.records.options import did_you_mean
 from wyoming_rt.records.rules import (
     GATE_BACK_WER,
     GATE_FAILURE_RATE,
@@ -21,6 +22,7 @@ from wyoming_rt.records.rules import (
     GATE_P99,
     GATE_TOO_LITTLE_DATA,
     GATE_WER,
+    RULES,
 )
 from wyoming_rt.report.model import STAGES, Report
 
@@ -31,7 +33,8 @@ MIN_COVERAGE = 0.5
 @dataclass(frozen=True)
 class Gates:
     """Thresholds; ``None`` (or a missing stage) disables one. ``ignore`` lists rule ids whose
-    findings are reported as ignored and do not decide the verdict."""
+    findings are reported as ignored and do not decide the verdict (an id that is not in `RULES`
+    is a `UsageError`: a misspelt one would ignore nothing)."""
 
     max_wer: float | None = 0.15
     max_back_wer: float | None = None
@@ -39,6 +42,25 @@ class Gates:
     max_p99_ms: dict[str, float] = field(default_factory=dict)
     max_failure_rate: float | None = None
     ignore: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = [rule for rule in self.ignore if rule not in RULES]
+        if unknown:
+            hint = did_you_mean(unknown[0], RULES)
+            raise UsageError(f"unknown rule {unknown[0]!r} to ignore{hint}; `wyoming-rt rules` lists every rule")
+
+    def percent_like(self) -> list[str]:
+        """Warnings for the fraction gates set above 1 (``--max-wer 15`` meant as 15 %): the run
+        still uses them as given."""
+        return [
+            f"{flag} {value:g} looks like a percentage: {what} is a fraction ({value / 100:g} = {value:g} %)"
+            for flag, what, value in (
+                ("--max-wer", "WER", self.max_wer),
+                ("--max-back-wer", "back WER", self.max_back_wer),
+                ("--max-failure-rate", "the failure rate", self.max_failure_rate),
+            )
+            if value is not None and value > 1
+        ]
 
     def merged(self, **overrides: Any) -> Gates:
         """These gates with the given non-``None`` values replaced (stage dicts are merged)."""
@@ -51,29 +73,46 @@ class Gates:
         return replace(self, **changes)
 
 
+ALIASES = {"max_p95": "max_p95_ms", "max_p99": "max_p99_ms"}
+"""TOML keys spelt as the command line's flags (``--max-p95 STAGE=MS``): the same gate."""
+
+
 def gates_from_mapping(table: dict[str, Any], where: str = "config", options: Collection[str] = ()) -> Gates:
-    """Gates from a TOML table; unknown keys and stages are errors (a typo must not pass silently).
-    Keys in ``options`` are run options set in the same table: left alone here."""
+    """Gates from a TOML table; unknown keys, stages and rule ids are errors (a typo must not pass
+    silently). ``max_p95`` / ``max_p99`` are the same tables as ``max_p95_ms`` / ``max_p99_ms``, and
+    ``max_p95_ms = MS`` (a number) is the round trip's, as ``--max-p95-ms MS`` is. Keys in
+    ``options`` are run options set in the same table: left alone here."""
     known = {f.name for f in fields(Gates)}
-    unknown = sorted(set(table) - known - set(options))
+    unknown = sorted(set(table) - known - set(ALIASES) - set(options))
     if unknown:
         also = f"; options: {', '.join(sorted(options))}" if options else ""
-        raise UsageError(f"{where}: unknown gate(s) {', '.join(unknown)} (known: {', '.join(sorted(known))}{also})")
+        names = sorted({*known, *ALIASES})
+        hint = did_you_mean(unknown[0], [*names, *options])
+        raise UsageError(f"{where}: unknown gate(s) {', '.join(unknown)} (known: {', '.join(names)}{also}){hint}")
+    for alias, key in ALIASES.items():
+        if alias in table and key in table:
+            raise UsageError(f"{where}: {alias} and {key} are the same gate: set one of them")
     values: dict[str, Any] = {}
-    for key, value in table.items():
+    for given, value in table.items():
+        key = ALIASES.get(given, given)
         if key not in known:
             continue
         if key in ("max_p95_ms", "max_p99_ms"):
+            if given == key and isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = {"round_trip": value}  # as --max-p95-ms MS
             if not isinstance(value, dict) or any(s not in STAGES for s in value):
-                raise UsageError(f"{where}: {key} must be a table of stage = ms, stages: {', '.join(STAGES)}")
-            values[key] = {stage: _number(where, f"{key}.{stage}", ms) for stage, ms in value.items()}
+                raise UsageError(f"{where}: {given} must be a table of stage = ms, stages: {', '.join(STAGES)}")
+            values[key] = {stage: _number(where, f"{given}.{stage}", ms) for stage, ms in value.items()}
         elif key == "ignore":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise UsageError(f"{where}: ignore must be a list of rule ids")
             values[key] = tuple(value)
         else:
             values[key] = _number(where, key, value)
-    return Gates(**values)
+    try:
+        return Gates(**values)
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from exc
 
 
 def _number(where: str, key: str, value: Any) -> float:

@@ -11,9 +11,9 @@ from wyoming_rt.checks.protocol import check_describe_attempts, check_stt_info, 
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.corpus import Corpus
-from wyoming_rt.records.errors import ConnectError, WatchdogTimeout, WyomingRTError
+from wyoming_rt.records.errors import ConnectError, HostNotFoundError, UsageError, WatchdogTimeout, WyomingRTError
 from wyoming_rt.records.findings import Finding, finding
-from wyoming_rt.records.info import installed
+from wyoming_rt.records.info import entries, installed
 from wyoming_rt.records.results import DescribeResult
 from wyoming_rt.records.rules import CORPUS_BAD_FILE, INFO_NO_ANSWER
 from wyoming_rt.report.model import ServerReport
@@ -24,6 +24,11 @@ from wyoming_rt.run.roundtrip import Breakers
 
 class ServerUnavailableError(ConnectError):
     """A server could not be reached when the run started."""
+
+
+class WrongServerRoleError(UsageError):
+    """The server given for one role describes itself as the other kind only (a TTS server
+    given as the STT server): the ports were swapped, most likely."""
 
 
 async def _describe(emulator: HAEmulator, endpoint: Endpoint) -> DescribeResult | WyomingRTError:
@@ -43,22 +48,46 @@ def advertises_streaming(described: DescribeResult | None) -> bool:
 
 async def describe_servers(emulator: HAEmulator, stt: Endpoint, tts: Endpoint) -> dict[str, DescribeResult | WyomingRTError]:
     """Describe both servers at once, as HA does, by role (``stt``, ``tts``). Raises
-    `ServerUnavailableError` for a server that could not be reached at all; a server that was
-    reached and failed its describe is returned as its error (`describe_failure_finding`)."""
+    `ServerUnavailableError` for a server that could not be reached at all (at once when its
+    host name does not resolve), and `WrongServerRoleError` for a server that describes itself
+    as the other kind only; a server that was reached and failed its describe is returned as its
+    error (`describe_failure_finding`)."""
     described: dict[str, DescribeResult | WyomingRTError] = {}
 
-    async def describe_into(role: str, endpoint: Endpoint) -> None:
-        described[role] = await _describe(emulator, endpoint)
-
     async with anyio.create_task_group() as tg:
+
+        async def describe_into(role: str, endpoint: Endpoint) -> None:
+            described[role] = await _describe(emulator, endpoint)
+            if isinstance(described[role], HostNotFoundError):
+                tg.cancel_scope.cancel()  # the run cannot happen: no need to wait for the other server
+
         tg.start_soon(describe_into, "stt", stt)
         tg.start_soon(describe_into, "tts", tts)
     for role in ("stt", "tts"):
-        outcome = described[role]
+        outcome = described.get(role)
+        if outcome is None:  # cancelled: the other server's name does not resolve
+            continue
         never_connected = outcome.trace is not None and not outcome.trace.entries
         if isinstance(outcome, (ConnectError, WatchdogTimeout)) and never_connected:
             raise ServerUnavailableError(f"{role.upper()} server unavailable: {outcome}") from outcome
+    for role, endpoint in (("stt", stt), ("tts", tts)):
+        check_role(role, endpoint, described[role])
     return described
+
+
+def check_role(role: str, endpoint: Endpoint, described: DescribeResult | WyomingRTError) -> None:
+    """Raise `WrongServerRoleError` when the server given as ``role`` (stt, tts) describes itself
+    as the other kind only: its info lists programs of the other kind and none of its own."""
+    if not isinstance(described, DescribeResult):
+        return
+    wanted, other = ("asr", "tts") if role == "stt" else ("tts", "asr")
+    if entries(described.info_data, wanted) or not entries(described.info_data, other):
+        return
+    kind = "a TTS" if other == "tts" else "an STT"
+    raise WrongServerRoleError(
+        f"the server at {endpoint} describes itself as {kind} server (its info has {other} programs and no"
+        f" {wanted}): did you swap --stt and --tts?"
+    )
 
 
 def describe_failure_finding(role: str, error: WyomingRTError) -> Finding:
