@@ -456,7 +456,7 @@ STT_EARLY_STOP_UNANSWERED = Rule(
 CORPUS_BAD_FILE = Rule(
     "corpus.bad-file",
     "error",
-    "A corpus file could not be used (unreadable or empty audio, missing or non-UTF-8 transcript).",
+    "A corpus file could not be used (unreadable or empty audio, an audio format libsndfile does not read, missing or non-UTF-8 transcript, a transcript with no audio, two audio files for one name).",
     "The run is incomplete: that utterance was not tested.",
     ref="wyoming-rt corpus format (corpus/README.md)",
 )
