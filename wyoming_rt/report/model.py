@@ -326,6 +326,11 @@ class Report:
     audio: dict[str, PcmAudio] = field(default_factory=dict, repr=False, compare=False)
     """The TTS audio each utterance got back, by utterance id, for the HTML page and the WAV
     files; not in the JSON report (empty in a report read back from it)."""
+    inputs: dict[str, PcmAudio] = field(default_factory=dict, repr=False, compare=False)
+    """The audio sent for each utterance and speech-free clip, by id, for the HTML page; not in
+    the JSON report either."""
+    created: str | None = None
+    """When the report was built: ISO 8601, UTC (``None`` in a report written before it was recorded)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -356,6 +361,7 @@ class Report:
             "concurrency": self.concurrency.to_dict() if self.concurrency else None,
             "health_checks": [c.to_dict() for c in self.health_checks],
             "settings": self.settings,
+            "created": self.created,
         }
 
     def to_json(self) -> str:
@@ -388,4 +394,5 @@ class Report:
             phases=[PhaseRecord.from_dict(p) for p in data["phases"]],
             concurrency=None if concurrency is None else ConcurrencyReport.from_dict(concurrency),
             health_checks=[HealthCheck.from_dict(c) for c in data["health_checks"]],
+            created=data.get("created"),
         )
