@@ -11,6 +11,7 @@ from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS, Commands
 from wyoming_rt.records.options import non_negative_float
 from wyoming_rt.report.compare import Margins, compare, load_report
 from wyoming_rt.report.console import render_comparison
+from wyoming_rt.report.html_compare import write_compare_html
 from wyoming_rt.report.json_writer import is_stdout, write_json
 
 
@@ -35,13 +36,15 @@ def add_parser(commands: Commands) -> None:
         help="absolute WER increase allowed (default 0.01)",
     )
     cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON (-: stdout)")
+    cmp.add_argument("--html", type=Path, metavar="PATH", help="write the two runs side by side as one self-contained HTML page")
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
-    comparison = compare(
-        load_report(args.base), load_report(args.new), Margins(wer=args.max_wer_increase, latency=args.max_regression)
-    )
+    base, new = load_report(args.base), load_report(args.new)
+    comparison = compare(base, new, Margins(wer=args.max_wer_increase, latency=args.max_regression))
     if args.json:
         write_json(comparison, args.json)
+    if args.html:
+        write_compare_html(comparison, base, new, args.html)
     render_comparison(comparison, Console(stderr=True, highlight=False) if is_stdout(args.json) else out)
     return EXIT_FAIL if comparison.regressed else EXIT_PASS
