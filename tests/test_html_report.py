@@ -191,3 +191,10 @@ def test_the_time_stamp_is_in_the_json_and_optional() -> None:
     older = {k: v for k, v in document.items() if k != "created"}  # a report written before the field
     assert_valid_report(older)
     assert Report.from_dict(older).created is None
+
+
+def test_a_report_read_back_from_json_says_once_that_it_holds_no_audio() -> None:
+    report = bundled_report()
+    page = report_html(Report.from_dict(report.to_dict()))
+    assert page.count("holds no audio") == 1 and "<audio" not in page and "in: none" not in page
+    assert len(rows_of(page)) == len(report.utterances)

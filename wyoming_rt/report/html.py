@@ -108,7 +108,9 @@ def latency_html(report: Report) -> str:
     )
 
 
-def _audio_note(budget: AudioBudget) -> str:
+def _audio_note(budget: AudioBudget, held: bool) -> str:
+    if not held:
+        return '<p class="muted">This report holds no audio (a report read back from JSON has none).</p>'
     if budget.choice == "none":
         return '<p class="muted">Audio left out of this page (<code>--html-audio none</code>).</p>'
     if budget.over:
@@ -122,7 +124,8 @@ def _audio_note(budget: AudioBudget) -> str:
 def report_html(report: Report, audio: AudioChoice = "all", audio_budget_bytes: int = AUDIO_BUDGET_BYTES) -> str:
     """The whole page. ``audio``: ``all`` plays the audio each utterance sent and got back
     (`Report.inputs`, `Report.audio`) within ``audio_budget_bytes``; ``none`` leaves it out."""
-    budget = AudioBudget(audio, audio_budget_bytes)
+    held = bool(report.audio or report.inputs)  # a report read back from JSON holds none
+    budget = AudioBudget(audio if held else "none", audio_budget_bytes)
     verdict = '<span class="verdict pass">PASS</span>' if report.passed else '<span class="verdict fail">FAIL</span>'
     stt, tts = report.servers.get("stt"), report.servers.get("tts")
     utterances = utterances_html(report, budget)  # spends the audio budget first
@@ -144,7 +147,7 @@ def report_html(report: Report, audio: AudioChoice = "all", audio_budget_bytes: 
         "<h2>Latency per stage</h2>",
         latency_html(report),
         f"<h2>Utterances ({len(report.utterances)})</h2>",
-        _audio_note(budget),
+        _audio_note(budget, held),
         utterances,
         f"<h2>Speech-free clips ({len(report.negatives)})</h2>",
         negatives,

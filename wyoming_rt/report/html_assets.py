@@ -20,7 +20,7 @@ del{background:#ffd7d5;color:#82071e;text-decoration:line-through} ins{backgroun
 tr.failing td{background:#fff5f5} tr.failing td:first-child{border-left:4px solid #cf222e} .same{color:#666}
 #utterances th{cursor:pointer;user-select:none} #utterances th[data-dir=asc]::after{content:" ▲"} #utterances th[data-dir=desc]::after{content:" ▼"}
 #utterances td.text{min-width:300px} #utterances td.id{max-width:170px;overflow-wrap:anywhere;font-size:13px} .line{display:block} .line i{color:#777;font-style:normal;font-size:12px}
-.player{display:flex;align-items:center;gap:4px;font-size:12px;color:#555} .player span{width:22px}
+.player{display:flex;align-items:center;gap:4px;font-size:12px;color:#555;margin:1px 0} .player span{width:22px}
 audio{height:30px;width:190px}
 .controls{display:flex;gap:16px;align-items:center;margin:8px 0} .controls input[type=search]{width:280px;padding:4px}
 .legend span{display:inline-block;margin-right:14px;font-size:12px} .legend i{display:inline-block;width:12px;height:10px;margin-right:4px}

@@ -76,17 +76,17 @@ class AudioBudget:
         if self.choice == "none":
             return ""
         if audio is None or not audio.pcm:
-            return f'<span class="muted">{label}: none</span>'
+            return f'<span class="muted player">{label}: none</span>'
         if not audio.format.is_playable:  # bounded before any work: a browser plays nothing else
-            return f'<span class="muted">{label}: not playable ({audio.rate_hz} Hz, {audio.width_bytes * 8} bit)</span>'
+            return f'<span class="muted player">{label}: not playable ({audio.rate_hz} Hz, {audio.width_bytes * 8} bit)</span>'
         if not self.over and _estimate(audio) > self.left:
             self.over = True
         if self.over:
-            return f'<span class="muted">{label}: {LEFT_OUT}</span>'
+            return f'<span class="muted player">{label}: {LEFT_OUT}</span>'
         mime, data = encode(audio)
         if len(data) > self.left:
             self.over = True
-            return f'<span class="muted">{label}: {LEFT_OUT}</span>'
+            return f'<span class="muted player">{label}: {LEFT_OUT}</span>'
         self.left -= len(data)
         uri = f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
         return f'<label class="player"><span>{label}</span><audio controls preload="metadata" src="{uri}"></audio></label>'

@@ -89,11 +89,12 @@ def cdf_chart(series: Sequence[Series], chart_id: str = "cdf-chart") -> str:
         path = [f"M{left + x_scale * values[0]:.1f},{bottom}"]
         for k, value in enumerate(values, start=1):
             path.append(f"H{left + x_scale * value:.1f}V{bottom - (bottom - top) * k / n:.1f}")
+        dash = ' stroke-dasharray="7 5"' if i % 2 else ""  # a line drawn over an equal one lets it show
         parts.append(
-            f'<path d="{"".join(path)}" fill="none" stroke="{colour}" stroke-width="2.5"><title>{esc(name)}</title></path>'
+            f'<path d="{"".join(path)}" fill="none" stroke="{colour}" stroke-width="2.5"{dash}><title>{esc(name)}</title></path>'
         )
         lx, ly = left + (i % 3) * 300, bottom + 44 + (i // 3) * 20
-        parts.append(f'<rect x="{lx}" y="{ly - 10}" width="14" height="4" fill="{colour}"/>')
+        parts.append(f'<line x1="{lx}" y1="{ly - 5}" x2="{lx + 16}" y2="{ly - 5}" stroke="{colour}" stroke-width="3"{dash}/>')
         parts.append(f'<text x="{lx + 20}" y="{ly}">{esc(name)} (n={n})</text>')
     return _svg(chart_id, height, "latency CDF per stage", parts)
 
