@@ -31,7 +31,10 @@ WATCHDOG_S = 120.0
 
 
 def outputs(tmp_path: Path) -> list[str]:
-    return ["--json", str(tmp_path / "r.json"), "--junit", str(tmp_path / "junit.xml"), "--markdown", str(tmp_path / "r.md")]
+    return [
+        "--json", str(tmp_path / "r.json"), "--junit", str(tmp_path / "junit.xml"), "--markdown", str(tmp_path / "r.md"),
+        "--html", str(tmp_path / "r.html"), "--html-audio", "none",
+    ]  # fmt: skip
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -104,6 +107,8 @@ def test_sigint_in_the_latency_phase_writes_the_finished_round_trips_marked_inco
     }
     markdown = (tmp_path / "r.md").read_text()
     assert markdown.startswith("## wyoming-rt: ❌ INCOMPLETE") and "interrupted during phase latency" in markdown
+    page = (tmp_path / "r.html").read_text()
+    assert "<title>wyoming-rt: INCOMPLETE</title>" in page and "did not finish: interrupted during phase latency" in page
 
 
 def test_a_fatal_error_mid_run_writes_what_finished_and_exits_2(

@@ -13,6 +13,7 @@ from wyoming_rt.records.errors import UsageError
 from wyoming_rt.records.options import non_negative_float
 from wyoming_rt.report.compare import Margins, compare, differences, load_report
 from wyoming_rt.report.console import render_comparison
+from wyoming_rt.report.html_compare import write_compare_html
 from wyoming_rt.report.json_writer import is_stdout, write_json
 
 
@@ -44,6 +45,7 @@ def add_parser(commands: Commands) -> None:
         action="store_true",
         help="compare even when the two runs used different utterances (a warning says so; the figures then say little)",
     )
+    cmp.add_argument("--html", type=Path, metavar="PATH", help="write the two runs side by side as one self-contained HTML page")
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
@@ -60,5 +62,7 @@ def run(args: argparse.Namespace, out: Console) -> int:
     comparison = compare(base, new, Margins(wer=args.max_wer_increase, latency=args.max_regression))
     if args.json:
         write_json(comparison, args.json)
+    if args.html:
+        write_compare_html(comparison, base, new, args.html)
     render_comparison(comparison, Console(stderr=True, highlight=False) if is_stdout(args.json) else out)
     return EXIT_FAIL if comparison.regressed else EXIT_PASS

@@ -29,6 +29,7 @@ from wyoming_rt.records.options import GROUPS, non_negative_float, options_of, p
 from wyoming_rt.report.audio_files import save_audio
 from wyoming_rt.report.console import render_load_report, render_report, verdict_word
 from wyoming_rt.report.html import write_html
+from wyoming_rt.report.html_audio import AUDIO_CHOICES
 from wyoming_rt.report.json_writer import is_stdout, write_json
 from wyoming_rt.report.junit import write_junit
 from wyoming_rt.report.markdown import write_markdown
@@ -165,8 +166,13 @@ def add_parser(commands: Commands) -> None:
         "--html",
         metavar="PATH",
         type=Path,
-        help="write one self-contained HTML page: verdict, latency charts, findings, audio players",
+        help="write one self-contained HTML page: verdict, gates, servers, latency charts, findings, a row per utterance with "
+        "word diffs and its audio",
     )
+    outputs.add_argument(
+        "--html-audio", choices=AUDIO_CHOICES, default="all",
+        help="all: the audio sent and returned, compressed, within the page's budget (default); none: no audio",
+    )  # fmt: skip
     outputs.add_argument(
         "--markdown",
         metavar="PATH",
@@ -276,7 +282,7 @@ def _write_outputs(report: Report, args: argparse.Namespace) -> None:
         write_junit(report, args.junit)
     write_markdown(report, args.markdown)  # also appends to $GITHUB_STEP_SUMMARY when it is set
     if args.html:
-        write_html(report, args.html)
+        write_html(report, args.html, audio=args.html_audio)
     if args.save_audio:
         save_audio(report, args.save_audio)
 

@@ -330,6 +330,11 @@ class Report:
     incomplete: str | None = None
     """Why the run stopped before its end (``"interrupted during phase latency"``,
     ``"fail-fast: ID failed"``), when it did: the report holds only what had finished, and never passes."""
+    inputs: dict[str, PcmAudio] = field(default_factory=dict, repr=False, compare=False)
+    """The audio sent for each utterance and speech-free clip, by id, for the HTML page; not in
+    the JSON report either."""
+    created: str | None = None
+    """When the report was built: ISO 8601, UTC (``None`` in a report written before it was recorded)."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -361,6 +366,7 @@ class Report:
             "concurrency": self.concurrency.to_dict() if self.concurrency else None,
             "health_checks": [c.to_dict() for c in self.health_checks],
             "settings": self.settings,
+            "created": self.created,
         }
 
     def to_json(self) -> str:
@@ -396,4 +402,5 @@ class Report:
             concurrency=None if concurrency is None else ConcurrencyReport.from_dict(concurrency),
             health_checks=[HealthCheck.from_dict(c) for c in data["health_checks"]],
             incomplete=incomplete,
+            created=data.get("created"),
         )

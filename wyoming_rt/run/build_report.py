@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
@@ -187,7 +188,7 @@ def build_report(
     gates: Gates | None = None,
 ) -> Report:
     """The report of a run, complete: per-utterance checks, corpus scores and latency
-    percentiles, the returned TTS audio, and with ``gates`` the verdict they give.
+    percentiles, the audio sent and returned, the time it was built, and with ``gates`` the verdict they give.
     ``utterance_reports``: `utterance_reports_of` ``results`` when already made."""
     utterances = list(utterance_reports) if utterance_reports is not None else utterance_reports_of(results, servers, thresholds)
     scored = [(u.reference, u.transcript) for u in utterances if u.transcript is not None]
@@ -211,6 +212,8 @@ def build_report(
         summary, utterances, servers, list(run_findings), settings or {}, [negative_report(n) for n in negatives],
         phases=list(phases), concurrency=concurrency, health_checks=list(health_checks),
         audio={r.utterance.id: r.tts.audio for r in results if r.tts is not None and r.tts.audio is not None},
+        inputs={u.id: u.audio for u in [*(r.utterance for r in results), *(n.utterance for n in negatives)]},
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )  # fmt: skip
     return report if gates is None else apply_gates(report, gates)
 
