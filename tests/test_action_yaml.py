@@ -1,5 +1,7 @@
-"""The composite action (action.yml), read without servers: the inputs the steps use are the
-inputs declared, and the install step installs what it says."""
+"""The composite action (action.yml) and its recipe (docs/ci-home-assistant-addon.md), read
+without servers: the inputs the steps use are the inputs declared, the install step installs
+what it says, and the recipe's workflow gives the action only inputs it declares and reads an
+add-on's build files."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.action_runner import ROOT, load_action, run_action
+from tests.action_runner import ROOT, load_action, python_first_path, read_outputs, run_action
 
 SCRIPT = ROOT / "scripts" / "ci_action.sh"
+RECIPE = ROOT / "docs" / "ci-home-assistant-addon.md"
 
 
 def _strings(node: Any) -> Iterator[str]:
@@ -120,3 +124,100 @@ def test_the_install_step_installs_the_actions_own_checkout_by_default(
     pip = ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
     expected = ([[*pip, installed]] if installed else []) + [["-m", "wyoming_rt", "--version"]]
     assert invocations == expected
+
+
+# --- the recipe -------------------------------------------------------------------------------
+
+
+def _workflow() -> dict[str, Any]:
+    block = re.search(r"```yaml\n(.*?)```", RECIPE.read_text(encoding="utf-8"), re.S)
+    assert block, "the recipe lost its workflow"
+    workflow: dict[str, Any] = yaml.safe_load(block.group(1))
+    return workflow
+
+
+def _recipe_step(name: str) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = _workflow()["jobs"]["wyoming"]["steps"]
+    return next(step for step in steps if step.get("name") == name)
+
+
+def test_the_recipe_gives_the_action_only_inputs_it_declares() -> None:
+    step = _recipe_step("Validate")
+    assert step["uses"].startswith("OWNER/wyoming-rt@"), "the recipe's action step is not the placeholder"
+    assert step["with"], "the recipe gives the action no inputs"
+    assert set(step["with"]) <= set(load_action()["inputs"])
+    assert all(isinstance(value, str) for value in step["with"].values())
+
+
+def test_the_recipe_publishes_a_junit_check_run_only_where_the_token_may_write_checks() -> None:
+    job = _workflow()["jobs"]["wyoming"]
+    assert job["permissions"]["checks"] == "write"
+    check = _recipe_step("JUnit check run")["if"]
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in check
+    assert "github.event_name == 'push'" in check  # a push has no pull_request: without this it would never run
+    assert _recipe_step("JUnit annotations (a fork's pull request)")["with"]["annotate_only"] is True
+    assert _recipe_step("Keep the reports")["with"]["path"] == "wyoming-reports/"
+
+
+WHISPER_LIKE_BUILD = """\
+build_from:
+  amd64: ghcr.io/home-assistant/amd64-base-debian:trixie
+  aarch64: ghcr.io/home-assistant/aarch64-base-debian:trixie
+args:
+  WYOMING_WHISPER_VERSION: 3.5.0
+"""
+WHISPER_LIKE_CONFIG = """\
+version: 3.5.1
+slug: whisper
+arch:
+  - amd64
+  - aarch64
+init: false
+options:
+  model: auto
+ports:
+  "10300/tcp": null
+"""
+
+
+def _run_read_step(tmp_path: Path, arch: str) -> subprocess.CompletedProcess[str]:
+    addon = tmp_path / "whisper"
+    addon.mkdir()
+    (addon / "build.yaml").write_text(WHISPER_LIKE_BUILD)
+    (addon / "config.yaml").write_text(WHISPER_LIKE_CONFIG)
+    run = _recipe_step("Read the add-on's build.yaml and config.yaml")["run"]
+    assert "python -m pip install --quiet pyyaml\n" in run
+    script = tmp_path / "read.sh"
+    script.write_text(run.replace("python -m pip install --quiet pyyaml\n", ""))  # PyYAML is installed here already
+    (tmp_path / "output").touch()
+    env = {
+        **os.environ,
+        "PATH": python_first_path(),
+        "ADDON": "whisper",
+        "ARCH": arch,
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+    }
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("arch", ["amd64", "aarch64"])
+def test_the_recipe_takes_the_build_arguments_and_port_from_the_addons_files(tmp_path: Path, arch: str) -> None:
+    proc = _run_read_step(tmp_path, arch)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "build-args.txt").read_text().splitlines() == [
+        f"--build-arg=BUILD_ARCH={arch}",
+        "--build-arg=BUILD_VERSION=3.5.1",
+        "--build-arg=WYOMING_WHISPER_VERSION=3.5.0",
+        f"--build-arg=BUILD_FROM=ghcr.io/home-assistant/{arch}-base-debian:trixie",
+    ]
+    assert read_outputs(tmp_path / "output") == {"port": "10300"}
+
+
+def test_the_recipe_refuses_an_architecture_the_addon_does_not_list(tmp_path: Path) -> None:
+    proc = _run_read_step(tmp_path, "armv7")
+    assert proc.returncode != 0
+    assert "whisper/config.yaml does not list armv7 under arch" in proc.stderr
+    assert not (tmp_path / "build-args.txt").exists()
