@@ -1,7 +1,7 @@
 """The composite action (action.yml) and its recipe (docs/ci-home-assistant-addon.md), read
 without servers: the inputs the steps use are the inputs declared, the install step installs
-what it says, and the recipe's workflow gives the action only inputs it declares and reads an
-add-on's build files."""
+what it says, the recipe's workflow gives the action only inputs it declares and reads an add-on's
+build files, and no document tells anyone to install wyoming-rt from PyPI, where it is not."""
 
 from __future__ import annotations
 
@@ -221,3 +221,35 @@ def test_the_recipe_refuses_an_architecture_the_addon_does_not_list(tmp_path: Pa
     assert proc.returncode != 0
     assert "whisper/config.yaml does not list armv7 under arch" in proc.stderr
     assert not (tmp_path / "build-args.txt").exists()
+
+
+# --- install honesty --------------------------------------------------------------------------
+
+PYPI_INSTALL = re.compile(r"""pip install\s+['"]?wyoming-rt(\[[\w,-]*\])?([<>=!~][^\s'"`]*)?['"]?(?!\s*@)(?=[\s`]|$)""")
+
+
+def test_no_document_installs_wyoming_rt_from_pypi() -> None:
+    """wyoming-rt is not on PyPI: install lines name the repository or a checkout."""
+    documents = [ROOT / "README.md", ROOT / "action.yml", *sorted((ROOT / "docs").glob("*.md"))]
+    offending = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in documents
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if PYPI_INSTALL.search(line)
+    ]
+    assert not offending, "\n".join(offending)
+
+
+@pytest.mark.parametrize(
+    ("line", "from_pypi"),
+    [
+        ("pip install 'wyoming-rt[reference]'", True),
+        ("pip install wyoming-rt", True),
+        ('pip install "wyoming-rt==0.1.0"', True),
+        ('pip install "wyoming-rt[reference] @ git+https://github.com/OWNER/wyoming-rt"', False),
+        ("pip install -e '.[reference]'", False),
+        ("pip install wyoming-rt-extras", False),
+    ],
+)
+def test_the_pypi_install_pattern(line: str, from_pypi: bool) -> None:
+    assert bool(PYPI_INSTALL.search(line)) is from_pypi
