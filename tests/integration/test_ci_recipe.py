@@ -1,5 +1,7 @@
-"""The Home Assistant add-on CI recipe (docs/ci-home-assistant-addon.md): its wait and validate
-steps run unchanged, with a reference STT server started as a process in place of the add-on."""
+"""The Home Assistant add-on CI recipe (docs/ci-home-assistant-addon.md): its Validate step (the
+composite action with the recipe's own inputs) runs against a reference STT server started as a
+process in place of the add-on's container, as the runner would run it (tests/action_runner.py;
+setup-python is skipped and wyoming-rt is installed already: ``package: none``)."""
 
 from __future__ import annotations
 
@@ -9,59 +11,58 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
+from tests.action_runner import python_first_path, run_action
 from wyoming_rt.endpoint import free_tcp_port
 
 pytestmark = pytest.mark.integration
 DOC = Path(__file__).parents[2] / "docs" / "ci-home-assistant-addon.md"
 
 
-def step(name: str) -> str:
-    """The shell script of the workflow step called ``name``."""
+def job() -> dict[str, Any]:
+    """The recipe's workflow job."""
     workflow = re.search(r"```yaml\n(.*?)```", DOC.read_text(), re.S)
     assert workflow, "the recipe lost its workflow"
-    match = re.search(
-        rf"- name: {re.escape(name)}\n\s+run: (\|\n(?P<block>(?:\s{{10,}}.*\n)+)|(?P<line>.*)\n)", workflow.group(1)
-    )
-    assert match, f"no step {name!r}"
-    if match.group("line"):
-        return match.group("line")
-    return "\n".join(line.strip() for line in match.group("block").splitlines())
+    jobs: dict[str, Any] = yaml.safe_load(workflow.group(1))["jobs"]
+    return jobs["wyoming"]
 
 
-def test_the_recipe_steps_run_against_a_server_process(tmp_path: Path) -> None:
+def recipe_inputs(env: dict[str, str]) -> dict[str, str]:
+    """The recipe's inputs to the action, its ``${{ env.X }}`` taken from ``env``."""
+    step = next(s for s in job()["steps"] if s.get("name") == "Validate")
+    return {
+        name: re.sub(r"\$\{\{\s*env\.(\w+)\s*\}\}", lambda m: env[m.group(1)], str(value)) for name, value in step["with"].items()
+    }
+
+
+def test_the_recipe_validate_step_runs_against_a_server_process(tmp_path: Path) -> None:
     port = free_tcp_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "wyoming_rt", "serve", "stt", "--uri", f"tcp://127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    # `python` in the steps is the one running these tests (as it is the job's after setup-python)
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {
-        **os.environ,
-        "PATH": path,
-        "WYOMING_STT": f"127.0.0.1:{port}",
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md"),
-    }
+    inputs = recipe_inputs({**job()["env"], "WYOMING_STT": f"127.0.0.1:{port}"})
+    assert inputs["stt"] == f"127.0.0.1:{port}" and "tts" not in inputs  # the TTS side: validate's own reference
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    env = {**os.environ, "PATH": python_first_path(), "GITHUB_STEP_SUMMARY": str(tmp_path / "step_summary.md")}
     try:
-        wait = subprocess.run(
-            ["bash", "-ec", step("Wait for the server")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
-        )
-        assert wait.returncode == 0, wait.stdout + wait.stderr
-        assert f"tcp://127.0.0.1:{port} is up (asr" in wait.stdout
-        validate = subprocess.run(
-            ["bash", "-ec", step("Validate")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900
-        )
+        run = run_action({**inputs, "package": "none"}, cwd=workspace, env=env, work=tmp_path / "runner", timeout_s=900)
     finally:
         server.terminate()
         server.wait(30)
-    assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr
-    suite = ET.parse(tmp_path / "reports" / "junit.xml").getroot().find("testsuite")
+    assert [s.returncode for s in run.steps] == [0, 0, 0, 0], run.log[-6000:]
+    assert f"tcp://127.0.0.1:{port} is up (asr" in run.step("Wait for the servers").stdout
+    assert run.outputs["verdict"] == "pass"
+    reports = workspace / "wyoming-reports"
+    suite = ET.parse(reports / "junit.xml").getroot().find("testsuite")
     assert suite is not None and suite.get("failures") == "0" and int(suite.get("tests", "0")) >= 38
-    assert (tmp_path / "reports" / "wyoming.json").is_file()
-    summary = (tmp_path / "reports" / "summary.md").read_text()
+    assert (reports / "report.json").is_file() and (reports / "report.html").is_file()
+    summary = (reports / "summary.md").read_text()
     assert summary.startswith("## wyoming-rt: ✅ PASS")
     assert (tmp_path / "step_summary.md").read_text() == summary
 
