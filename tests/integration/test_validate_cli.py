@@ -22,6 +22,7 @@ def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str
     return subprocess.run([sys.executable, "-m", "wyoming_rt", *args], capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.usefixtures("idle_upstream_servers")  # the conformance tests' probes may still be running there
 def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviations(
     wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint, tmp_path: Path
 ) -> None:
@@ -73,6 +74,7 @@ def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviation
     assert "info.voice-unusable" in proc.stdout and "Verdict: FAIL" in proc.stdout
 
 
+@pytest.mark.usefixtures("idle_upstream_servers")  # the run before it ends with its probes
 def test_wer_gate_fails_the_run(
     wyoming_upstream_stt_endpoint: Endpoint, wyoming_upstream_tts_endpoint: Endpoint, small_corpus: Path, tmp_path: Path
 ) -> None:
