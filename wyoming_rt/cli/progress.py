@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from wyoming_rt.cli.parser import status
 from wyoming_rt.records.results import RoundTripResult
 from wyoming_rt.report.model import format_ms
-from wyoming_rt.run.validate import round_trip_failure
 
 
 def status_lines(err: Console, *, quiet: bool = False) -> Callable[[str], None]:
@@ -52,7 +51,7 @@ class RunProgress:
     def result(self, result: RoundTripResult) -> None:
         """A latency-phase round trip ended: the bar moves; off a terminal, its line: id, ok or
         FAIL, STT and round-trip ms, and why it failed (on the wire: the analysis comes later)."""
-        failure = round_trip_failure(result)
+        failure = result.failure
         self.done += 1
         self.failed += failure is not None
         self.bar.update(self.task, advance=1, failed=self.failed)

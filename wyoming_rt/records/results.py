@@ -120,6 +120,17 @@ class RoundTripResult:
     def transcript(self) -> str | None:
         return self.stt.text if self.stt else None
 
+    @property
+    def failure(self) -> str | None:
+        """Why the round trip failed, in a few words (the stage and the error's kind: "STT timeout"),
+        or ``None`` when it got a transcript and audio back. Findings of the later analysis (audio,
+        WER gates) are not known yet."""
+        if self.stt_error is not None:
+            return f"STT {self.stt_error.kind}"
+        if self.tts_error is not None:
+            return f"TTS {self.tts_error.kind}"
+        return "empty transcript" if self.round_trip_s is None else None
+
 
 @dataclass
 class SttResult:

@@ -56,17 +56,6 @@ async def validate(
     return await ValidationRun(stt, tts, corpus, options, on_result, on_phase).execute()
 
 
-def round_trip_failure(result: RoundTripResult) -> str | None:
-    """Why a round trip failed, in a few words (the stage and the error's kind: "STT timeout"),
-    or ``None`` when it got a transcript and audio back. Findings of the later analysis (audio,
-    WER gates) are not known yet."""
-    if result.stt_error is not None:
-        return f"STT {result.stt_error.kind}"
-    if result.tts_error is not None:
-        return f"TTS {result.tts_error.kind}"
-    return "empty transcript" if result.round_trip_s is None else None
-
-
 def _succeeded_alone(results: list[RoundTripResult]) -> frozenset[str]:
     """The utterances whose round trip had no error one at a time: the ones the later phases use."""
     return frozenset(r.utterance.id for r in results if r.stt is not None and r.stt_error is None and r.tts_error is None)
@@ -180,7 +169,7 @@ class ValidationRun:
         self.finished.append(result)
         if self.on_result is not None:
             self.on_result(result)
-        if self.options.fail_fast and self.stopped is None and round_trip_failure(result) is not None:
+        if self.options.fail_fast and self.stopped is None and result.failure is not None:
             self.stopped = f"fail-fast: {result.utterance.id} failed"
             self._latency_scope.cancel()
 
