@@ -18,7 +18,6 @@ def run_cli(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_tts_server_given_as_the_stt_server_is_named_at_once() -> None:
-    pytest.importorskip("piper", reason="the reference TTS server needs the reference extra")
     uri = f"tcp://127.0.0.1:{free_tcp_port()}"
     server = subprocess.Popen(
         [sys.executable, "-m", "wyoming_rt", "serve", "tts", "--uri", uri],
