@@ -101,7 +101,7 @@ def test_sigint_in_the_latency_phase_writes_the_finished_round_trips_marked_inco
     assert [u["id"] for u in report["utterances"]] == BUNDLED_IDS[:2]
     assert all(u["transcript"] and u["latency_ms"]["round_trip"] for u in report["utterances"])
     assert report["servers"]["stt"]["uri"] == stt.uri  # preflight had found them
-    assert [p["name"] for p in report["phases"]] == ["preflight", "warm-up", "latency"]
+    assert [p["name"] for p in report["phases"]] == ["preflight", "preparation", "warm-up", "latency"]
     assert failing_cases(tmp_path / "junit.xml") == {
         ("wyoming-rt.run", "complete"): "INCOMPLETE: interrupted during phase latency"
     }
@@ -155,7 +155,7 @@ def test_fail_fast_stops_at_the_first_failed_utterance(tmp_path: Path, capsys: p
     report = read_json(tmp_path / "r.json")
     assert report["incomplete"] == f"fail-fast: {first} failed"
     assert [u["id"] for u in report["utterances"]] == [first]
-    assert [p["name"] for p in report["phases"]] == ["preflight", "warm-up", "latency"]
+    assert [p["name"] for p in report["phases"]] == ["preflight", "preparation", "warm-up", "latency"]
     assert report["phases"][-1]["stopped"] == f"fail-fast: {first} failed"
     assert report["settings"]["fail_fast"] is True and report["concurrency"] is None
     assert f"Verdict: INCOMPLETE (fail-fast: {first} failed)" in captured.out

@@ -61,14 +61,16 @@ async def test_the_latency_phase_sends_one_request_at_a_time_and_the_concurrency
         with anyio.fail_after(60):
             report = await validate(stt, tts, many(8), replace(OPTIONS, concurrency=4, probes=False), on_phase=on_phase)
     most[current[-1]] = counter.most
-    assert [p.name for p in report.phases] == ["preflight", "warm-up", "latency", "concurrency"]
+    assert [p.name for p in report.phases] == ["preflight", "preparation", "warm-up", "latency", "concurrency"]
+    assert most["preparation"] == 0  # HA's voice detector ran over the clips with no request in flight
+    assert report.phases[1].notes["voice_detector_plans"]["clips"] == 8
     assert most["latency"] == 1  # one HA user: never two requests at once, back transcription included
     assert most["warm-up"] == 1 and most["concurrency"] >= 2  # the warm-up is one request at a time too
     assert report.concurrency is not None and report.concurrency.level.round_trips == 8
     assert report.summary.latency["stt"] is not None and report.summary.latency["stt"].count == 8
     document = report.to_dict()
     assert_valid_report(json.loads(report.to_json()))
-    assert [p["name"] for p in document["phases"]][2:] == ["latency", "concurrency"]
+    assert [p["name"] for p in document["phases"]][3:] == ["latency", "concurrency"]
     assert document["concurrency"]["sessions_started"] == 4 and document["concurrency"]["mixed"] == 0
 
 
@@ -105,4 +107,4 @@ async def test_the_busy_probe_keeps_the_server_busy_under_every_pace(pace: str) 
     assert any(m.startswith("STT server") for m in busy) and any(m.startswith("TTS server") for m in busy)
     probes = next(p for p in report.phases if p.name == "probes")
     assert probes.notes["busy_unfinished"] == []  # the busy requests ran to their end: no work left behind
-    assert [p.name for p in report.phases] == ["preflight", "warm-up", "latency", "probes"]  # concurrency 0: no such phase
+    assert [p.name for p in report.phases] == ["preflight", "preparation", "warm-up", "latency", "probes"]  # concurrency 0: none

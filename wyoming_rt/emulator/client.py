@@ -4,7 +4,7 @@ streaming), one connection per operation, and what an ``error`` event does to ea
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 
 import anyio
@@ -18,7 +18,7 @@ from wyoming_rt.emulator.config import EmulatorConfig
 from wyoming_rt.emulator.connection import Connection
 from wyoming_rt.emulator.watchdog import Watchdog
 from wyoming_rt.endpoint import Endpoint, connect
-from wyoming_rt.endpointing import end_of_speech_cached
+from wyoming_rt.endpointing import PlanStats, end_of_speech_cached, plan_all
 from wyoming_rt.llm_stream import TimedChunk
 from wyoming_rt.pcm import to_ha_format
 from wyoming_rt.records.audio import PcmAudio
@@ -136,6 +136,19 @@ class HAEmulator:
 
     # ------------------------------------------------------------------ speech to text
 
+    def uses_voice_detector(self, endpointing: bool | None = None) -> bool:
+        """Whether HA would end an upload with its voice detector (see `transcribe`)."""
+        use_vad = (self.config.endpointing == "vad") if endpointing is None else endpointing
+        return use_vad and not (self.config.release.vad_only_when_required and not self.config.requires_external_vad)
+
+    async def plan_uploads(self, audios: Iterable[PcmAudio]) -> PlanStats | None:
+        """Run HA's voice detector over every clip now (or take its plan from the cache), so that
+        no upload of a measured request waits for it; None when this configuration does not use it."""
+        if not self.uses_voice_detector():
+            return None
+        pcms = [pcm for audio in audios if (pcm := to_ha_format(audio).pcm)]
+        return await anyio.to_thread.run_sync(plan_all, pcms, abandon_on_cancel=True)
+
     async def transcribe(
         self,
         endpoint: Endpoint,
@@ -156,9 +169,7 @@ class HAEmulator:
         audio = to_ha_format(audio)
         language = language if language is not None else self.config.language
         release = self.config.release
-        use_vad = (self.config.endpointing == "vad") if endpointing is None else endpointing
-        if release.vad_only_when_required and not self.config.requires_external_vad:
-            use_vad = False
+        use_vad = self.uses_voice_detector(endpointing)
         plan = await anyio.to_thread.run_sync(end_of_speech_cached, audio.pcm) if use_vad and audio.pcm else None
         async with self._open(endpoint, "stt") as conn:
             with self._watchdog(conn.trace, f"STT on {endpoint}"):

@@ -319,7 +319,7 @@ class Report:
     ignored_findings: list[Finding] = field(default_factory=list)
     """Findings whose rule the gates ignore: reported, but they do not decide the verdict."""
     phases: list[PhaseRecord] = field(default_factory=list)
-    """The phases of the run in order (preflight, warm-up, latency, concurrency, negatives, probes)."""
+    """The phases of the run in order (preflight, preparation, warm-up, latency, concurrency, negatives, probes)."""
     concurrency: ConcurrencyReport | None = None
     """The concurrency phase's figures; ``summary.latency`` is the latency phase's (one request at a time)."""
     health_checks: list[HealthCheck] = field(default_factory=list)

@@ -158,6 +158,7 @@ async def load_validate(
         describe_failure_finding(role, outcome) for role, outcome in described.items() if isinstance(outcome, WyomingRTError)
     ]
     streaming = tts_streaming(options.tts_streaming, described)
+    await emulator.plan_uploads(u.audio for u in utterances)  # the voice detector's CPU, before any load
     if rate_per_s is not None:
         level = await run_open(emulator, utterances, stt, tts, streaming=streaming, rate_per_s=rate_per_s, duration_s=duration_s)
         report = LoadReport("open", [level], None, load_findings([level]))

@@ -44,7 +44,8 @@ async def validate(
     on_result: Callable[[RoundTripResult], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
 ) -> Report:
-    """The whole run, in phases: preflight (describe, info rules), warm-up (not measured),
+    """The whole run, in phases: preflight (describe, info rules), preparation (HA's voice
+    detector over every clip, when the run uses it: the client's own CPU), warm-up (not measured),
     latency (one round trip at a time: what one HA user waits), concurrency (N sessions at
     once), the speech-free clips, and the conformance probes last, so that nothing they leave
     behind meets a measurement. Then the checks and the gates.
@@ -117,6 +118,8 @@ class ValidationRun:
         # HA 2026.11 skips its voice detector for a server that does its own
         requires_vad = SttCapabilities.from_info(servers["stt"].info).requires_external_vad
         self.emulator = HAEmulator(replace(self.emulator.config, requires_external_vad=requires_vad))
+        with self.phase("preparation") as record:
+            await self._prepare(record)
 
         interval_s = self.options.health_check_interval_s or self.emulator.config.release.health_check_interval_s
         if interval_s:
@@ -172,6 +175,14 @@ class ValidationRun:
         if self.options.fail_fast and self.stopped is None and result.failure is not None:
             self.stopped = f"fail-fast: {result.utterance.id} failed"
             self._latency_scope.cancel()
+
+    async def _prepare(self, record: PhaseRecord) -> None:
+        """HA's voice detector run over every clip when the run uses it: the client's own CPU,
+        spent before any server works rather than beside a measured request, and once per clip
+        rather than at each sending."""
+        plans = await self.emulator.plan_uploads(u.audio for u in (*self.utterances, *self.corpus.negatives))
+        if plans is not None:
+            record.notes["voice_detector_plans"] = plans.to_dict()
 
     async def _measured_phases(
         self, breakers: Breakers, streaming: bool
