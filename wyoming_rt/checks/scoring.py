@@ -26,8 +26,11 @@ def _normalizer() -> EnglishTextNormalizer:
 _CLOCK_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b")
 
 
+@lru_cache(maxsize=1024)
 def normalize(text: str) -> str:
-    """Whisper's English normalisation (clock times split first), whitespace folded."""
+    """Whisper's English normalisation (clock times split first), whitespace folded. Kept for the
+    texts seen last: a run normalises each reference many times (WER, back WER, crosstalk checks),
+    and the normaliser's regular expressions are most of what scoring costs."""
     return " ".join(_normalizer()(_CLOCK_TIME.sub(r"\1 \2", text)).split())
 
 
