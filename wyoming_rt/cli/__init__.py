@@ -52,7 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except WyomingRTError as exc:
             sys.stderr.write(f"wyoming-rt: error: {exc}\n")
             return EXIT_CANNOT_RUN
-    command = {"validate": validate.run, "serve": serve.run, "wait": wait.run}[args.command]
+    if args.command == "validate":
+        from wyoming_rt.cli import validate_run  # the run layer, the report, numpy: not for --help
+
+        command = validate_run.run
+    else:
+        command = {"serve": serve.run, "wait": wait.run}[args.command]
     if args.command == "serve":
         serve.configure_logging(args.debug)
     try:
