@@ -20,7 +20,7 @@ from tests.fake_servers import TEXT, FakeStt, FakeTts, fake_pair, send_transcrip
 from tests.html_fixtures import as_returned, bundled_report, colour_pixels, dump_dom, screenshot
 from tests.report_schema import assert_valid_report
 from wyoming_rt.cli import main
-from wyoming_rt.cli import validate as validate_command
+from wyoming_rt.cli import validate_run as validate_command
 from wyoming_rt.corpus import load_bundled_corpus
 from wyoming_rt.report.html import RULES_DOC_URL, report_html, write_html
 from wyoming_rt.report.html_audio import LEFT_OUT, encode, has_opus

@@ -1,5 +1,9 @@
 """Command line: argument parsing and wiring only, one module per command.
 
+Building the parser imports only light modules (the standard library, records, the run's
+options), so that ``--help`` and ``--version`` answer at once; what a command needs to run
+(rich, anyio, numpy, the report, the run) is imported once the command line is parsed.
+
 Exit codes: 0 every check passed; 1 a check or a threshold failed; 2 the run could not
 happen (usage, a server unreachable at start, an unusable corpus); 130 interrupted.
 """
@@ -10,9 +14,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-
-import anyio
-from rich.console import Console
 
 from wyoming_rt.cli import compare, rules, serve, validate, wait
 from wyoming_rt.cli.parser import EXIT_CANNOT_RUN as EXIT_CANNOT_RUN
@@ -40,6 +41,10 @@ def _leaf(exc: BaseException) -> BaseException:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # rich, anyio and each command's run load once the command line is parsed: --help and --version stay light
+    import anyio
+    from rich.console import Console
+
     out = Console(highlight=False)
     if not out.is_terminal and "COLUMNS" not in os.environ:
         out.width = 120  # CI logs: wide enough for the table, still readable
@@ -52,7 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except WyomingRTError as exc:
             sys.stderr.write(f"wyoming-rt: error: {exc}\n")
             return EXIT_CANNOT_RUN
-    command = {"validate": validate.run, "serve": serve.run, "wait": wait.run}[args.command]
+    if args.command == "validate":
+        from wyoming_rt.cli import validate_run  # the run layer, the report, numpy: not for --help
+
+        command = validate_run.run
+    else:
+        command = {"serve": serve.run, "wait": wait.run}[args.command]
     if args.command == "serve":
         serve.configure_logging(args.debug)
     try:

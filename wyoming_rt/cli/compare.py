@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS, Commands
 from wyoming_rt.records.errors import UsageError
 from wyoming_rt.records.options import non_negative_float
-from wyoming_rt.report.compare import Margins, compare, differences, load_report
-from wyoming_rt.report.console import render_comparison
-from wyoming_rt.report.html_compare import write_compare_html
-from wyoming_rt.report.json_writer import is_stdout, write_json
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def add_parser(commands: Commands) -> None:
@@ -49,6 +47,14 @@ def add_parser(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace, out: Console) -> int:
+    # the report (numpy, rich) loads when the command runs, not when the parser is built for --help
+    from rich.console import Console
+
+    from wyoming_rt.report.compare import Margins, compare, differences, load_report
+    from wyoming_rt.report.console import render_comparison
+    from wyoming_rt.report.html_compare import write_compare_html
+    from wyoming_rt.report.json_writer import is_stdout, write_json
+
     base, new = load_report(args.base), load_report(args.new)
     differ = differences(base, new)
     if differ.corpus and not args.allow_different_corpus:

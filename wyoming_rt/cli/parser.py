@@ -7,12 +7,13 @@ import argparse
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from wyoming_rt.records.options import Group, OptionSpec, did_you_mean
 from wyoming_rt.records.version import __version__
+
+if TYPE_CHECKING:  # every command's parser imports this module: rich loads only when a command runs
+    from rich.console import Console
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 

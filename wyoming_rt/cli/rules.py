@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from wyoming_rt.cli.parser import EXIT_PASS, Commands
-from wyoming_rt.report.rules_doc import rules_markdown
 
 
 def add_parser(commands: Commands) -> None:
@@ -19,5 +18,8 @@ def add_parser(commands: Commands) -> None:
 
 
 def run() -> int:
+    # the report package (numpy) loads when the command runs, not when the parser is built for --help
+    from wyoming_rt.report.rules_doc import rules_markdown
+
     sys.stdout.write(rules_markdown())
     return EXIT_PASS

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-
-import anyio
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from wyoming_rt.cli.parser import EXIT_PASS, Commands, Parser, status
-from wyoming_rt.endpoint import parse_endpoint
 from wyoming_rt.records.options import non_negative_float, non_negative_int, positive_int
-from wyoming_rt.servers.base import MAX_CONNECTIONS
+from wyoming_rt.records.server_limits import MAX_CONNECTIONS
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def add_parser(commands: Commands) -> None:
@@ -75,6 +74,8 @@ def add_parser(commands: Commands) -> None:
 
 def configure_logging(debug: bool) -> None:
     """The servers log to stderr: INFO, or DEBUG with ``--debug``."""
+    import logging  # here, not at the top: only a server logs, and --help need not load it
+
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -83,6 +84,11 @@ def configure_logging(debug: bool) -> None:
 
 
 async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    # anyio and the servers load when the command runs, not when the parser is built for --help
+    import anyio
+
+    from wyoming_rt.endpoint import parse_endpoint
+
     endpoint = parse_endpoint(args.uri)
     if args.role == "null":
         from wyoming_rt.servers.null import run_null_server

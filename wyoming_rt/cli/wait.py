@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-
-import anyio
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from wyoming_rt.cli.parser import EXIT_PASS, Commands
-from wyoming_rt.emulator import EmulatorConfig, HAEmulator
-from wyoming_rt.endpoint import parse_endpoint
 from wyoming_rt.records.errors import ServerStartError, WyomingRTError
 from wyoming_rt.records.options import positive_float
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def add_parser(commands: Commands) -> None:
@@ -28,6 +27,12 @@ def add_parser(commands: Commands) -> None:
 
 
 async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    # the emulator (numpy, wyoming) and anyio load when the command runs, not when the parser is built for --help
+    import anyio
+
+    from wyoming_rt.emulator import EmulatorConfig, HAEmulator
+    from wyoming_rt.endpoint import parse_endpoint
+
     endpoints = [parse_endpoint(uri) for uri in args.uris]
     emulator = HAEmulator(EmulatorConfig(describe_attempts=1, connect_timeout_s=2.0))
     deadline = anyio.current_time() + args.timeout

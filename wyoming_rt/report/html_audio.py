@@ -7,16 +7,16 @@ import base64
 import io
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, get_args
 
 import numpy as np
 import soundfile
 import soxr
 
 from wyoming_rt.records.audio import PcmAudio
+from wyoming_rt.records.report_choices import AUDIO_CHOICES as AUDIO_CHOICES
+from wyoming_rt.records.report_choices import AudioChoice as AudioChoice
 
-AudioChoice = Literal["all", "none"]
-AUDIO_CHOICES: tuple[str, ...] = get_args(AudioChoice)
+# AudioChoice lives in records, where the CLI's parser reads it without loading numpy; re-exported here
 
 AUDIO_BUDGET_BYTES = 1_000_000
 """Compressed audio one page holds at most (about 1.3 MB once base64-encoded): a 38-utterance

@@ -16,15 +16,13 @@ from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.findings import Finding
 from wyoming_rt.records.gates import GateResult
 from wyoming_rt.records.health import HealthCheck
+from wyoming_rt.records.report_choices import STAGES as STAGES
 from wyoming_rt.report.safe_text import json_dumps
+
+# STAGES lives in records, where the CLI's parser reads it without loading the report; re-exported here
 
 REPORT_SCHEMA = "wyoming-rt/report/1"
 """Version of the JSON report's shape; bumped on any incompatible change."""
-
-STAGES = ("stt", "stt_from_speech_end", "tts_ttfb", "tts_first_audible", "tts_total", "round_trip")
-"""Latency stages: STT audio-stop -> transcript; STT end of speech (the last chunk HA's voice
-detector heard speech in) -> transcript; TTS request -> first audio chunk; TTS request -> first
-chunk holding audible sound; TTS request -> end; full round trip (STT start -> TTS end)."""
 
 
 STAGE_LABELS = {

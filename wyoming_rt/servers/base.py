@@ -23,12 +23,12 @@ from wyoming.ping import Pong
 
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.errors import FramingError
+from wyoming_rt.records.server_limits import MAX_CONNECTIONS as MAX_CONNECTIONS
 from wyoming_rt.wire import EventReader, ReceivedEvent, WireLimits, encode_event
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_CONNECTIONS = 64
-"""Connections served at once (`serve`'s ``max_connections``); one more is answered ``busy``."""
+# MAX_CONNECTIONS lives in records, where `serve --help` reads it without loading the servers; re-exported here
 
 
 class Connection:

@@ -1,0 +1,172 @@
+"""Running ``wyoming-rt validate`` (its parser: `wyoming_rt.cli.validate`): the options from
+the command line and the TOML file, the corpus, the servers to test, the run, and its outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+from rich.console import Console
+
+from wyoming_rt.cli import corpus_options
+from wyoming_rt.cli.incomplete import write_incomplete
+from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS
+from wyoming_rt.cli.progress import RunProgress, status_lines
+from wyoming_rt.corpus import load_bundled_corpus, load_corpus
+from wyoming_rt.endpoint import Endpoint, parse_endpoint
+from wyoming_rt.records.corpus import Corpus
+from wyoming_rt.records.errors import UsageError
+from wyoming_rt.records.options import options_of
+from wyoming_rt.report.audio_files import save_audio
+from wyoming_rt.report.console import render_load_report, render_report, verdict_word
+from wyoming_rt.report.html import write_html
+from wyoming_rt.report.json_writer import is_stdout, write_json
+from wyoming_rt.report.junit import write_junit
+from wyoming_rt.report.markdown import write_markdown
+from wyoming_rt.report.model import Report
+from wyoming_rt.run.config import load_config
+from wyoming_rt.run.load import load_validate
+from wyoming_rt.run.options import ValidateOptions
+from wyoming_rt.run.validate import ValidationRun
+from wyoming_rt.servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
+
+
+def options_from(args: argparse.Namespace) -> ValidateOptions:
+    """The run's options: the defaults, then the TOML file's, then the command line's."""
+    config = load_config(args.config)
+    given = {spec.name: getattr(args, spec.name) for spec in options_of(ValidateOptions) if spec.cli}
+    gates = config.gates.merged(
+        max_wer=args.max_wer,
+        max_back_wer=args.max_back_wer,
+        max_p95_ms={**dict(args.max_p95), **({"round_trip": args.max_p95_ms} if args.max_p95_ms else {})} or None,
+        max_p99_ms=dict(args.max_p99) or None,
+        max_failure_rate=args.max_failure_rate,
+        ignore=tuple(args.ignore) or None,
+    )
+    options = config.validate_options(given, gates)
+    if options.speaker and not options.voice:
+        raise UsageError("--speaker needs --voice")
+    return options
+
+
+def _load_corpus(args: argparse.Namespace) -> Corpus:
+    corpus = load_bundled_corpus() if args.corpus is None else load_corpus(args.corpus)
+    return corpus_options.repeat(corpus_options.only(corpus, args.only), args.repeat)
+
+
+@asynccontextmanager
+async def _servers(
+    stt: Endpoint | None, tts: Endpoint | None, flavour: Flavour, say: Callable[[str], None]
+) -> AsyncIterator[tuple[Endpoint, Endpoint]]:
+    """The endpoints to test: the given ones, or reference servers started for this run."""
+    async with AsyncExitStack() as stack:
+        started = []
+        if stt is None or tts is None:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wyoming-rt-")))
+            since = time.monotonic()
+            if stt is None:
+                say(f"starting {server_name(flavour, 'stt')} ...")
+                started.append(await stack.enter_async_context(run_reference_server(flavour, "stt", work, wait=False)))
+                stt = started[-1].endpoint
+            if tts is None:
+                say(f"starting {server_name(flavour, 'tts')} ...")
+                started.append(await stack.enter_async_context(run_reference_server(flavour, "tts", work, wait=False)))
+                tts = started[-1].endpoint
+            await wait_all_ready(started)  # both load their models at the same time
+            say(f"reference server(s) ready after {time.monotonic() - since:.0f} s")
+        yield stt, tts
+
+
+async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
+    stt = parse_endpoint(args.stt) if args.stt else None
+    tts = parse_endpoint(args.tts) if args.tts else None
+    options = options_from(args)
+    for warning in options.gates.percent_like():  # still run: a WER above 1 is possible
+        err.print(f"wyoming-rt: warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+    corpus = _load_corpus(args)
+    if args.concurrency_sweep or args.rate:
+        return await _run_load(args, stt, tts, corpus, options, out, err)
+    progress = RunProgress(err, len(corpus), quiet=args.quiet)
+    async with _servers(stt, tts, args.reference, progress.line) as (stt_endpoint, tts_endpoint):
+        progress.line(
+            f"validating with {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
+            f" (concurrency phase {options.concurrency} sessions, timeout {options.timeout_s:g} s)"
+        )
+        run_ = ValidationRun(stt_endpoint, tts_endpoint, corpus, options, on_result=progress.result, on_phase=progress.phase)
+        with progress:
+            try:
+                report = await run_.execute()
+            except BaseException as exc:  # Ctrl-C or a fatal error: what finished is still reported
+                if _outputs_asked(args):
+                    write_incomplete(run_, exc, partial(_write_outputs, args=args), progress.line)
+                raise
+    _write_outputs(report, args)
+    out = err if is_stdout(args.json) else out  # stdout carries the JSON alone
+    if args.quiet:
+        for f in report.findings:
+            out.print(
+                f"{f.severity} {f.rule}{' [' + f.utterance + ']' if f.utterance else ''}: {f.message}",
+                highlight=False,
+                markup=False,
+            )
+        out.print(f"Verdict: {verdict_word(report)}" + (f" ({report.incomplete})" if report.incomplete else ""))
+    else:
+        render_report(report, out)
+    return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _outputs_asked(args: argparse.Namespace) -> bool:
+    return any((args.json, args.junit, args.markdown, args.html, args.save_audio, os.environ.get("GITHUB_STEP_SUMMARY")))
+
+
+def _write_outputs(report: Report, args: argparse.Namespace) -> None:
+    if args.json:
+        write_json(report, args.json)
+    if args.junit:
+        write_junit(report, args.junit)
+    write_markdown(report, args.markdown)  # also appends to $GITHUB_STEP_SUMMARY when it is set
+    if args.html:
+        write_html(report, args.html, audio=args.html_audio)
+    if args.save_audio:
+        save_audio(report, args.save_audio)
+
+
+async def _run_load(
+    args: argparse.Namespace,
+    stt: Endpoint | None,
+    tts: Endpoint | None,
+    corpus: Corpus,
+    options: ValidateOptions,
+    out: Console,
+    err: Console,
+) -> int:
+    if args.concurrency_sweep and args.rate:
+        raise UsageError("use either --concurrency-sweep or --rate, not both")
+    say = status_lines(err, quiet=args.quiet)
+    async with _servers(stt, tts, args.reference, say) as (stt_endpoint, tts_endpoint):
+        what = (
+            f"arrivals at {args.rate:g}/s for {args.duration:g} s"
+            if args.rate
+            else f"concurrency levels {args.concurrency_sweep}"
+        )
+        say(f"load run over {len(corpus)} utterances: {what}")
+        report = await load_validate(
+            stt_endpoint,
+            tts_endpoint,
+            list(corpus),
+            options,
+            sweep=args.concurrency_sweep or (),
+            rate_per_s=args.rate,
+            duration_s=args.duration,
+        )
+    if args.json:
+        write_json(report, args.json)
+    render_load_report(report, err if is_stdout(args.json) else out)
+    return EXIT_PASS if report.passed else EXIT_FAIL
