@@ -64,6 +64,9 @@ async def test_the_latency_phase_sends_one_request_at_a_time_and_the_concurrency
     assert [p.name for p in report.phases] == ["preflight", "preparation", "warm-up", "latency", "concurrency"]
     assert most["preparation"] == 0  # HA's voice detector ran over the clips with no request in flight
     assert report.phases[1].notes["voice_detector_plans"]["clips"] == 8
+    # the client's own CPU per phase: the detector's thread is part of what the process spent
+    assert all(p.client_cpu_s is not None and p.client_cpu_s >= 0 for p in report.phases)
+    assert report.phases[1].client_cpu_s >= report.phases[1].notes["voice_detector_plans"]["cpu_s"] - 0.002
     assert most["latency"] == 1  # one HA user: never two requests at once, back transcription included
     assert most["warm-up"] == 1 and most["concurrency"] >= 2  # the warm-up is one request at a time too
     assert report.concurrency is not None and report.concurrency.level.round_trips == 8

@@ -108,12 +108,13 @@ def phases_html(report: Report) -> str:
     if report.phases:
         rows = [
             (
-                esc(p.name), f"{p.wall_s:.1f}", str(p.requests), str(p.sessions),
+                esc(p.name), f"{p.wall_s:.1f}", "" if p.client_cpu_s is None else f"{p.client_cpu_s:.2f}",
+                str(p.requests), str(p.sessions),
                 compact({k: v for k, v in p.notes.items() if k not in ("long_text", "llm_stream")}) if p.notes else "",
             )
             for p in report.phases
         ]  # fmt: skip
-        out.append(table(("phase", "#wall s", "#requests", "#sessions", "notes"), rows, ' id="phases"'))
+        out.append(table(("phase", "#wall s", "#client CPU s", "#requests", "#sessions", "notes"), rows, ' id="phases"'))
     out.append("<h3>Concurrency phase</h3>")
     sentence = concurrency_sentence(report)
     if sentence and report.concurrency is not None:

@@ -247,6 +247,9 @@ class PhaseRecord:
     requests: int = 0
     sessions: int = 1
     notes: dict[str, Any] = field(default_factory=dict)
+    client_cpu_s: float | None = None
+    """CPU seconds this process spent during the phase, every thread counted (the negatives and
+    probes phases share it with the analysis, which runs beside them); None when not measured."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -254,14 +257,16 @@ class PhaseRecord:
             "wall_s": round(self.wall_s, 3),
             "requests": self.requests,
             "sessions": self.sessions,
+            **({} if self.client_cpu_s is None else {"client_cpu_s": round(self.client_cpu_s, 3)}),
             **self.notes,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PhaseRecord:
-        """The inverse of `to_dict`: keys beyond the four figures are notes."""
-        notes = {k: v for k, v in data.items() if k not in ("name", "wall_s", "requests", "sessions")}
-        return cls(data["name"], data["wall_s"], data["requests"], data["sessions"], notes)
+        """The inverse of `to_dict`: keys beyond the figures are notes."""
+        figures = ("name", "wall_s", "requests", "sessions", "client_cpu_s")
+        notes = {k: v for k, v in data.items() if k not in figures}
+        return cls(data["name"], data["wall_s"], data["requests"], data["sessions"], notes, data.get("client_cpu_s"))
 
 
 @dataclass

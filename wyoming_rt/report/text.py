@@ -24,13 +24,14 @@ def concurrency_sentence(report: Report) -> str | None:
 
 
 def phases_sentence(report: Report) -> str | None:
-    """Each phase with its wall time and requests, in the order they ran."""
+    """Each phase with its wall time, requests and the client's CPU, in the order they ran."""
     if not report.phases:
         return None
     parts = []
     for p in report.phases:
         skipped = p.notes.get("skipped")
-        parts.append(f"{p.name} skipped ({skipped})" if skipped else f"{p.name} {p.wall_s:.1f} s ({p.requests} req)")
+        cpu = "" if p.client_cpu_s is None else f", client CPU {p.client_cpu_s:.1f} s"
+        parts.append(f"{p.name} skipped ({skipped})" if skipped else f"{p.name} {p.wall_s:.1f} s ({p.requests} req{cpu})")
     return "Phases: " + " · ".join(parts)
 
 

@@ -31,17 +31,21 @@ CONCURRENCY_ROUND_TRIPS_PER_SESSION = 2
 
 
 class PhaseClock:
-    """``with PhaseClock(record):`` fills in ``record.wall_s``."""
+    """``with PhaseClock(record):`` fills in ``record.wall_s`` and ``record.client_cpu_s``: the
+    CPU this process spent meanwhile (every thread), so that a reader can tell how much the
+    harness competed with the servers during a measured phase."""
 
     def __init__(self, record: PhaseRecord) -> None:
         self.record = record
 
     def __enter__(self) -> PhaseRecord:
         self._started = time.perf_counter()
+        self._cpu_started = time.process_time()
         return self.record
 
     def __exit__(self, *exc_info: object) -> None:
         self.record.wall_s = time.perf_counter() - self._started
+        self.record.client_cpu_s = time.process_time() - self._cpu_started
 
 
 async def warm_up(
