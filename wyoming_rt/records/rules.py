@@ -509,6 +509,18 @@ LOAD_CROSSTALK = Rule(
     ref="One connection per request (HA stt.py): an answer belongs to its own connection",
 )
 
+# --- What a server costs (resource.*): sampled when it runs on this machine ----------------------
+
+RESOURCE_MEMORY_GROWTH = Rule(
+    "resource.memory-growth",
+    "warning",
+    "The server's resident memory grew over the measured phases by more than 50 MB and 25 % of "
+    "what it held after the warm-up.",
+    "Memory that grows request after request runs a small machine (a Raspberry Pi, a NAS) out of "
+    "memory after days: a leak, or a cache without a bound.",
+    ref="Resource sampling of the servers under test (psutil or the container's cgroup; docs/checks.md)",
+)
+
 # --- Gates: thresholds the run must meet (gate.*) ------------------------------------------------
 
 GATE_WER = Rule(
@@ -544,6 +556,20 @@ GATE_FAILURE_RATE = Rule(
     "error",
     "The share of utterances that failed is above max_failure_rate.",
     "Too many requests fail for the server to be usable.",
+    ref=_GATE_REF,
+)
+GATE_RSS = Rule(
+    "gate.max-rss-mb",
+    "error",
+    "A server's peak resident memory during the run is above max_rss_mb.",
+    "The server needs more memory than the machine it is meant for can give it.",
+    ref=_GATE_REF,
+)
+GATE_CPU_PER_AUDIO = Rule(
+    "gate.max-cpu-per-audio-s",
+    "error",
+    "The STT server used more CPU-seconds per second of audio in the latency phase than max_cpu_per_audio_s.",
+    "Each command costs more CPU than the machine it is meant for can spare.",
     ref=_GATE_REF,
 )
 GATE_NOTHING_SCORED = Rule(

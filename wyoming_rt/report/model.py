@@ -17,6 +17,7 @@ from wyoming_rt.records.findings import Finding
 from wyoming_rt.records.gates import GateResult
 from wyoming_rt.records.health import HealthCheck
 from wyoming_rt.records.report_choices import STAGES as STAGES
+from wyoming_rt.records.resources import ServerResources
 from wyoming_rt.report.safe_text import json_dumps
 
 # STAGES lives in records, where the CLI's parser reads it without loading the report; re-exported here
@@ -338,6 +339,8 @@ class Report:
     the JSON report either."""
     created: str | None = None
     """When the report was built: ISO 8601, UTC (``None`` in a report written before it was recorded)."""
+    resources: dict[str, ServerResources] = field(default_factory=dict)
+    """What each server cost (CPU, memory), by role, when it runs on this machine; empty when not sampled."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -370,6 +373,7 @@ class Report:
             "health_checks": [c.to_dict() for c in self.health_checks],
             "settings": self.settings,
             "created": self.created,
+            "resources": {role: r.to_dict() for role, r in self.resources.items()},
         }
 
     def to_json(self) -> str:
@@ -406,4 +410,5 @@ class Report:
             health_checks=[HealthCheck.from_dict(c) for c in data["health_checks"]],
             incomplete=incomplete,
             created=data.get("created"),
+            resources={role: ServerResources.from_dict(role, r) for role, r in data.get("resources", {}).items()},
         )
