@@ -105,6 +105,14 @@ def add_parser(commands: Commands) -> None:
         "--max-failure-rate", metavar="X", type=non_negative_float, help="fail when more than this share of utterances failed"
     )
     gates.add_argument(
+        "--max-rss-mb", metavar="MB", type=positive_float,
+        help="fail when either server's peak resident memory is above MB (measured when it runs on this machine)",
+    )  # fmt: skip
+    gates.add_argument(
+        "--max-cpu-per-audio-s", metavar="X", type=positive_float,
+        help="fail when the STT server uses more than X CPU-seconds per second of audio (latency phase)",
+    )  # fmt: skip
+    gates.add_argument(
         "--ignore",
         metavar="RULE",
         action="append",

@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def options_from(args: argparse.Namespace) -> ValidateOptions:
         max_p95_ms={**dict(args.max_p95), **({"round_trip": args.max_p95_ms} if args.max_p95_ms else {})} or None,
         max_p99_ms=dict(args.max_p99) or None,
         max_failure_rate=args.max_failure_rate,
+        max_rss_mb=args.max_rss_mb,
+        max_cpu_per_audio_s=args.max_cpu_per_audio_s,
         ignore=tuple(args.ignore) or None,
     )
     options = config.validate_options(given, gates)
@@ -64,24 +67,34 @@ def _load_corpus(args: argparse.Namespace) -> Corpus:
 @asynccontextmanager
 async def _servers(
     stt: Endpoint | None, tts: Endpoint | None, flavour: Flavour, say: Callable[[str], None]
-) -> AsyncIterator[tuple[Endpoint, Endpoint]]:
-    """The endpoints to test: the given ones, or reference servers started for this run."""
+) -> AsyncIterator[tuple[Endpoint, Endpoint, dict[str, int]]]:
+    """The endpoints to test: the given ones, or reference servers started for this run (and
+    the processes of those, by role)."""
     async with AsyncExitStack() as stack:
         started = []
+        pids: dict[str, int] = {}
         if stt is None or tts is None:
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wyoming-rt-")))
             since = time.monotonic()
             if stt is None:
                 say(f"starting {server_name(flavour, 'stt')} ...")
                 started.append(await stack.enter_async_context(run_reference_server(flavour, "stt", work, wait=False)))
-                stt = started[-1].endpoint
+                stt, pids["stt"] = started[-1].endpoint, started[-1].process.pid
             if tts is None:
                 say(f"starting {server_name(flavour, 'tts')} ...")
                 started.append(await stack.enter_async_context(run_reference_server(flavour, "tts", work, wait=False)))
-                tts = started[-1].endpoint
+                tts, pids["tts"] = started[-1].endpoint, started[-1].process.pid
             await wait_all_ready(started)  # both load their models at the same time
             say(f"reference server(s) ready after {time.monotonic() - since:.0f} s")
-        yield stt, tts
+        yield stt, tts, pids
+
+
+def _with_started(options: ValidateOptions, pids: dict[str, int]) -> ValidateOptions:
+    """The started servers' processes are the ones whose CPU and memory the run samples."""
+    return replace(
+        options, stt_pid=pids.get("stt", options.stt_pid), tts_pid=pids.get("tts", options.tts_pid),
+        started_pids=tuple(pids.values()),
+    )  # fmt: skip
 
 
 async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
@@ -94,7 +107,8 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     if args.concurrency_sweep or args.rate:
         return await _run_load(args, stt, tts, corpus, options, out, err)
     progress = RunProgress(err, len(corpus), quiet=args.quiet)
-    async with _servers(stt, tts, args.reference, progress.line) as (stt_endpoint, tts_endpoint):
+    async with _servers(stt, tts, args.reference, progress.line) as (stt_endpoint, tts_endpoint, pids):
+        options = _with_started(options, pids)
         progress.line(
             f"validating with {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
             f" (concurrency phase {options.concurrency} sessions, timeout {options.timeout_s:g} s)"
@@ -150,7 +164,8 @@ async def _run_load(
     if args.concurrency_sweep and args.rate:
         raise UsageError("use either --concurrency-sweep or --rate, not both")
     say = status_lines(err, quiet=args.quiet)
-    async with _servers(stt, tts, args.reference, say) as (stt_endpoint, tts_endpoint):
+    async with _servers(stt, tts, args.reference, say) as (stt_endpoint, tts_endpoint, pids):
+        options = _with_started(options, pids)
         what = (
             f"arrivals at {args.rate:g}/s for {args.duration:g} s"
             if args.rate

@@ -514,8 +514,7 @@ LOAD_CROSSTALK = Rule(
 RESOURCE_MEMORY_GROWTH = Rule(
     "resource.memory-growth",
     "warning",
-    "The server's resident memory grew over the measured phases by more than 50 MB and 25 % of "
-    "what it held after the warm-up.",
+    "The server's resident memory grew over the measured phases by more than 50 MB and 25 % of what it held after the warm-up.",
     "Memory that grows request after request runs a small machine (a Raspberry Pi, a NAS) out of "
     "memory after days: a leak, or a cache without a bound.",
     ref="Resource sampling of the servers under test (psutil or the container's cgroup; docs/checks.md)",

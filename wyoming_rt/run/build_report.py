@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,6 +18,7 @@ from wyoming_rt.checks.timing import stream_timing
 from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.health import HealthCheck
+from wyoming_rt.records.resources import ServerResources
 from wyoming_rt.records.results import NegativeResult, RoundTripResult
 from wyoming_rt.records.rules import (
     ANALYSIS_DEADLINE,
@@ -186,6 +187,7 @@ def build_report(
     concurrency: ConcurrencyReport | None = None,
     health_checks: Sequence[HealthCheck] = (),
     gates: Gates | None = None,
+    resources: Mapping[str, ServerResources] | None = None,
 ) -> Report:
     """The report of a run, complete: per-utterance checks, corpus scores and latency
     percentiles, the audio sent and returned, the time it was built, and with ``gates`` the verdict they give.
@@ -213,7 +215,7 @@ def build_report(
         phases=list(phases), concurrency=concurrency, health_checks=list(health_checks),
         audio={r.utterance.id: r.tts.audio for r in results if r.tts is not None and r.tts.audio is not None},
         inputs={u.id: u.audio for u in [*(r.utterance for r in results), *(n.utterance for n in negatives)]},
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"), resources=dict(resources or {}),
     )  # fmt: skip
     return report if gates is None else apply_gates(report, gates)
 

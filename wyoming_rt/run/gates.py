@@ -16,10 +16,12 @@ from wyoming_rt.records.gates import GateResult
 from wyoming_rt.records.options import did_you_mean
 from wyoming_rt.records.rules import (
     GATE_BACK_WER,
+    GATE_CPU_PER_AUDIO,
     GATE_FAILURE_RATE,
     GATE_NOTHING_SCORED,
     GATE_P95,
     GATE_P99,
+    GATE_RSS,
     GATE_TOO_LITTLE_DATA,
     GATE_WER,
     RULES,
@@ -41,6 +43,10 @@ class Gates:
     max_p95_ms: dict[str, float] = field(default_factory=dict)
     max_p99_ms: dict[str, float] = field(default_factory=dict)
     max_failure_rate: float | None = None
+    max_rss_mb: float | None = None
+    """Each server's peak resident memory (MB), where it can be measured (`Report.resources`)."""
+    max_cpu_per_audio_s: float | None = None
+    """The STT server's CPU-seconds per second of audio in the latency phase."""
     ignore: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -222,6 +228,18 @@ def _check(report: Report, gates: Gates) -> tuple[list[GateResult], list[Finding
                 rule_,
                 f"{stage} {pick.upper()} {measured or 0:.0f} ms > max {limit:g} ms",
             )
+    if gates.max_rss_mb is not None:
+        for role in ("stt", "tts"):
+            peak = report.resources[role].rss_peak_mb if role in report.resources else None
+            _resource_gate(results, findings, f"max_rss_mb.{role}", gates.max_rss_mb, peak, report, role, GATE_RSS,
+                           f"{role.upper()} server's peak memory {peak or 0:.0f} MB > max {gates.max_rss_mb:g} MB")  # fmt: skip
+    if gates.max_cpu_per_audio_s is not None:
+        stt = report.resources.get("stt")
+        latency = stt.phase("latency") if stt is not None else None
+        per_audio = latency.cpu_per_work_s if latency is not None else None
+        _resource_gate(results, findings, "max_cpu_per_audio_s", gates.max_cpu_per_audio_s, per_audio, report, "stt",
+                       GATE_CPU_PER_AUDIO,
+                       f"STT server used {per_audio or 0:.3f} CPU-s per second of audio > max {gates.max_cpu_per_audio_s:g}")  # fmt: skip
     if gates.max_failure_rate is not None and total:
         rate = summary.failed / total
         check(
@@ -233,3 +251,20 @@ def _check(report: Report, gates: Gates) -> tuple[list[GateResult], list[Finding
             f"{summary.failed} of {total} utterances failed ({rate:.0%})",
         )
     return results, findings
+
+
+def _resource_gate(
+    results: list[GateResult], findings: list[Finding], name: str, threshold: float, measured: float | None,
+    report: Report, role: str, rule_: Any, message: str,
+) -> None:  # fmt: skip
+    """A gate on what a server cost: it fails when the figure is above the threshold, and also
+    when the figure could not be measured (a gate that cannot be checked must not pass)."""
+    total = report.summary.utterances
+    held = measured is not None and measured <= threshold
+    results.append(GateResult(name, threshold, measured, held, total if measured is not None else 0, total))
+    if measured is None:
+        resources = report.resources.get(role)
+        why = resources.unavailable if resources is not None and resources.unavailable else "not sampled"
+        findings.append(finding(GATE_TOO_LITTLE_DATA, f"{name}: the {role.upper()} server's figure was not measured ({why})"))
+    elif not held:
+        findings.append(finding(rule_, message))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
 from wyoming_rt.records.emulator_options import EmulatorOptions
-from wyoming_rt.records.options import Group, at_least, non_negative_int, option, positive_float
+from wyoming_rt.records.options import Group, at_least, non_negative_int, option, positive_float, positive_int
 
 if TYPE_CHECKING:
     from wyoming_rt.checks.audio_quality import AudioThresholds
@@ -123,6 +123,30 @@ class ValidateOptions(EmulatorOptions):
     )  # fmt: skip
     """Seconds the per-utterance analysis (audio checks, WER/CER) may take after the measured
     phases; utterances not analysed by then get an ``analysis.deadline`` finding."""
+
+    resources: bool = option(
+        True, flag="--no-resources", const=False, group="Servers",
+        help="do not sample the servers' CPU and memory (sampled when they run on this machine)",
+    )  # fmt: skip
+    """Sample each server's CPU and memory when it runs on this machine (found by its pid, its
+    container or the process listening on its port)."""
+    stt_pid: int | None = option(
+        None, metavar="PID", parse=positive_int, group="Servers", toml=False, pytest=False,
+        help="the STT server's process, for its CPU and memory (default: the one listening on its port, when local)",
+    )  # fmt: skip
+    tts_pid: int | None = option(
+        None, metavar="PID", parse=positive_int, group="Servers", toml=False, pytest=False,
+        help="the TTS server's process (default: the one listening on its port, when local)",
+    )  # fmt: skip
+    stt_container: str | None = option(
+        None, metavar="NAME", group="Servers",
+        help="the STT server's container (docker or podman): CPU and memory from its cgroup",
+    )  # fmt: skip
+    tts_container: str | None = option(
+        None, metavar="NAME", group="Servers", help="the TTS server's container: CPU and memory from its cgroup"
+    )
+    started_pids: tuple[int, ...] = ()
+    """Processes this run started itself (the reference servers), reported as ``started``."""
 
     def emulator_config(self) -> EmulatorConfig:
         """The emulator for this run: every `EmulatorOptions` field as set here, and a connect

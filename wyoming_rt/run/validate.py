@@ -26,6 +26,8 @@ from wyoming_rt.run.phases import PhaseClock, run_concurrency_phase, warm_up
 from wyoming_rt.run.preflight import ServerUnavailableError as ServerUnavailableError
 from wyoming_rt.run.preflight import preflight
 from wyoming_rt.run.probe_phase import run_probe_phase
+from wyoming_rt.run.resource_sources import Found, find_source
+from wyoming_rt.run.resources import PhaseWork, ResourceMonitor, memory_growth_findings
 from wyoming_rt.run.roundtrip import Breakers, run_negatives, run_round_trips
 
 ANALYSIS_GRACE_S = 30.0
@@ -55,6 +57,22 @@ async def validate(
     """
     options = options or ValidateOptions()
     return await ValidationRun(stt, tts, corpus, options, on_result, on_phase).execute()
+
+
+def phase_work(results: list[RoundTripResult], concurrency: ConcurrencyReport | None) -> dict[str, dict[str, PhaseWork]]:
+    """What each server was asked: in the latency phase, STT requests (round trips and back
+    transcriptions) and the seconds of audio sent, TTS requests and the seconds of speech
+    returned; in the concurrency phase, one request to each per round trip."""
+    stt = [r.stt for r in results if r.stt is not None] + [r.back_stt for r in results if r.back_stt is not None]
+    tts = [r.tts for r in results if r.tts is not None]
+    work = {
+        "stt": {"latency": PhaseWork(len(stt), sum(s.audio_duration_s for s in stt))},
+        "tts": {"latency": PhaseWork(len(tts), sum(t.audio.duration_s for t in tts if t.audio is not None))},
+    }
+    if concurrency is not None:
+        for role in work:
+            work[role]["concurrency"] = PhaseWork(concurrency.level.round_trips)
+    return work
 
 
 def _succeeded_alone(results: list[RoundTripResult]) -> frozenset[str]:
@@ -94,6 +112,7 @@ class ValidationRun:
         self.stopped: str | None = None
         """Why the run stopped early (``--fail-fast``), when it did."""
         self._latency_scope = anyio.CancelScope()
+        self.resource_monitor: ResourceMonitor | None = None
 
     @property
     def current_phase(self) -> str:
@@ -106,10 +125,37 @@ class ValidationRun:
             self.on_phase(name)
         if self.monitor is not None:
             self.monitor.phase = name
+        if self.resource_monitor is not None:
+            self.resource_monitor.phase = name
         self.phases.append(PhaseRecord(name))
         return PhaseClock(self.phases[-1])
 
     async def execute(self) -> Report:
+        """The phases in order; the servers' CPU and memory are sampled throughout when they run here."""
+        if self.options.resources:
+            self.resource_monitor = ResourceMonitor(await anyio.to_thread.run_sync(self._resource_sources))
+            await self.resource_monitor.idle_baseline()
+        sampling_over = anyio.Event()
+        async with anyio.create_task_group() as sampling:
+            if self.resource_monitor is not None:
+                sampling.start_soon(self.resource_monitor.run, sampling_over)
+            try:
+                report = await self._phases()
+            finally:
+                sampling_over.set()
+        return report
+
+    def _resource_sources(self) -> dict[str, Found]:
+        options = self.options
+        return {
+            role: find_source(endpoint, pid=pid, container=container, started=pid is not None and pid in options.started_pids)
+            for role, endpoint, pid, container in (
+                ("stt", self.stt, options.stt_pid, options.stt_container),
+                ("tts", self.tts, options.tts_pid, options.tts_container),
+            )
+        }
+
+    async def _phases(self) -> Report:
         with self.phase("preflight") as record:
             servers, findings, breakers, streaming = await preflight(self.emulator, self.stt, self.tts, self.corpus, self.options)
             record.requests = 2
@@ -145,10 +191,16 @@ class ValidationRun:
             if self.stopped is None:
                 tg.start_soon(self._probes_phase, servers, breakers, streaming, results)
 
+        resources = {}
+        if self.resource_monitor is not None:
+            self.resource_monitor.finish()
+            resources = self.resource_monitor.results(phase_work(results, concurrency))
+            self.findings.extend(memory_growth_findings(resources))
         report = build_report(
             results, servers, self.findings, self._settings(streaming), self.options.audio_thresholds, negatives,
             utterance_reports=self.analysed, phases=self.phases, concurrency=concurrency,
             health_checks=self.monitor.checks if self.monitor is not None else (), gates=self.options.gates,
+            resources=resources,
         )  # fmt: skip
         return report if self.stopped is None else replace(report, incomplete=self.stopped)
 
@@ -201,6 +253,8 @@ class ValidationRun:
             )  # fmt: skip
         results = list(self.finished)  # in corpus order: one at a time
         record.requests = len(results)
+        if self.resource_monitor is not None:
+            self.resource_monitor.latency_phase_over()
         if self.stopped is not None:
             record.notes["stopped"] = self.stopped
         succeeded_alone = _succeeded_alone(results)
