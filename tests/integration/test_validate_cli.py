@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.report_schema import assert_valid_report
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
 from wyoming_rt.report.rules_doc import KNOWN_UPSTREAM_DEVIATIONS
+from wyoming_rt.servers.models import packaged_piper_voice, packaged_whisper_model
 
 pytestmark = pytest.mark.integration
 
@@ -161,6 +164,7 @@ def test_embedded_default_runs_our_reference_servers(tmp_path: Path) -> None:
     assert report["servers"]["stt"]["info"]["asr"][0]["name"] == "wyoming-rt-stt"
     assert report["servers"]["tts"]["info"]["tts"][0]["name"] == "wyoming-rt-tts"
     assert all(u["audio"]["valid"] and u["audio"]["quality"]["speech_s"] > 0.3 for u in report["utterances"])
+    assert_plausible_server_cost(report["resources"])
     summary = report["summary"]
     assert summary["back_wer"] is not None and summary["back_wer"] <= 0.25  # the TTS audio is intelligible
     assert summary["latency_ms"]["tts_first_audible"]["count"] == summary["utterances"]
@@ -190,3 +194,21 @@ def test_concurrency_sweep_against_our_reference_servers(
         assert level["throughput_per_s"] > 0 and level["latency_ms"]["round_trip"]["count"] == count
     assert report["knee"] in {"concurrency 1", "concurrency 2"}
     assert "Knee:" in proc.stdout and "Verdict: PASS" in proc.stdout
+
+
+def assert_plausible_server_cost(resources: dict[str, Any]) -> None:
+    """The servers the run started were sampled: each holds more memory than its model takes on
+    disk, and each STT request cost some CPU but less than the phase's wall time on every core."""
+    models = {
+        "stt": sum(f.stat().st_size for f in packaged_whisper_model().rglob("*") if f.is_file()),
+        "tts": packaged_piper_voice().stat().st_size,
+    }
+    for role, model_bytes in models.items():
+        cost = resources[role]
+        assert cost["source"] == "started" and cost["unavailable"] is None, cost
+        assert cost["idle_rss_mb"] * 1024 * 1024 > model_bytes and cost["rss_peak_mb"] >= cost["idle_rss_mb"]
+        latency = next(p for p in cost["phases"] if p["phase"] == "latency")
+        assert latency["requests"] > 0 and latency["work_s"] > 0
+        assert 0 < latency["cpu_s"] < latency["wall_s"] * (os.cpu_count() or 1)
+        assert latency["cpu_per_request_s"] > 0 and latency["threads_max"] >= 1
+        assert len(cost["timeline"]) > 2
