@@ -189,3 +189,26 @@ def test_the_cpu_gate_reads_the_stt_servers_latency_phase() -> None:
     assert apply_gates(a_report({"stt": server("stt", peak=100, cpu_per_audio=0.05)}), gates).gate_results[0].passed
     failed = apply_gates(a_report({"stt": server("stt", peak=100, cpu_per_audio=0.3)}), gates)
     assert [f.rule for f in failed.findings] == ["gate.max-cpu-per-audio-s"]
+
+
+@pytest.mark.anyio
+async def test_a_concurrency_sweep_reports_the_cost_of_each_level() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from wyoming_rt.report.console import render_load_report
+    from wyoming_rt.run.load import load_validate
+
+    async with scripted_server(leak_mb=0) as (endpoint, pid):
+        with anyio.fail_after(120):
+            report = await load_validate(endpoint, endpoint, list(corpus(4)), ValidateOptions(timeout_s=30), sweep=[1, 2])
+    stt = report.resources["stt"]
+    assert (stt.source, stt.pid) == ("port", pid)
+    for label in ("concurrency 1", "concurrency 2"):
+        level = stt.phase(label)
+        assert level is not None and level.requests == 4 and level.rss_peak_mb > 5 and level.wall_s > 0
+    assert [p["phase"] for p in report.to_dict()["resources"]["tts"]["phases"]][-2:] == ["concurrency 1", "concurrency 2"]
+    out = StringIO()
+    render_load_report(report, Console(file=out, width=160))
+    assert "Server cost per level" in out.getvalue() and "concurrency 2" in out.getvalue()

@@ -13,6 +13,7 @@ from wyoming_rt.checks.scoring import score
 from wyoming_rt.checks.stats import LatencyStats, latency_stats
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.findings import Finding, finding
+from wyoming_rt.records.resources import ServerResources
 from wyoming_rt.records.results import RoundTripResult
 from wyoming_rt.records.rules import LOAD_CROSSTALK, LOAD_ERRORS
 
@@ -60,6 +61,8 @@ class LoadReport:
     knee: str | None
     findings: list[Finding]
     settings: dict[str, Any] = field(default_factory=dict)
+    resources: dict[str, ServerResources] = field(default_factory=dict)
+    """What each server cost at each level (a phase per level), when it runs on this machine."""
 
     @property
     def passed(self) -> bool:
@@ -74,6 +77,7 @@ class LoadReport:
             "levels": [level.to_dict() for level in self.levels],
             "findings": [f.to_dict() for f in self.findings],
             "settings": self.settings,
+            "resources": {role: r.to_dict() for role, r in self.resources.items()},
         }
 
 

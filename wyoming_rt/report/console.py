@@ -189,9 +189,37 @@ def render_load_report(report: LoadReport, console: Console) -> None:
         console.print(
             f"Knee: {report.knee} (the smallest level within 10 % of the best throughput; beyond it latency grows for nothing)."
         )
+    _render_level_costs(report, console)
     for f in report.findings:
         console.print(Text(f"{f.severity} {f.rule}: {f.message}", style="red" if f.severity == "error" else "yellow"))
     console.print(Text("Verdict: PASS", style="bold green") if report.passed else Text("Verdict: FAIL", style="bold red"))
+
+
+def _render_level_costs(report: LoadReport, console: Console) -> None:
+    """How each server's CPU and memory scale with the load: a row per level and server."""
+    measured = {role: r for role, r in report.resources.items() if r.measured}
+    for role, r in report.resources.items():
+        if role not in measured:
+            console.print(f"{role.upper()} server cost: not measured ({r.unavailable})")
+    if not measured:
+        return
+    table = Table(title="Server cost per level", title_justify="left", expand=False)
+    table.add_column("level", no_wrap=True)
+    for header in ("server", "CPU (cores)", "CPU s / round trip", "peak RSS MB", "mean RSS MB", "threads"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for level in report.levels:
+        for role, r in measured.items():
+            phase = r.phase(level.label)
+            if phase is None:
+                continue
+            table.add_row(
+                level.label, role.upper(),
+                "-" if phase.cpu_utilisation is None else f"{phase.cpu_utilisation:.2f}",
+                "-" if phase.cpu_per_request_s is None else f"{phase.cpu_per_request_s:.3f}",
+                f"{phase.rss_peak_mb:.0f}", f"{phase.rss_mean_mb:.0f}",
+                "-" if phase.threads_max is None else str(phase.threads_max),
+            )  # fmt: skip
+    console.print(table)
 
 
 def render_comparison(comparison: Comparison, console: Console) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import anyio
 
@@ -30,6 +31,7 @@ from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.errors import WyomingRTError
 from wyoming_rt.run.options import ValidateOptions
 from wyoming_rt.run.preflight import describe_failure_finding, describe_servers, tts_streaming
+from wyoming_rt.run.resources import PhaseWork, ResourceMonitor, resource_sources
 from wyoming_rt.run.roundtrip import map_limited, round_trip
 
 MAX_IN_FLIGHT = 1024
@@ -127,11 +129,14 @@ async def run_sweep(
     streaming: bool,
     levels: Sequence[int],
     per_level: int | None = None,
+    on_level: Callable[[str], None] | None = None,
 ) -> LoadReport:
     """Each concurrency level in turn; each runs ``per_level`` round trips (default: the corpus,
-    at least two per session)."""
+    at least two per session). ``on_level`` sees each level's label as it starts."""
     results = []
     for concurrency in levels:
+        if on_level is not None:
+            on_level(f"concurrency {concurrency}")
         count = per_level or max(len(utterances), 2 * concurrency)
         results.append(await run_level(emulator, utterances, stt, tts, streaming=streaming, concurrency=concurrency, count=count))
     return LoadReport("concurrency-sweep", results, knee(results), load_findings(results))
@@ -153,6 +158,40 @@ async def load_validate(
     start; a server reached that fails its describe is a finding, and the run goes on.
     """
     emulator = HAEmulator(options.emulator_config())
+    monitor = None
+    if options.resources:
+        monitor = ResourceMonitor(await anyio.to_thread.run_sync(partial(resource_sources, stt, tts, options)))
+        await monitor.idle_baseline()
+    sampling_over = anyio.Event()
+    async with anyio.create_task_group() as sampling:
+        if monitor is not None:
+            sampling.start_soon(monitor.run, sampling_over)
+        try:
+            report = await _load_run(emulator, stt, tts, utterances, options, sweep, rate_per_s, duration_s, monitor)
+        finally:
+            sampling_over.set()
+    if monitor is not None:
+        monitor.finish()
+        work = {level.label: PhaseWork(level.round_trips) for level in report.levels}
+        report.resources = monitor.results({"stt": work, "tts": work})
+    return report
+
+
+async def _load_run(
+    emulator: HAEmulator,
+    stt: Endpoint,
+    tts: Endpoint,
+    utterances: Sequence[Utterance],
+    options: ValidateOptions,
+    sweep: Sequence[int],
+    rate_per_s: float | None,
+    duration_s: float,
+    monitor: ResourceMonitor | None,
+) -> LoadReport:
+    def on_level(label: str) -> None:
+        if monitor is not None:
+            monitor.phase = label
+
     described = await describe_servers(emulator, stt, tts)
     describe_findings = [
         describe_failure_finding(role, outcome) for role, outcome in described.items() if isinstance(outcome, WyomingRTError)
@@ -160,10 +199,11 @@ async def load_validate(
     streaming = tts_streaming(options.tts_streaming, described)
     await emulator.plan_uploads(u.audio for u in utterances)  # the voice detector's CPU, before any load
     if rate_per_s is not None:
+        on_level(f"{rate_per_s:g}/s")
         level = await run_open(emulator, utterances, stt, tts, streaming=streaming, rate_per_s=rate_per_s, duration_s=duration_s)
         report = LoadReport("open", [level], None, load_findings([level]))
     else:
-        report = await run_sweep(emulator, utterances, stt, tts, streaming=streaming, levels=sweep)
+        report = await run_sweep(emulator, utterances, stt, tts, streaming=streaming, levels=sweep, on_level=on_level)
     report.findings[:0] = describe_findings
     report.settings = {
         "stt": stt.uri,

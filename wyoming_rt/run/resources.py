@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 
 import anyio
 
+from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.resources import MB, PhaseResources, ResourceSample, ServerResources
 from wyoming_rt.records.rules import RESOURCE_MEMORY_GROWTH
-from wyoming_rt.run.resource_sources import Found, Reading
+from wyoming_rt.run.options import ValidateOptions
+from wyoming_rt.run.resource_sources import Found, Reading, find_source
 
 SAMPLE_INTERVAL_S = 0.25
 IDLE_WINDOW_S = 1.0
@@ -187,6 +189,18 @@ def _timeline(readings: list[tuple[str, Reading]], origin_s: float) -> list[Reso
         samples.append(ResourceSample(after.at_s - origin_s, after.rss_bytes / MB, max(0.0, (after.cpu_s - before.cpu_s) / span)))
     step = max(1, -(-len(samples) // MAX_TIMELINE_POINTS))
     return samples[::step]
+
+
+def resource_sources(stt: Endpoint, tts: Endpoint, options: ValidateOptions) -> dict[str, Found]:
+    """Where each server's figures are read from, as the options say (a pid, a container, or
+    the process listening on its port)."""
+    return {
+        role: find_source(endpoint, pid=pid, container=container, started=pid is not None and pid in options.started_pids)
+        for role, endpoint, pid, container in (
+            ("stt", stt, options.stt_pid, options.stt_container),
+            ("tts", tts, options.tts_pid, options.tts_container),
+        )
+    }
 
 
 def memory_growth_findings(resources: Mapping[str, ServerResources]) -> list[Finding]:

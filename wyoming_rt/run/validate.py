@@ -26,8 +26,8 @@ from wyoming_rt.run.phases import PhaseClock, run_concurrency_phase, warm_up
 from wyoming_rt.run.preflight import ServerUnavailableError as ServerUnavailableError
 from wyoming_rt.run.preflight import preflight
 from wyoming_rt.run.probe_phase import run_probe_phase
-from wyoming_rt.run.resource_sources import Found, find_source
-from wyoming_rt.run.resources import PhaseWork, ResourceMonitor, memory_growth_findings
+from wyoming_rt.run.resource_sources import Found
+from wyoming_rt.run.resources import PhaseWork, ResourceMonitor, memory_growth_findings, resource_sources
 from wyoming_rt.run.roundtrip import Breakers, run_negatives, run_round_trips
 
 ANALYSIS_GRACE_S = 30.0
@@ -146,14 +146,7 @@ class ValidationRun:
         return report
 
     def _resource_sources(self) -> dict[str, Found]:
-        options = self.options
-        return {
-            role: find_source(endpoint, pid=pid, container=container, started=pid is not None and pid in options.started_pids)
-            for role, endpoint, pid, container in (
-                ("stt", self.stt, options.stt_pid, options.stt_container),
-                ("tts", self.tts, options.tts_pid, options.tts_container),
-            )
-        }
+        return resource_sources(self.stt, self.tts, self.options)
 
     async def _phases(self) -> Report:
         with self.phase("preflight") as record:
