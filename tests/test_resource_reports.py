@@ -1,18 +1,25 @@
-"""What a server cost in the console and Markdown reports: the figures from `Report.resources`, a
-line for a server that was not measured, and nothing at all (the report as it was) when no
-server was sampled."""
+"""What a server cost in every report (console, Markdown, HTML): the figures from
+`Report.resources`, a line for a server that was not measured, and nothing at all (the report as
+it was) when no server was sampled."""
 
 from __future__ import annotations
 
+import json
+import re
+import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
 from rich.console import Console
 
-from tests.resource_fixtures import resources, stt_resources, tts_resources, unavailable
+from tests.report_schema import assert_valid_report
+from tests.resource_fixtures import PHASE_STARTS, resources, stt_resources, tts_resources, unavailable
 from tests.test_compare import report
+from tests.test_html_report import assert_self_contained, rows_of
 from wyoming_rt.records.resources import ServerResources
 from wyoming_rt.report.console import render_report
+from wyoming_rt.report.html import report_html
+from wyoming_rt.report.html_sections import server_cost_html
 from wyoming_rt.report.markdown import report_markdown
 from wyoming_rt.report.model import Report
 
@@ -28,12 +35,6 @@ def console_lines(rendered: Report, width: int) -> list[str]:
     console = Console(width=width, record=True, color_system=None)
     render_report(rendered, console)
     return [line.rstrip() for line in console.export_text().splitlines()]
-
-
-def scaled(r: ServerResources, rss: float = 1.0, cpu: float = 1.0) -> ServerResources:
-    """The same server with every phase's peak memory times ``rss`` and its CPU times ``cpu``."""
-    phases = [replace(p, rss_peak_mb=p.rss_peak_mb * rss, cpu_s=p.cpu_s * cpu) for p in r.phases]
-    return replace(r, phases=phases)
 
 
 # --- console -------------------------------------------------------------------------------------
@@ -97,3 +98,54 @@ def test_markdown_without_resources_is_what_it_was() -> None:
     assert "Server cost" not in without and "RSS" not in without
     assert with_cost.endswith("\n") and "### Findings" not in with_cost  # the section is the last one
     assert with_cost[: with_cost.index("\n\n### Server cost")] + "\n" == without
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+
+def svg_of(page: str, chart_id: str) -> ET.Element:
+    """The chart, parsed as XML (so it is well formed)."""
+    start = page.index(f'<svg id="{chart_id}"')
+    return ET.fromstring(page[start : page.index("</svg>", start) + len("</svg>")])
+
+
+def test_html_has_the_section_the_table_and_a_chart_per_measured_server() -> None:
+    shown = costly(**resources(), x=unavailable("x", REMOTE))
+    page = report_html(shown)
+    assert_self_contained(page)
+    assert page.index("<h2>Latency per stage</h2>") < page.index("<h2>Server cost</h2>") < page.index("<h2>Utterances")
+    rows = rows_of(page, "server-cost")
+    assert len(rows) == 2
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[0])
+    assert cells == ["stt", "started, pid 4242", "180", "420", "+12.5 (96 req)", "0.324", "0.129", "41"]
+    assert f"<p>x: not measured ({REMOTE})</p>" in page
+    for role, r in resources().items():
+        svg = svg_of(page, f"cost-{role}")
+        texts = ["".join(t.itertext()) for t in svg.iter("text")]
+        assert [name for name, _ in PHASE_STARTS] == [t for t in texts if t in dict(PHASE_STARTS)]
+        assert {"resident memory, MB", "CPU, % of one core", "s since the run started"} <= set(texts)
+        lines = list(svg.iter("polyline"))
+        assert len(lines) == 2
+        assert all(len(line.get("points", "").split()) == len(r.timeline) for line in lines)
+        dashed = [line for line in svg.iter("line") if line.get("stroke-dasharray") == "3 3"]
+        assert len(dashed) == len(PHASE_STARTS)
+    assert 'id="cost-x"' not in page
+    assert_valid_report(json.loads(shown.to_json()))
+
+
+def test_the_chart_draws_the_memory_line_where_the_samples_are() -> None:
+    """The peak sample is the highest point of the memory line, the idle one the lowest."""
+    r = stt_resources()
+    svg = svg_of(report_html(costly(stt=r)), "cost-stt")
+    memory = next(iter(svg.iter("polyline")))
+    ys = [float(point.split(",")[1]) for point in memory.get("points", "").split()]
+    rss = [s.rss_mb for s in r.timeline]
+    assert ys[rss.index(max(rss))] == min(ys) and ys[rss.index(min(rss))] == max(ys)
+
+
+def test_html_without_resources_is_the_page_it_was() -> None:
+    with_cost = costly(**resources())
+    without = report_html(costly())
+    assert "Server cost" not in without and "cost-stt" not in without
+    section = "<h2>Server cost</h2>\n" + server_cost_html(with_cost) + "\n"
+    assert report_html(with_cost).replace(section, "") == without
