@@ -226,7 +226,7 @@ def render_comparison(comparison: Comparison, console: Console) -> None:
     shown = [c for c in comparison.changes if c.verdict != "same"]
     for change in shown:
         style = "bold red" if change.verdict == "regression" else "green"
-        spec = ".0f" if change.metric.endswith("_ms") else ".3g"
+        spec = ".0f" if change.metric.endswith(("_ms", "_mb")) else ".3g"
         base, new = ("-" if v is None else format(v, spec) for v in (change.base, change.new))
         table.add_row(change.metric, base, new, Text(change.verdict, style=style))
     if shown:
