@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.report_schema import assert_valid_report, report_validator, schema_errors
+from tests.resource_fixtures import stt_resources, unavailable
 from wyoming_rt.checks.audio import AudioValidation
 from wyoming_rt.checks.audio_quality import AudioQuality
 from wyoming_rt.checks.load_stats import LevelResult, LoadReport
@@ -56,7 +57,8 @@ def utterance(uid: str, wer: float, findings: list[Finding] | None = None) -> Ut
 
 
 def complete_report() -> Report:
-    """A report with every part filled: findings everywhere, gates, phases, load, health checks."""
+    """A report with every part filled: findings everywhere, gates, phases, load, health checks, one
+    server's cost measured and the other's not."""
     level = LevelResult("4 sessions", 4, None, 8, 1, 0, 0.5, 14.0, {"round_trip": STATS, "stt": None}, error_kinds={"timeout": 1})
     return Report(
         Summary(2, 1, Score(0.125, 0.05, 0.2, 0.07), dict.fromkeys(STAGES, STATS) | {"tts_first_audible": None},
@@ -74,6 +76,7 @@ def complete_report() -> Report:
         health_checks=[HealthCheck("stt", 30.004, "latency", "interval", 1, 2.5, None),
                        HealthCheck("tts", 31.5, "concurrency", "busy", 3, None, "did not answer describe within 5 s")],
         audio={"u0": AUDIO},
+        resources={"stt": stt_resources(), "tts": unavailable("tts")},
     )  # fmt: skip
 
 
@@ -142,6 +145,16 @@ def _broken(change: Any) -> dict[str, Any]:
         (lambda d: d["utterances"][0].pop("id"), "utterances/0: 'id' is a required property"),
         (lambda d: d["summary"]["latency_ms"]["stt"].update(p95="fast"), "summary/latency_ms/stt/p95: 'fast' is not of type"),
         (lambda d: d["health_checks"][0].update(reason="sometimes"), "health_checks/0/reason: 'sometimes' is not one of"),
+        (lambda d: d["resources"]["stt"].update(source="docker"), "resources/stt/source: 'docker' is not one of"),
+        (
+            lambda d: d["resources"]["stt"]["timeline"][0].__setitem__(1, "big"),
+            "resources/stt/timeline/0/1: 'big' is not of type",
+        ),
+        (lambda d: d["resources"]["stt"]["phases"][1].pop("cpu_s"), "resources/stt/phases/1: 'cpu_s' is a required property"),
+        (
+            lambda d: d["resources"]["tts"].update(requests_after_warm_up=-1),
+            "resources/tts/requests_after_warm_up: -1 is less than",
+        ),
     ],
 )
 def test_the_schema_refuses_what_is_not_a_report(change: Any, error: str) -> None:

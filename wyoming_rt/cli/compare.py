@@ -20,9 +20,11 @@ def add_parser(commands: Commands) -> None:
         "compare",
         help="compare a new JSON report with a baseline; exit 1 on a regression",
         description="What got worse or better between two validate --json reports. Exit 1 when a figure regressed "
-        "beyond its margin or the new run breaks an error rule the baseline did not; exit 2 when the two runs "
+        "beyond its margin (WER, latency, and a server's peak memory and CPU per request where both reports measured "
+        "them) or the new run breaks an error rule the baseline did not; exit 2 when the two runs "
         "used different corpora (unless --allow-different-corpus). A warning names the settings that change "
-        "the figures (HA mode, pace, endpointing, concurrency, TTS streaming, timeout) when they differ.",
+        "the figures (HA mode, pace, endpointing, concurrency, TTS streaming, timeout, how a server's cost was "
+        "measured) when they differ.",
     )
     cmp.add_argument("base", type=Path, metavar="BASE.json")
     cmp.add_argument("new", type=Path, metavar="NEW.json")
@@ -37,6 +39,16 @@ def add_parser(commands: Commands) -> None:
         metavar="X",
         help="absolute WER increase allowed (default 0.01)",
     )
+    cmp.add_argument(
+        "--rss-margin", type=non_negative_float, default=0.20, metavar="FRACTION",
+        help="relative increase allowed in a server's peak resident memory (default 0.20 = 20 %%; changes under "
+        "50 MB never count); compared where both reports measured it",
+    )  # fmt: skip
+    cmp.add_argument(
+        "--cpu-margin", type=non_negative_float, default=0.20, metavar="FRACTION",
+        help="relative increase allowed in a server's CPU-seconds per request in the latency phase (default 0.20 "
+        "= 20 %%; changes under 5 ms never count); compared where both reports measured it",
+    )  # fmt: skip
     cmp.add_argument("--json", type=Path, metavar="PATH", help="write the comparison as JSON (-: stdout)")
     cmp.add_argument(
         "--allow-different-corpus",
@@ -65,7 +77,8 @@ def run(args: argparse.Namespace, out: Console) -> int:
         sys.stderr.write(
             f"wyoming-rt: warning: the runs differ in settings that change the figures: {', '.join(differ.settings)}\n"
         )
-    comparison = compare(base, new, Margins(wer=args.max_wer_increase, latency=args.max_regression))
+    margins = Margins(wer=args.max_wer_increase, latency=args.max_regression, rss=args.rss_margin, cpu=args.cpu_margin)
+    comparison = compare(base, new, margins)
     if args.json:
         write_json(comparison, args.json)
     if args.html:

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from wyoming_rt.records.errors import UsageError
+from wyoming_rt.records.resources import ServerResources
 from wyoming_rt.report.model import REPORT_SCHEMA, STAGES, Report
+from wyoming_rt.report.server_cost import COST_PHASE
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,15 @@ class Margins:
     """Relative increase allowed in a latency percentile (0.10 = 10 %)."""
     latency_floor_ms: float = 20.0
     """Changes smaller than this many milliseconds never count (timer noise on fast stages)."""
+    rss: float = 0.20
+    """Relative increase allowed in a server's peak resident memory (0.20 = 20 %)."""
+    rss_floor_mb: float = 50.0
+    """Memory changes smaller than this many MB never count (allocator and page-cache noise)."""
+    cpu: float = 0.20
+    """Relative increase allowed in a server's CPU-seconds per request in the latency phase."""
+    cpu_floor_s: float = 0.005
+    """CPU changes smaller than this many seconds per request never count (the clock's ticks,
+    spread over the phase's requests)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,30 @@ def compare(base: Report, new: Report, margins: Margins | None = None) -> Compar
             new_value = getattr(new_stats, pick) if new_stats else None
             allowed = max(margins.latency_floor_ms, (old_value or 0) * margins.latency)
             changes.append(Change(f"{stage}.{pick}_ms", old_value, new_value, _verdict(old_value, new_value, allowed)))
+    changes += _cost_changes(base, new, margins)
     return Comparison(changes, sorted(_error_rules(new) - _error_rules(base)), sorted(_error_rules(base) - _error_rules(new)))
+
+
+def _cpu_per_request(r: ServerResources) -> float | None:
+    phase = r.phase(COST_PHASE)
+    return phase.cpu_per_request_s if phase else None
+
+
+def _cost_changes(base: Report, new: Report, margins: Margins) -> list[Change]:
+    """Each server's peak memory and latency-phase CPU per request, where both runs measured it."""
+    changes = []
+    for role in sorted(base.resources.keys() & new.resources.keys()):
+        old, now = base.resources[role], new.resources[role]
+        for metric, pick, relative, floor in (
+            ("rss_peak_mb", lambda r: r.rss_peak_mb, margins.rss, margins.rss_floor_mb),
+            ("cpu_per_request_s", _cpu_per_request, margins.cpu, margins.cpu_floor_s),
+        ):
+            old_value, new_value = pick(old), pick(now)
+            if old_value is None or new_value is None:
+                continue  # not measured in one of the runs: nothing to compare
+            allowed = max(floor, old_value * relative)
+            changes.append(Change(f"{role}.{metric}", old_value, new_value, _verdict(old_value, new_value, allowed)))
+    return changes
 
 
 FIGURE_SETTINGS = ("ha_mode", "upload", "endpointing", "concurrency", "tts_streaming", "timeout_s")
@@ -113,8 +147,9 @@ class Differences:
     """Why the two runs did not run the same corpus (different utterance ids), else ``None``:
     their figures are not comparable at all."""
     settings: list[str] = field(default_factory=list)
-    """Settings that change the figures and differ (``ha_mode latest -> 2026.2``), and a corpus
-    of the same utterances under another name."""
+    """Settings that change the figures and differ (``ha_mode latest -> 2026.2``), a corpus
+    of the same utterances under another name, and a server's cost measured another way
+    (``stt cost measured by pid -> container``)."""
 
 
 def differences(base: Report, new: Report) -> Differences:
@@ -133,6 +168,11 @@ def differences(base: Report, new: Report) -> Differences:
         old, now = base.settings.get(key), new.settings.get(key)
         if old != now:
             settings.append(f"{_SETTING_NAMES.get(key, key)} {_shown(old)} -> {_shown(now)}")
+    for role in sorted(base.resources.keys() & new.resources.keys()):
+        # a container's cgroup counts more than the server's process: its memory is not the same figure
+        was, now_source = base.resources[role].source, new.resources[role].source
+        if was and now_source and was != now_source:
+            settings.append(f"{role} cost measured by {was} -> {now_source}")
     return Differences(corpus, settings)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -9,6 +11,7 @@ from rich.text import Text
 from wyoming_rt.checks.load_stats import LoadReport
 from wyoming_rt.report.compare import Comparison
 from wyoming_rt.report.model import STAGE_LABELS, STAGES, Report, format_ms
+from wyoming_rt.report.server_cost import COST_HEADERS, COST_NOTE, NUMERIC_FROM, cost_rows, unmeasured_lines
 from wyoming_rt.report.text import LATENCY_PHASE, run_sentences
 
 
@@ -103,6 +106,7 @@ def render_report(report: Report, console: Console) -> None:
     for sentence in run_sentences(report):
         if sentence:
             console.print(sentence, highlight=False, markup=False)
+    _server_cost(report, console)
 
     s = report.summary
     console.print(
@@ -143,6 +147,26 @@ def render_report(report: Report, console: Console) -> None:
         console.print(gates)
     verdict = Text(verdict_word(report), style="bold green" if report.passed else "bold red")
     console.print(Text.assemble("Verdict: ", verdict, f" ({report.incomplete})" if report.incomplete else ""))
+
+
+_SECOND_LINE = re.compile(r"(?<=,) | (?=\()")
+
+
+def _server_cost(report: Report, console: Console) -> None:
+    """What each server cost (CPU, memory), when it was sampled; nothing when it was not."""
+    rows = cost_rows(report)
+    if rows:
+        table = Table(title="Server cost", title_justify="left", expand=False)
+        # "started, pid 4242" and "+12.5 (96 req)" on two lines each, so that 80 columns hold the table unbroken
+        lines = [tuple(_SECOND_LINE.sub("\n", cell) for cell in row) for row in rows]
+        for i, header in enumerate(COST_HEADERS):
+            table.add_column(header, justify="right" if i >= NUMERIC_FROM else "left")
+        for row in lines:
+            table.add_row(*(Text(cell) for cell in row))  # a report read back is text, never rich markup
+        console.print(table)
+        console.print(COST_NOTE, highlight=False, markup=False)
+    for line in unmeasured_lines(report):
+        console.print(line, highlight=False, markup=False)
 
 
 def verdict_word(report: Report) -> str:
@@ -230,7 +254,7 @@ def render_comparison(comparison: Comparison, console: Console) -> None:
     shown = [c for c in comparison.changes if c.verdict != "same"]
     for change in shown:
         style = "bold red" if change.verdict == "regression" else "green"
-        spec = ".0f" if change.metric.endswith("_ms") else ".3g"
+        spec = ".0f" if change.metric.endswith(("_ms", "_mb")) else ".3g"
         base, new = ("-" if v is None else format(v, spec) for v in (change.base, change.new))
         table.add_row(change.metric, base, new, Text(change.verdict, style=style))
     if shown:

@@ -1,8 +1,8 @@
 """The report as one self-contained HTML page, the one a server author opens first: the verdict,
 the gates, the servers and settings at the top; findings grouped by rule; latency charts (CDF
-per stage, percentiles, histogram); a sortable, filterable row per utterance with word diffs,
-stage waterfall and the audio sent and returned (compressed, within a budget); the phases and
-the speech-free clips.
+per stage, percentiles, histogram); what each server cost (memory and CPU, a chart over the
+run); a sortable, filterable row per utterance with word diffs, stage waterfall and the audio
+sent and returned (compressed, within a budget); the phases and the speech-free clips.
 
 Inline CSS, inline SVG and a few lines of inline script: it opens from disk, in a CI artifact
 or a mail attachment, offline."""
@@ -25,6 +25,7 @@ from wyoming_rt.report.html_sections import (
     gates_html,
     negatives_html,
     phases_html,
+    server_cost_html,
     servers_html,
     settings_html,
     stage_table,
@@ -148,6 +149,7 @@ def report_html(report: Report, audio: AudioChoice = "all", audio_budget_bytes: 
         findings_html(report.findings),
         "<h2>Latency per stage</h2>",
         latency_html(report),
+        *(["<h2>Server cost</h2>", server_cost_html(report)] if report.resources else []),
         f"<h2>Utterances ({len(report.utterances)})</h2>",
         _audio_note(budget, held),
         utterances,

@@ -1,5 +1,6 @@
 """Inline SVG charts with axes, ticks and counts: a latency CDF, P50/P95/P99 bars, a histogram,
-and a small stage waterfall per utterance. Each chart is as wide as the page (viewBox, width 100 %)."""
+a small stage waterfall per utterance, and a server's memory and CPU over the run. Each chart is
+as wide as the page (viewBox, width 100 %)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,20 @@ def _x_axis(left: float, right: float, top: float, bottom: float, ticks: list[fl
         parts.append(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{_label(tick)}</text>')
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" {_AXIS}/>')
     parts.append(f'<text x="{right}" y="{bottom + 32}" text-anchor="end" class="axis">{esc(unit)}</text>')
+    return parts
+
+
+def _y_grid(box: tuple[float, float, float, float], ticks: list[float], label: str | None = None) -> list[str]:
+    """Horizontal grid lines across ``box`` (left, right, top, bottom) at each tick, labelled on the
+    left (``label`` a format string, else a short number)."""
+    left, right, top, bottom = box
+    span = ticks[-1] or 1.0
+    parts = []
+    for tick in ticks:
+        y = bottom - (bottom - top) * tick / span
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" {_GRID}/>')
+        text = label.format(tick) if label else _label(tick)
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
     return parts
 
 
@@ -145,11 +160,7 @@ def histogram(values_ms: Sequence[float], chart_id: str = "distribution-chart", 
     y_ticks = _ticks(max(counts), 4) if max(counts) > 4 else [float(i) for i in range(max(counts) + 1)]
     y_ticks = [t for t in y_ticks if t == int(t)]
     y_span = y_ticks[-1] or 1.0
-    parts = []
-    for tick in y_ticks:
-        y = bottom - (bottom - top) * tick / y_span
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" {_GRID}/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:.0f}</text>')
+    parts = _y_grid((left, right, top, bottom), y_ticks, "{:.0f}")
     parts.append(f'<text x="12" y="{top - 6}" class="axis">count</text>')
     bar_w = (right - left) / count
     every = max(1, math.ceil(count / 10))
@@ -209,3 +220,78 @@ def waterfall(latency: Mapping[str, float | None], scale_ms: float) -> str:
                         ("first audible", "tts_first_audible"), ("TTS total", "tts_total"), ("round trip", "round_trip"))
     )  # fmt: skip
     return f'<svg class="wf" viewBox="0 0 {w:.0f} {h:.0f}" width="{w:.0f}" height="{h:.0f}"><title>{tip}</title>{"".join(parts)}</svg>'
+
+
+RSS_COLOUR = "#4c78a8"
+CPU_COLOUR = "#f58518"
+_PHASE_LINE = 'stroke="#999" stroke-width="1" stroke-dasharray="3 3"'
+_CHAR_PX = 6.5
+"""About how wide one character of a chart's 11 px label is, to keep phase labels from overlapping."""
+
+
+def _label_rows(xs: Sequence[float], names: Sequence[str], rows: int = 3) -> list[int]:
+    """A row for each label, the first where it does not overlap the one before it (the last row if none)."""
+    ends = [-math.inf] * rows
+    chosen = []
+    for x, name in zip(xs, names, strict=True):
+        row = next((r for r in range(rows) if ends[r] < x - 2), rows - 1)
+        ends[row] = x + len(name) * _CHAR_PX
+        chosen.append(row)
+    return chosen
+
+
+def _panel(
+    points: Sequence[tuple[float, float]], x_of: float, box: tuple[float, float, float, float], name: str, colour: str
+) -> list[str]:
+    """One line over time with its own value axis in ``box`` (left, right, top, bottom); ``x_of`` turns
+    seconds into pixels from ``left``."""
+    left, _, top, bottom = box
+    ticks = _ticks(max((v for _, v in points), default=0.0) or 1.0, 3)
+    span = ticks[-1] or 1.0
+    parts = _y_grid(box, ticks)
+    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" {_AXIS}/>')
+    parts.append(f'<text x="{left + 6}" y="{top + 12}" style="fill:{colour}">{esc(name)}</text>')
+    line = " ".join(f"{left + x_of * t:.1f},{bottom - (bottom - top) * v / span:.1f}" for t, v in points)
+    parts.append(
+        f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"><title>{esc(name)}</title></polyline>'
+    )
+    return parts
+
+
+Sample = tuple[float, float | None, float | None]
+"""A point of a server's timeline: seconds since the run started, resident MB, CPU-seconds per second."""
+
+
+def _series(samples: Sequence[Sample], index: int, scale: float = 1.0) -> list[tuple[float, float]]:
+    """(t, value times ``scale``) for each sample whose time and value are finite."""
+    return [(t, scale * v) for s in samples if (t := finite(s[0])) is not None and (v := finite(s[index])) is not None]
+
+
+def resource_chart(
+    samples: Sequence[Sample],
+    phase_starts: Sequence[tuple[str, float]],
+    chart_id: str,
+    label: str,
+) -> str:
+    """A server over the run: resident memory (MB) above, CPU (% of one core) below, on one time axis,
+    with a dashed line and the phase's name where each phase began. ``samples``: (t_s, rss_mb, cpu_utilisation)."""
+    rss, cpu = _series(samples, 1), _series(samples, 2, 100.0)
+    if not rss and not cpu:
+        return "<p>No samples.</p>"
+    starts = [(name, t) for name, t in phase_starts if finite(t) is not None]
+    left, right = 64.0, WIDTH - 24.0
+    ticks = _ticks(max([t for t, _ in rss + cpu] + [t for _, t in starts] + [1.0]))
+    x_of = (right - left) / (ticks[-1] or 1.0)
+    rows = _label_rows([left + x_of * t for _, t in starts], [name for name, _ in starts])
+    label_h = 14.0 * (max(rows, default=-1) + 1)
+    top = 8.0 + label_h
+    rss_bottom = top + 140.0
+    cpu_top, cpu_bottom = rss_bottom + 24.0, rss_bottom + 124.0
+    parts = _x_axis(left, right, top, cpu_bottom, ticks, "s since the run started")
+    parts += _panel(rss, x_of, (left, right, top, rss_bottom), "resident memory, MB", RSS_COLOUR)
+    parts += _panel(cpu, x_of, (left, right, cpu_top, cpu_bottom), "CPU, % of one core", CPU_COLOUR)
+    for (name, t), row in zip(starts, rows, strict=True):
+        x = left + x_of * t
+        parts.append(f'<line x1="{x:.1f}" y1="{8 + 14 * row:.1f}" x2="{x:.1f}" y2="{cpu_bottom}" {_PHASE_LINE}/>')
+        parts.append(f'<text x="{x + 2:.1f}" y="{18 + 14 * row:.1f}" class="value phase">{esc(name, 40)}</text>')
+    return _svg(chart_id, cpu_bottom + 40, label, parts)

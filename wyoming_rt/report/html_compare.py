@@ -1,7 +1,7 @@
 """A comparison as one self-contained HTML page: two runs side by side (``compare BASE NEW
 --html PATH``): who ran what, the summary figures, P50/P95/P99 per stage, a latency CDF of
-both, each utterance's WER and round trip, and the rules broken or fixed. It reads only the
-`Comparison` and the two `Report`s."""
+both, each server's peak memory and CPU per request, each utterance's WER and round trip, and
+the rules broken or fixed. It reads only the `Comparison` and the two `Report`s."""
 
 from __future__ import annotations
 
@@ -97,6 +97,24 @@ def _stages(changes: dict[str, Change]) -> str:
     return table(("stage", "P50 ms base → new", "P95 ms base → new", "P99 ms base → new", "verdict"), rows, ' id="stages"')
 
 
+_COST_FIGURES = (("rss_peak_mb", "peak RSS MB", ".0f"), ("cpu_per_request_s", "CPU s / request, latency phase", ".3g"))
+
+
+def _server_cost(changes: dict[str, Change], base: Report, new: Report) -> str:
+    """Each server's peak memory and CPU per request, base → new, where both runs measured them."""
+    rows = []
+    for role in sorted(base.resources.keys() | new.resources.keys()):
+        for metric, label, spec in _COST_FIGURES:
+            change = changes.get(f"{role}.{metric}")
+            if change is not None:
+                rows.append((esc(role), esc(label), _change_cell(change, spec), esc(change.verdict)))
+    if rows:
+        return "<h2>Server cost</h2>" + table(("server", "figure", "base → new (change)", "verdict"), rows, ' id="server-cost"')
+    if base.resources or new.resources:
+        return "<h2>Server cost</h2><p>Measured in one of the runs only: nothing to compare.</p>"
+    return ""
+
+
 def _cdf(base: Report, new: Report) -> str:
     def values(report: Report, stage: str) -> list[float]:
         return [v for u in report.utterances if (v := u.latency_ms.get(stage)) is not None]
@@ -178,6 +196,7 @@ def compare_html(comparison: Comparison, base: Report, new: Report) -> str:
         "<h2>Rules</h2>", _rules(comparison),
         "<h2>Figures</h2>", _figures(changes),
         "<h2>Latency per stage</h2>", _stages(changes), _cdf(base, new),
+        _server_cost(changes, base, new),
         "<h2>Utterances</h2>", _utterances(base, new),
     ]  # fmt: skip
     return page(f"wyoming-rt compare: {'REGRESSION' if comparison.regressed else 'no regression'}", body)

@@ -1,5 +1,5 @@
-"""Sections of the HTML report: the run at a glance (figures, gates, servers, settings), the
-phases (concurrency, probes, health checks) and the speech-free clips."""
+"""Sections of the HTML report: the run at a glance (figures, gates, servers, settings), what
+the servers cost, the phases (concurrency, probes, health checks) and the speech-free clips."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Any
 from wyoming_rt.records.info import entries
 from wyoming_rt.records.version import __version__
 from wyoming_rt.report.html_audio import AudioBudget
+from wyoming_rt.report.html_charts import resource_chart
 from wyoming_rt.report.html_parts import compact, esc, mark, ms, rate, table
 from wyoming_rt.report.model import STAGE_LABELS, STAGES, Report, ServerReport
+from wyoming_rt.report.server_cost import COST_HEADERS, COST_NOTE, NUMERIC_FROM, cost_rows, measured, unmeasured_lines
 from wyoming_rt.report.text import answers_sentence, concurrency_sentence, health_sentence
 
 _PROGRAM_KINDS = {"asr": "models", "tts": "voices", "handle": "models", "intent": "models", "wake": "models"}
@@ -52,6 +54,24 @@ def gates_html(report: Report) -> str:
         rules = ", ".join(sorted({f.rule for f in report.ignored_findings}))
         ignored = f'<p class="muted">Ignored by the gates: {len(report.ignored_findings)} finding(s) of {esc(rules)}.</p>'
     return table(("gate", "#threshold", "#measured", "#over", "result"), rows, ' id="gates"') + ignored
+
+
+def server_cost_html(report: Report) -> str:
+    """What each server cost: the table, a memory and CPU chart over the run per server, and a line
+    per server that was not measured."""
+    headers = [("#" if i >= NUMERIC_FROM else "") + h.replace("\n", " ") for i, h in enumerate(COST_HEADERS)]
+    out = []
+    rows = [tuple(esc(cell) for cell in row) for row in cost_rows(report)]
+    if rows:
+        out += [table(headers, rows, ' id="server-cost"'), f'<p class="muted">{esc(COST_NOTE)}</p>']
+    for r in measured(report):
+        samples = [(s.t_s, s.rss_mb, s.cpu_utilisation) for s in r.timeline]
+        out += [
+            f"<h3>{esc(r.role.upper())} server over the run</h3>",
+            resource_chart(samples, r.phase_starts, f"cost-{esc(r.role)}", f"{r.role} server: memory and CPU over the run"),
+        ]
+    out += [f"<p>{esc(line)}</p>" for line in unmeasured_lines(report)]
+    return "".join(out)
 
 
 def programs(info: Any) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from wyoming_rt.report.model import STAGE_LABELS, STAGES, Report, format_ms
 from wyoming_rt.report.safe_text import clean_text
+from wyoming_rt.report.server_cost import COST_HEADERS, COST_NOTE, NUMERIC_FROM, cost_rows, unmeasured_lines
 from wyoming_rt.report.text import LATENCY_PHASE, run_sentences
 
 
@@ -43,6 +44,7 @@ def report_markdown(report: Report) -> str:
             f"| {STAGE_LABELS[stage]} | {format_ms(stats.p50 if stats else None)} | {format_ms(stats.p95 if stats else None)} | {format_ms(stats.p99 if stats else None)} |"
         )
     lines += ["", *(f"{s}." for s in run_sentences(report))]
+    lines += _server_cost(report)
     findings = report.findings
     if findings:
         lines += ["", f"### Findings ({len(findings)})", "", "| severity | rule | where | message |", "|---|---|---|---|"]
@@ -55,6 +57,24 @@ def report_markdown(report: Report) -> str:
             wer_u = "-" if u.wer is None else f"{u.wer:.2f}"
             lines.append(f"| {_cell(u.id)} | {_cell(u.reference)} | {_cell((u.transcript or '-').strip())} | {wer_u} |")
     return "\n".join(lines) + "\n"
+
+
+def _server_cost(report: Report) -> list[str]:
+    """What each server cost, when it was sampled: a table, and a line per server that was not."""
+    rows, missing = cost_rows(report), unmeasured_lines(report)
+    if not rows and not missing:
+        return []
+    lines = ["", "### Server cost"]
+    if rows:
+        lines += [
+            "",
+            "| " + " | ".join(h.replace("\n", " ") for h in COST_HEADERS) + " |",
+            "|" + "|".join("---:" if i >= NUMERIC_FROM else "---" for i in range(len(COST_HEADERS))) + "|",
+            *("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows),
+            "",
+            COST_NOTE,
+        ]
+    return [*lines, "", *(f"- {_cell(line)}" for line in missing)] if missing else lines
 
 
 def write_markdown(report: Report, path: Path | None) -> list[Path]:
