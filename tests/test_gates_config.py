@@ -68,7 +68,10 @@ def test_the_command_line_wins_and_stage_limits_merge(tmp_path: Path) -> None:
         ("max_p95_ms = { stt = 1 }\nmax_p95 = { stt = 2 }\n", "max_p95 and max_p95_ms are the same gate: set one of them"),
         ("max_p95 = 4000\n", "max_p95 must be a table of stage = ms"),
         ("[max_p99]\nsst = 10\n", "max_p99 must be a table of stage = ms"),
-        ("max_p59_ms = 10\n", "unknown gate(s) max_p59_ms (known: ignore, max_back_wer, max_cpu_per_audio_s, max_failure_rate, max_p95, max_p95_ms,"),
+        (
+            "max_p59_ms = 10\n",
+            "unknown gate(s) max_p59_ms (known: ignore, max_back_wer, max_cpu_per_audio_s, max_failure_rate, max_p95, max_p95_ms,",
+        ),
         ("max_wre = 0.1\n", "(did you mean max_wer?)"),
     ],
 )

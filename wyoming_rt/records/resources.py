@@ -38,17 +38,18 @@ class PhaseResources:
 
     @property
     def cpu_utilisation(self) -> float | None:
-        """CPU-seconds per wall second: 1.0 is one core busy throughout."""
-        return self.cpu_s / self.wall_s if self.wall_s > 0 else None
+        """CPU-seconds per wall second: 1.0 is one core busy throughout. (A report read back may
+        hold null figures: every derived figure is then None.)"""
+        return self.cpu_s / self.wall_s if self.cpu_s is not None and self.wall_s else None
 
     @property
     def cpu_per_request_s(self) -> float | None:
-        return self.cpu_s / self.requests if self.requests else None
+        return self.cpu_s / self.requests if self.cpu_s is not None and self.requests else None
 
     @property
     def cpu_per_work_s(self) -> float | None:
         """CPU-seconds per second of audio (STT) or of speech produced (TTS)."""
-        return self.cpu_s / self.work_s if self.work_s else None
+        return self.cpu_s / self.work_s if self.cpu_s is not None and self.work_s else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,7 +113,7 @@ class ServerResources:
 
     @property
     def rss_peak_mb(self) -> float | None:
-        peaks = [p.rss_peak_mb for p in self.phases]
+        peaks = [p.rss_peak_mb for p in self.phases if p.rss_peak_mb is not None]
         return max(peaks) if peaks else None
 
     @property
