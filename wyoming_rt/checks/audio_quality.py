@@ -156,18 +156,24 @@ def _voiced(pcm: bytes, threshold: float, enough_s: float | None) -> float:
 MAX_PAUSE_IN_SPEECH_S = 0.1
 """A quieter stretch inside speech shorter than this (a stop consonant, a breath between
 syllables) still counts as speech time."""
+SPEECH_EDGE_FRAMES = 2
+"""Frames on each side of a loud frame that count as speech too: the weak onsets and tails of
+words (fricatives, releases) sit below the edge threshold."""
 
 
 def active_seconds(levels: np.ndarray, threshold_dbfs: float) -> float:
-    """Active speech time from 10 ms frame levels: frames above ``threshold_dbfs``, with pauses
-    shorter than `MAX_PAUSE_IN_SPEECH_S` between them counted in (like ITU-T P.56's hangover).
-    On synthetic and clean recorded speech it is within about 10 % of the Silero VAD's voiced time."""
-    loud = np.flatnonzero(levels > threshold_dbfs)
-    if loud.size == 0:
+    """Active speech time from 10 ms frame levels: frames above ``threshold_dbfs`` widened by
+    `SPEECH_EDGE_FRAMES` on each side, with pauses shorter than `MAX_PAUSE_IN_SPEECH_S` between
+    them counted in (like ITU-T P.56's hangover). On the bundled corpus, Piper's answers and CMU
+    ARCTIC recordings its median is the Silero VAD's voiced time (0.92-1.21 of it)."""
+    loud = levels > threshold_dbfs
+    if not loud.any():
         return 0.0
-    gaps = np.diff(loud) - 1
+    widened = np.convolve(loud.astype(np.int8), np.ones(2 * SPEECH_EDGE_FRAMES + 1, dtype=np.int8), mode="same") > 0
+    active = np.flatnonzero(widened)
+    gaps = np.diff(active) - 1
     short_pauses = int(gaps[(gaps > 0) & (gaps * FRAME_S < MAX_PAUSE_IN_SPEECH_S)].sum())
-    return float((loud.size + short_pauses) * FRAME_S)
+    return float((active.size + short_pauses) * FRAME_S)
 
 
 def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = None, utterance: str | None = None) -> AudioQuality:
