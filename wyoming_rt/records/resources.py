@@ -5,7 +5,7 @@ Plain data (stdlib only): the sampler lives in `wyoming_rt.run.resources`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 ResourceSource = Literal["started", "pid", "port", "container"]
@@ -51,20 +51,29 @@ class PhaseResources:
         """CPU-seconds per second of audio (STT) or of speech produced (TTS)."""
         return self.cpu_s / self.work_s if self.cpu_s is not None and self.work_s else None
 
+    def rounded(self) -> PhaseResources:
+        """The figures as the JSON report keeps them: derived figures are taken from these, so
+        that a report read back writes the same document."""
+        return replace(
+            self, wall_s=_r(self.wall_s), cpu_s=_r(self.cpu_s), rss_peak_mb=_r(self.rss_peak_mb, 1),  # type: ignore[arg-type]
+            rss_mean_mb=_r(self.rss_mean_mb, 1), work_s=_r(self.work_s),  # type: ignore[arg-type]
+        )  # fmt: skip
+
     def to_dict(self) -> dict[str, Any]:
+        kept = self.rounded()
         return {
-            "phase": self.phase,
-            "wall_s": _r(self.wall_s),
-            "cpu_s": _r(self.cpu_s),
-            "cpu_utilisation": _r(self.cpu_utilisation),
-            "rss_peak_mb": _r(self.rss_peak_mb, 1),
-            "rss_mean_mb": _r(self.rss_mean_mb, 1),
-            "threads_max": self.threads_max,
-            "connections_max": self.connections_max,
-            "requests": self.requests,
-            "work_s": _r(self.work_s),
-            "cpu_per_request_s": _r(self.cpu_per_request_s, 4),
-            "cpu_per_work_s": _r(self.cpu_per_work_s, 4),
+            "phase": kept.phase,
+            "wall_s": kept.wall_s,
+            "cpu_s": kept.cpu_s,
+            "cpu_utilisation": _r(kept.cpu_utilisation),
+            "rss_peak_mb": kept.rss_peak_mb,
+            "rss_mean_mb": kept.rss_mean_mb,
+            "threads_max": kept.threads_max,
+            "connections_max": kept.connections_max,
+            "requests": kept.requests,
+            "work_s": kept.work_s,
+            "cpu_per_request_s": _r(kept.cpu_per_request_s, 4),
+            "cpu_per_work_s": _r(kept.cpu_per_work_s, 4),
         }
 
     @classmethod
@@ -127,6 +136,7 @@ class ServerResources:
         return next((p for p in self.phases if p.phase == name), None)
 
     def to_dict(self) -> dict[str, Any]:
+        after, end = _r(self.rss_after_warm_up_mb, 1), _r(self.rss_at_end_mb, 1)
         return {
             "source": self.source,
             "pid": self.pid,
@@ -134,9 +144,9 @@ class ServerResources:
             "idle_rss_mb": _r(self.idle_rss_mb, 1),
             "idle_cpu_utilisation": _r(self.idle_cpu_utilisation),
             "rss_peak_mb": _r(self.rss_peak_mb, 1),
-            "rss_after_warm_up_mb": _r(self.rss_after_warm_up_mb, 1),
-            "rss_at_end_mb": _r(self.rss_at_end_mb, 1),
-            "memory_growth_mb": _r(self.memory_growth_mb, 1),
+            "rss_after_warm_up_mb": after,
+            "rss_at_end_mb": end,
+            "memory_growth_mb": None if after is None or end is None else round(end - after, 1),
             "requests_after_warm_up": self.requests_after_warm_up,
             "phases": [p.to_dict() for p in self.phases],
             "phase_starts": [[name, round(start, 2)] for name, start in self.phase_starts],
