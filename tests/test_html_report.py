@@ -86,7 +86,7 @@ def test_the_report_renders_with_gates_servers_diff_players_and_charts(tmp_path:
     assert len(players) == 2  # the audio sent and the audio returned
     cdf = dom[dom.index('<svg id="cdf-chart"') :]
     assert cdf[: cdf.index("</svg>")].count("<path") == 6  # one line per stage, each measured
-    image = screenshot(tmp_path, page.as_uri(), 1280, 3200)
+    image = screenshot(tmp_path, page.as_uri(), 1280, 4800)  # tall enough for the rows below the server cost
     # bars of the charts (P50 and histogram share the blue), P95 orange, P99 red
     assert colour_pixels(image, (0x4C, 0x78, 0xA8)) > 2000
     assert colour_pixels(image, (0xF5, 0x85, 0x18)) > 500
