@@ -16,9 +16,11 @@ from tests.fake_servers import SPEECH, stt_info, tts_info
 from tests.fakes import reader_for, scripted_server
 from wyoming_rt.pcm import from_float
 from wyoming_rt.records.corpus import Corpus, Utterance
+from wyoming_rt.report.model import Report
 from wyoming_rt.run.breaker import MAX_FAILED_TRIALS, TRIAL_PAUSE_S
 from wyoming_rt.run.gates import Gates
 from wyoming_rt.run.phases import WARM_UP_ATTEMPTS
+from wyoming_rt.run.resources import IDLE_WINDOW_S
 from wyoming_rt.run.validate import ValidateOptions, validate
 from wyoming_rt.wire import encode_event
 
@@ -69,6 +71,12 @@ def audio_reply(seconds: float | None = None) -> list[bytes]:
         encode_event(AudioChunk(16000, 2, 1, pcm).event()),
         encode_event(AudioStop().event()),
     ]
+
+
+def before_requests_s(report: Report) -> float:
+    """Seconds a run spent before its first request to the servers (beyond preflight's describe):
+    its preparation (HA's voice detector over the clips) and the servers' idle baseline."""
+    return sum(p.wall_s for p in report.phases if p.name == "preparation") + IDLE_WINDOW_S
 
 
 async def run(tts_behaviour: Behaviour, utterances: int = 2):  # type: ignore[no-untyped-def]
@@ -228,7 +236,9 @@ async def test_a_server_that_hangs_for_good_ends_within_two_watchdogs() -> None:
         elapsed = anyio.current_time() - started
     assert [f.rule for f in report.findings if f.utterance] == ["tts.not-sent"] * 8
     assert "did not answer describe" in report.findings_for("u0")[0].message
-    assert elapsed < 2 * TIMEOUT_S + TRIAL_PAUSE_S + 1.5  # two watchdogs, a pause, and the rest at once
+    # two watchdogs, a pause, and the rest at once, counted from the first request (not the
+    # client's own preparation before it, which a busy machine makes longer)
+    assert elapsed - before_requests_s(report) < 2 * TIMEOUT_S + TRIAL_PAUSE_S + 1.5
 
 
 async def test_a_server_that_answers_describe_but_no_request_is_given_up_on_after_a_few_trials() -> None:
@@ -243,7 +253,7 @@ async def test_a_server_that_answers_describe_but_no_request_is_given_up_on_afte
     in_latency_phase = 1 + MAX_FAILED_TRIALS - WARM_UP_ATTEMPTS
     assert rules == ["tts.timeout"] * in_latency_phase + ["tts.not-sent"] * (8 - in_latency_phase)
     assert "still answers describe" in report.findings_for("u7")[0].message
-    assert elapsed < (1 + MAX_FAILED_TRIALS) * (TIMEOUT_S + TRIAL_PAUSE_S) + 1.5
+    assert elapsed - before_requests_s(report) < (1 + MAX_FAILED_TRIALS) * (TIMEOUT_S + TRIAL_PAUSE_S) + 1.5
 
 
 async def test_a_connect_that_never_completes_is_a_connect_failure_within_the_watchdog() -> None:

@@ -20,6 +20,9 @@ from wyoming_rt.servers.models import packaged_piper_voice, packaged_whisper_mod
 
 pytestmark = pytest.mark.integration
 
+BUSY_MACHINE_RULES = {"warmup.slow", "info.unavailable-under-load", "load.errors", "tts.long-text-stall"}
+"""Findings a busy machine can cause, each saying so in its message: not what a test here is about."""
+
 
 def run_cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "wyoming_rt", *args], capture_output=True, text=True, timeout=timeout)
@@ -54,11 +57,7 @@ def test_bundled_corpus_against_upstream_servers_shows_only_documented_deviation
     assert {f["rule"] for f in report["findings"] if f["severity"] == "error"} == {"info.voice-unusable"}
     documented = {rule for deviations in KNOWN_UPSTREAM_DEVIATIONS.values() for rule in deviations}
     # a busy machine may add the findings that say so themselves
-    assert {f["rule"] for f in report["findings"]} - {
-        "warmup.slow",
-        "info.unavailable-under-load",
-        "tts.long-text-stall",
-    } <= documented
+    assert {f["rule"] for f in report["findings"]} - BUSY_MACHINE_RULES <= documented
     assert summary["utterances"] >= 20 and summary["failed"] == 0
     assert summary["wer"] <= 0.15
     assert summary["wer_raw"] >= summary["wer"]  # normalisation only removes differences of form
@@ -92,9 +91,10 @@ def test_wer_gate_fails_the_run(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     report = json.loads(report_path.read_text())
     assert report["passed"] is False
-    assert {f["rule"] for f in report["findings"]} == {"gate.max-wer"}
+    # a busy machine may add the findings that say so themselves (a concurrency-phase timeout)
+    assert {f["rule"] for f in report["findings"]} - BUSY_MACHINE_RULES == {"gate.max-wer"}
     # the corpus-level finding, and one on the utterance whose reference was replaced
-    assert [f["utterance"] for f in report["findings"]] == [None, first_txt.stem]
+    assert [f["utterance"] for f in report["findings"] if f["rule"] == "gate.max-wer"] == [None, first_txt.stem]
     assert "Verdict: FAIL" in proc.stdout
 
 
