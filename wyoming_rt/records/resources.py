@@ -127,7 +127,7 @@ class ServerResources:
 
     @property
     def memory_growth_mb(self) -> float | None:
-        """RSS at the end of the measured phases against after the warm-up."""
+        """RSS at the end of the latency phase against after the warm-up (its start)."""
         if self.rss_after_warm_up_mb is None or self.rss_at_end_mb is None:
             return None
         return self.rss_at_end_mb - self.rss_after_warm_up_mb

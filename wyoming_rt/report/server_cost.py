@@ -21,7 +21,7 @@ NUMERIC_FROM = 2
 COST_NOTE = (
     f"CPU figures are the {COST_PHASE} phase's, the server's every process and thread counted: CPU s / audio s is "
     "per second of audio transcribed (STT) or of speech produced (TTS); CPU % is of one core (200 % is two cores "
-    "busy). Growth is resident memory at the end of the measured phases against after the warm-up, with the "
+    "busy). Growth is resident memory at the end of the latency phase against after the warm-up, with the "
     "requests answered in between."
 )
 
