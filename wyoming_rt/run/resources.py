@@ -76,10 +76,14 @@ class ResourceMonitor:
             track.gone = True
         return reading
 
-    def _sample(self) -> None:
-        for track in self.tracks.values():
+    def _sample(self) -> dict[str, Reading]:
+        """A reading of each server still readable, kept with the phase it was taken in."""
+        readings = {}
+        for role, track in self.tracks.items():
             if (reading := self._read(track)) is not None:
                 track.readings.append((self._phase, reading))
+                readings[role] = reading
+        return readings
 
     @property
     def phase(self) -> str:
@@ -90,26 +94,19 @@ class ResourceMonitor:
         """A phase starts: a reading now, so that each phase's CPU is exact at its edges."""
         self._phase = name
         self._phase_starts.append((name, time.monotonic() - self._origin_s))
-        for track in self.tracks.values():
-            if (reading := self._read(track)) is not None:
-                track.boundaries[name] = reading
-                track.readings.append((name, reading))
+        for role, reading in self._sample().items():
+            self.tracks[role].boundaries[name] = reading
 
     def finish(self) -> None:
         """The run is over: the reading the last phase ends at."""
-        for track in self.tracks.values():
-            if (reading := self._read(track)) is not None:
-                track.boundaries[_END] = reading
-                track.readings.append((self._phase, reading))
+        for role, reading in self._sample().items():
+            self.tracks[role].boundaries[_END] = reading
 
     def latency_phase_over(self) -> None:
         """The latency phase ended: the reading the memory-growth check ends at. Growth is taken
         over that phase only (after the warm-up, one request at a time), so that the concurrency
         phase's larger working set is not mistaken for a leak."""
-        for role, track in self.tracks.items():
-            if (reading := self._read(track)) is not None:
-                self._growth_end[role] = reading
-                track.readings.append((self._phase, reading))
+        self._growth_end.update(self._sample())
 
     async def idle_baseline(self, window_s: float = IDLE_WINDOW_S) -> None:
         """Watch the servers, idle, for ``window_s`` before the first request."""
