@@ -8,7 +8,7 @@ Whisper's English normaliser, so "ten" and "10", "Kansas?" and "kansas", "50 per
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,6 +39,69 @@ def _raw(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class ErrorCounts:
+    """The edit operations aligning a hypothesis with its reference (jiwer), in words or characters:
+    what corpus rates are made of, summed exactly over utterances, runs and shards."""
+
+    substitutions: int
+    deletions: int
+    insertions: int
+    reference: int
+    """Words (or characters) in the reference: hits + substitutions + deletions."""
+
+    @property
+    def rate(self) -> float | None:
+        """(S + D + I) / reference; ``None`` for an empty reference."""
+        if not self.reference:
+            return None
+        return (self.substitutions + self.deletions + self.insertions) / self.reference
+
+    def __add__(self, other: ErrorCounts) -> ErrorCounts:
+        return ErrorCounts(
+            self.substitutions + other.substitutions,
+            self.deletions + other.deletions,
+            self.insertions + other.insertions,
+            self.reference + other.reference,
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {"substitutions": self.substitutions, "deletions": self.deletions, "insertions": self.insertions,
+                "reference": self.reference}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, int]) -> ErrorCounts:
+        return cls(int(data["substitutions"]), int(data["deletions"]), int(data["insertions"]), int(data["reference"]))
+
+
+MEASURES = ("wer", "cer", "wer_raw", "cer_raw")
+"""The four rates of a `Score`, in the order of its fields."""
+
+
+@dataclass(frozen=True)
+class ScoreCounts:
+    """The counts behind a `Score`: each measure's `ErrorCounts`, ``None`` where the reference is
+    empty (after normalisation, for the normalised measures)."""
+
+    wer: ErrorCounts | None = None
+    cer: ErrorCounts | None = None
+    wer_raw: ErrorCounts | None = None
+    cer_raw: ErrorCounts | None = None
+
+    def __add__(self, other: ScoreCounts) -> ScoreCounts:
+        def add(a: ErrorCounts | None, b: ErrorCounts | None) -> ErrorCounts | None:
+            return b if a is None else a if b is None else a + b
+
+        return ScoreCounts(*(add(getattr(self, m), getattr(other, m)) for m in MEASURES))
+
+    def to_dict(self) -> dict[str, dict[str, int] | None]:
+        return {m: (c.to_dict() if (c := getattr(self, m)) is not None else None) for m in MEASURES}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, dict[str, int] | None]) -> ScoreCounts:
+        return cls(*(None if (c := data.get(m)) is None else ErrorCounts.from_dict(c) for m in MEASURES))
+
+
+@dataclass(frozen=True)
 class Score:
     """Error rates of one hypothesis (or a whole corpus) against its reference."""
 
@@ -48,15 +111,36 @@ class Score:
     cer_raw: float | None
     capped: bool = False
     """A text was longer than `MAX_SCORED_CHARS`: the rates cover its beginning only."""
+    counts: ScoreCounts | None = None
+    """The edit counts the rates come from (``None`` in a report written before they were kept)."""
+
+    @classmethod
+    def of_counts(cls, counts: ScoreCounts, capped: bool = False) -> Score:
+        """The rates of summed counts: total errors over total reference words (or characters)."""
+
+        def rate(c: ErrorCounts | None) -> float | None:
+            return None if c is None else c.rate
+
+        return cls(rate(counts.wer), rate(counts.cer), rate(counts.wer_raw), rate(counts.cer_raw), capped, counts)
 
 
-def _rates(references: list[str], hypotheses: list[str]) -> tuple[float | None, float | None]:
-    pairs = [(r, h) for r, h in zip(references, hypotheses, strict=True) if r]
-    if not pairs:
-        return None, None
-    refs = [r for r, _ in pairs]
-    hyps = [h for _, h in pairs]
-    return float(jiwer.wer(refs, hyps)), float(jiwer.cer(refs, hyps))
+def _counts(reference: str, hypothesis: str, characters: bool) -> ErrorCounts | None:
+    if not reference:
+        return None
+    out = jiwer.process_characters(reference, hypothesis) if characters else jiwer.process_words(reference, hypothesis)
+    return ErrorCounts(out.substitutions, out.deletions, out.insertions, out.hits + out.substitutions + out.deletions)
+
+
+def count_errors(reference: str, hypothesis: str) -> ScoreCounts:
+    """The edit counts of one transcript, normalised and raw (texts capped as `score` caps them)."""
+    reference, hypothesis = cap_text(reference), cap_text(hypothesis)
+    norm_ref, norm_hyp, raw_ref, raw_hyp = normalize(reference), normalize(hypothesis), _raw(reference), _raw(hypothesis)
+    return ScoreCounts(
+        _counts(norm_ref, norm_hyp, characters=False),
+        _counts(norm_ref, norm_hyp, characters=True),
+        _counts(raw_ref, raw_hyp, characters=False),
+        _counts(raw_ref, raw_hyp, characters=True),
+    )
 
 
 def score(reference: str, hypothesis: str) -> Score:
@@ -82,7 +166,12 @@ def score_corpus(references: Sequence[str], hypotheses: Sequence[str]) -> Score:
     if len(references) != len(hypotheses):
         raise ValueError("references and hypotheses differ in length")
     capped = any(len(t) > MAX_SCORED_CHARS for t in (*references, *hypotheses))
-    references, hypotheses = [cap_text(r) for r in references], [cap_text(h) for h in hypotheses]
-    wer, cer = _rates([normalize(r) for r in references], [normalize(h) for h in hypotheses])
-    wer_raw, cer_raw = _rates([_raw(r) for r in references], [_raw(h) for h in hypotheses])
-    return Score(wer=wer, cer=cer, wer_raw=wer_raw, cer_raw=cer_raw, capped=capped)
+    return Score.of_counts(sum_counts(count_errors(r, h) for r, h in zip(references, hypotheses, strict=True)), capped)
+
+
+def sum_counts(counts: Iterable[ScoreCounts]) -> ScoreCounts:
+    """The counts of many transcripts together (exact: integers)."""
+    total = ScoreCounts()
+    for c in counts:
+        total += c
+    return total

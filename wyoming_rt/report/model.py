@@ -9,7 +9,7 @@ from typing import Any
 from wyoming_rt.checks.audio import AudioValidation
 from wyoming_rt.checks.audio_quality import AudioQuality
 from wyoming_rt.checks.load_stats import LevelResult
-from wyoming_rt.checks.scoring import Score
+from wyoming_rt.checks.scoring import Score, ScoreCounts
 from wyoming_rt.checks.stats import LatencyStats
 from wyoming_rt.checks.timing import gap_summary_ms
 from wyoming_rt.records.audio import PcmAudio
@@ -49,14 +49,25 @@ def _findings(items: Sequence[dict[str, Any]]) -> list[Finding]:
     return [Finding(f["rule"], f["severity"], f["message"], f.get("utterance")) for f in items]
 
 
+def _counts(data: dict[str, Any] | None) -> ScoreCounts | None:
+    return None if data is None else ScoreCounts.from_dict(data)
+
+
 def _score(data: dict[str, Any]) -> Score | None:
-    """The rates of a ``wer``/``cer``/``wer_raw``/``cer_raw`` dict; ``None`` when none was written."""
+    """The rates of a ``wer``/``cer``/``wer_raw``/``cer_raw`` dict, with their edit counts
+    (``errors``) when written; ``None`` when no rate was written."""
     wer, cer, wer_raw, cer_raw = (data.get(key) for key in ("wer", "cer", "wer_raw", "cer_raw"))
-    return None if all(rate is None for rate in (wer, cer, wer_raw, cer_raw)) else Score(wer, cer, wer_raw, cer_raw)
+    if all(rate is None for rate in (wer, cer, wer_raw, cer_raw)):
+        return None
+    return Score(wer, cer, wer_raw, cer_raw, counts=_counts(data.get("errors")))
 
 
-def _back_score(back_wer: float | None) -> Score | None:
-    return None if back_wer is None else Score(back_wer, None, None, None)
+def _back_score(back_wer: float | None, counts: dict[str, Any] | None = None) -> Score | None:
+    return None if back_wer is None else Score(back_wer, None, None, None, counts=_counts(counts))
+
+
+def _counts_dict(score: Score | None) -> dict[str, Any] | None:
+    return None if score is None or score.counts is None else score.counts.to_dict()
 
 
 def _latency(data: dict[str, Any] | None) -> LatencyStats | None:
@@ -111,8 +122,8 @@ class UtteranceReport:
     back_transcript: str | None = None
     back_score: Score | None = None
     chunk_gaps_s: list[float] = field(default_factory=list, repr=False)
-    """Seconds between the TTS answer's chunks, for the corpus figure (a report read back from
-    JSON has only their summary, `chunk_gaps`)."""
+    """Seconds between the TTS answer's chunks, for the corpus figure (kept in the JSON to the
+    microsecond, so that shards' reports merge into the same figure)."""
     rtf: dict[str, float | None] = field(default_factory=dict)
     """Real-time factors: processing time / audio duration (STT: audio-stop -> transcript over
     the input's length; TTS: total time over the returned audio's length)."""
@@ -140,10 +151,13 @@ class UtteranceReport:
             "audio": None
             if self.audio is None
             else {**self.audio.to_dict(), "quality": self.quality.to_dict() if self.quality else None},
+            "errors": _counts_dict(score),
             "back_transcript": self.back_transcript,
             "back_wer": _round(self.back_score.wer) if self.back_score else None,
+            "back_errors": _counts_dict(self.back_score),
             "latency_ms": {k: _round(v, 3) for k, v in self.latency_ms.items()},
             "chunk_gaps_ms": self.chunk_gaps.to_dict(),
+            "chunk_gap_samples_ms": [round(g * 1000, 3) for g in self.chunk_gaps_s],
             "rtf": {k: _round(v) for k, v in self.rtf.items()},
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -155,7 +169,9 @@ class UtteranceReport:
         return cls(
             data["id"], data["reference"], data["transcript"], _score(data), audio, dict(data["latency_ms"]),
             _findings(data["findings"]), quality=quality, back_transcript=data["back_transcript"],
-            back_score=_back_score(data["back_wer"]), rtf=dict(data["rtf"]), chunk_gaps=GapSummary.from_dict(data["chunk_gaps_ms"]),
+            back_score=_back_score(data["back_wer"], data.get("back_errors")), rtf=dict(data["rtf"]),
+            chunk_gaps=GapSummary.from_dict(data["chunk_gaps_ms"]),
+            chunk_gaps_s=[g / 1000 for g in data.get("chunk_gap_samples_ms", [])],
         )  # fmt: skip
 
 
@@ -226,6 +242,7 @@ class Summary:
             "cer": _round(self.score.cer),
             "wer_raw": _round(self.score.wer_raw),
             "cer_raw": _round(self.score.cer_raw),
+            "errors": _counts_dict(self.score),
             "latency_ms": {k: (v.to_dict() if v else None) for k, v in self.latency.items()},
         }
 
@@ -351,6 +368,17 @@ class Report:
     @property
     def passed(self) -> bool:
         return self.incomplete is None and not any(f.severity == "error" for f in self.findings)
+
+    @property
+    def corpus_label(self) -> str:
+        """The corpus's name, and the shard of it the run took or the shards merged into it."""
+        name = str(self.settings.get("corpus", "-"))
+        shard, merged = self.settings.get("shard"), self.settings.get("merged")
+        if isinstance(shard, dict):
+            return f"{name} (shard {shard.get('index')}/{shard.get('count')})"
+        if isinstance(merged, dict):
+            return f"{name} ({merged.get('shards')} shards merged)"
+        return name
 
     def findings_for(self, utterance_id: str) -> list[Finding]:
         """The findings of one utterance (or speech-free clip), by its id."""

@@ -12,7 +12,7 @@ import numpy as np
 from wyoming_rt.checks.audio import validate_tts_audio
 from wyoming_rt.checks.audio_quality import AudioThresholds, analyse
 from wyoming_rt.checks.protocol import failure_finding
-from wyoming_rt.checks.scoring import score, score_corpus
+from wyoming_rt.checks.scoring import Score, score, sum_counts
 from wyoming_rt.checks.stats import latency_stats
 from wyoming_rt.checks.timing import stream_timing
 from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
@@ -193,23 +193,7 @@ def build_report(
     percentiles, the audio sent and returned, the time it was built, and with ``gates`` the verdict they give.
     ``utterance_reports``: `utterance_reports_of` ``results`` when already made."""
     utterances = list(utterance_reports) if utterance_reports is not None else utterance_reports_of(results, servers, thresholds)
-    scored = [(u.reference, u.transcript) for u in utterances if u.transcript is not None]
-    corpus_score = score_corpus([r for r, _ in scored], [h or "" for _, h in scored])
-    latency = {
-        stage: latency_stats([u.latency_ms[stage] / 1000 for u in utterances if u.latency_ms.get(stage) is not None])  # type: ignore[operator]
-        for stage in STAGES
-    }
-    backs = [(u.transcript or "", u.back_transcript) for u in utterances if u.back_transcript is not None]
-    rtf = {kind: _mean([u.rtf.get(kind) for u in utterances]) for kind in ("stt", "tts")}
-    summary = Summary(
-        utterances=len(utterances),
-        failed=sum(1 for u in utterances if not u.passed),
-        score=corpus_score,
-        latency=latency,
-        back_score=score_corpus([r for r, _ in backs], [h or "" for _, h in backs]) if backs else None,
-        chunk_gaps=GapSummary.of([g for u in utterances for g in u.chunk_gaps_s]),
-        rtf=rtf,
-    )
+    summary = summary_of(utterances)
     report = Report(
         summary, utterances, servers, list(run_findings), settings or {}, [negative_report(n) for n in negatives],
         phases=list(phases), concurrency=concurrency, health_checks=list(health_checks),
@@ -218,6 +202,36 @@ def build_report(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"), resources=dict(resources or {}),
     )  # fmt: skip
     return report if gates is None else apply_gates(report, gates)
+
+
+def summary_of(utterances: Sequence[UtteranceReport]) -> Summary:
+    """The corpus figures of utterance reports: WER and CER from their summed edit counts (total
+    errors over total reference words, never a mean of rates), latency percentiles over every
+    sample, the chunk gaps of every answer. Exact for any grouping of the same utterances, so
+    shards' reports merge into the figures of one run."""
+    latency = {
+        stage: latency_stats([u.latency_ms[stage] / 1000 for u in utterances if u.latency_ms.get(stage) is not None])  # type: ignore[operator]
+        for stage in STAGES
+    }
+    scored = [u.score for u in utterances if u.transcript is not None and u.score is not None]
+    backs = [u.back_score for u in utterances if u.back_transcript is not None and u.back_score is not None]
+    return Summary(
+        utterances=len(utterances),
+        failed=sum(1 for u in utterances if not u.passed),
+        score=_pooled(scored),
+        latency=latency,
+        back_score=_pooled(backs) if backs else None,
+        chunk_gaps=GapSummary.of([g for u in utterances for g in u.chunk_gaps_s]),
+        rtf={kind: _mean([u.rtf.get(kind) for u in utterances]) for kind in ("stt", "tts")},
+    )
+
+
+def _pooled(scores: Sequence[Score]) -> Score:
+    """One score of many: their counts summed. `ValueError` for a score without counts (a report
+    written before they were kept cannot be pooled exactly)."""
+    if any(s.counts is None for s in scores):
+        raise ValueError("a score without its edit counts cannot be pooled")
+    return Score.of_counts(sum_counts(s.counts for s in scores if s.counts is not None), capped=any(s.capped for s in scores))
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
