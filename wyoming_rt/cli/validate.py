@@ -11,17 +11,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from wyoming_rt.cli.gate_options import add_gate_arguments
 from wyoming_rt.cli.parser import Commands, add_options
-from wyoming_rt.records.options import GROUPS, non_negative_float, options_of, positive_float, positive_int
-from wyoming_rt.records.report_choices import AUDIO_CHOICES, STAGES
+from wyoming_rt.records.options import GROUPS, options_of, positive_float, positive_int
+from wyoming_rt.records.report_choices import AUDIO_CHOICES
 from wyoming_rt.run.options import ValidateOptions
-
-
-def _stage_limit(text: str) -> tuple[str, float]:
-    stage, _, value = text.partition("=")
-    if stage not in STAGES:
-        raise argparse.ArgumentTypeError(f"unknown stage {stage!r} (stages: {', '.join(STAGES)})")
-    return stage, positive_float(value)
 
 
 def _levels(text: str) -> list[int]:
@@ -85,40 +79,7 @@ def add_parser(commands: Commands) -> None:
         "--repeat", metavar="N", type=positive_int, default=1,
         help="send each utterance N times (ids of the copies end in #2 .. #N): more samples for the latency percentiles",
     )  # fmt: skip
-    gates = groups["Gates and thresholds"]
-    gates.add_argument(
-        "--max-wer", metavar="X", type=non_negative_float, help="fail when the normalised corpus WER is above X (default: 0.15)"
-    )
-    gates.add_argument(
-        "--max-back-wer",
-        metavar="X",
-        type=non_negative_float,
-        help="fail when the back WER (TTS audio transcribed back) is above X",
-    )
-    gates.add_argument("--max-p95-ms", metavar="MS", type=positive_float, help="fail when the round-trip P95 latency is above MS")
-    gates.add_argument(
-        "--max-p95", metavar="STAGE=MS", type=_stage_limit, action="append", default=[],
-        help=f"fail when STAGE's P95 is above MS (repeatable; stages: {', '.join(STAGES)})",
-    )  # fmt: skip
-    gates.add_argument("--max-p99", metavar="STAGE=MS", type=_stage_limit, action="append", default=[], help="the same for P99")
-    gates.add_argument(
-        "--max-failure-rate", metavar="X", type=non_negative_float, help="fail when more than this share of utterances failed"
-    )
-    gates.add_argument(
-        "--max-rss-mb", metavar="MB", type=positive_float,
-        help="fail when either server's peak resident memory is above MB (measured when it runs on this machine)",
-    )  # fmt: skip
-    gates.add_argument(
-        "--max-cpu-per-audio-s", metavar="X", type=positive_float,
-        help="fail when the STT server uses more than X CPU-seconds per second of audio (latency phase)",
-    )  # fmt: skip
-    gates.add_argument(
-        "--ignore",
-        metavar="RULE",
-        action="append",
-        default=[],
-        help="report findings of RULE as ignored; they do not fail the run (repeatable)",
-    )
+    add_gate_arguments(groups["Gates and thresholds"])
     load = groups["Load runs"]
     load.add_argument(
         "--concurrency-sweep",

@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 
 from wyoming_rt.cli import corpus_options
+from wyoming_rt.cli.gate_options import gates_from_args
 from wyoming_rt.cli.incomplete import write_incomplete
 from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS
 from wyoming_rt.cli.progress import RunProgress, status_lines
@@ -25,8 +26,9 @@ from wyoming_rt.endpoint import Endpoint, parse_endpoint
 from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.records.errors import UsageError
 from wyoming_rt.records.options import options_of
+from wyoming_rt.records.shard import shard_corpus
 from wyoming_rt.report.audio_files import save_audio
-from wyoming_rt.report.console import render_load_report, render_report, verdict_word
+from wyoming_rt.report.console import render_load_report, render_quiet, render_report
 from wyoming_rt.report.html import write_html
 from wyoming_rt.report.json_writer import is_stdout, write_json
 from wyoming_rt.report.junit import write_junit
@@ -43,16 +45,7 @@ def options_from(args: argparse.Namespace) -> ValidateOptions:
     """The run's options: the defaults, then the TOML file's, then the command line's."""
     config = load_config(args.config)
     given = {spec.name: getattr(args, spec.name) for spec in options_of(ValidateOptions) if spec.cli}
-    gates = config.gates.merged(
-        max_wer=args.max_wer,
-        max_back_wer=args.max_back_wer,
-        max_p95_ms={**dict(args.max_p95), **({"round_trip": args.max_p95_ms} if args.max_p95_ms else {})} or None,
-        max_p99_ms=dict(args.max_p99) or None,
-        max_failure_rate=args.max_failure_rate,
-        max_rss_mb=args.max_rss_mb,
-        max_cpu_per_audio_s=args.max_cpu_per_audio_s,
-        ignore=tuple(args.ignore) or None,
-    )
+    gates = gates_from_args(config.gates, args)
     options = config.validate_options(given, gates)
     if options.speaker and not options.voice:
         raise UsageError("--speaker needs --voice")
@@ -105,12 +98,15 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         err.print(f"wyoming-rt: warning: {warning}", highlight=False, markup=False, soft_wrap=True)
     corpus = _load_corpus(args)
     if args.concurrency_sweep or args.rate:
+        if options.shard is not None:
+            raise UsageError("--shard splits a conformance run's corpus; a load run takes the whole corpus")
         return await _run_load(args, stt, tts, corpus, options, out, err)
-    progress = RunProgress(err, len(corpus), quiet=args.quiet)
+    sent = corpus if options.shard is None else shard_corpus(corpus, options.shard).corpus
+    progress = RunProgress(err, len(sent), quiet=args.quiet)
     async with _servers(stt, tts, args.reference, progress.line) as (stt_endpoint, tts_endpoint, pids):
         options = _with_started(options, pids)
         progress.line(
-            f"validating with {len(corpus)} utterances: STT {stt_endpoint} -> TTS {tts_endpoint}"
+            f"validating with {len(sent)} utterances{_of_shard(options, corpus)}: STT {stt_endpoint} -> TTS {tts_endpoint}"
             f" (concurrency phase {options.concurrency} sessions, timeout {options.timeout_s:g} s)"
         )
         run_ = ValidationRun(stt_endpoint, tts_endpoint, corpus, options, on_result=progress.result, on_phase=progress.phase)
@@ -124,16 +120,14 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     _write_outputs(report, args)
     out = err if is_stdout(args.json) else out  # stdout carries the JSON alone
     if args.quiet:
-        for f in report.findings:
-            out.print(
-                f"{f.severity} {f.rule}{' [' + f.utterance + ']' if f.utterance else ''}: {f.message}",
-                highlight=False,
-                markup=False,
-            )
-        out.print(f"Verdict: {verdict_word(report)}" + (f" ({report.incomplete})" if report.incomplete else ""))
+        render_quiet(report, out)
     else:
         render_report(report, out)
     return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _of_shard(options: ValidateOptions, corpus: Corpus) -> str:
+    return "" if options.shard is None else f" (shard {options.shard} of a corpus of {len(corpus)})"
 
 
 def _outputs_asked(args: argparse.Namespace) -> bool:

@@ -78,7 +78,7 @@ def render_report(report: Report, console: Console) -> None:
     streaming = tts.notes.get("streaming") if tts else None
     console.print(
         f"[bold]STT[/] {stt.uri if stt else '-'}   [bold]TTS[/] {tts.uri if tts else '-'}"
-        f" ({'streaming' if streaming else 'plain'} synthesis)   corpus: {report.settings.get('corpus', '-')}"
+        f" ({'streaming' if streaming else 'plain'} synthesis)   corpus: {report.corpus_label}"
         f"   HA {report.settings.get('ha_mode', 'latest')}, {report.settings.get('upload', 'burst')} upload"
     )
     if report.incomplete:
@@ -172,6 +172,14 @@ def _server_cost(report: Report, console: Console) -> None:
 def verdict_word(report: Report) -> str:
     """PASS, FAIL, or INCOMPLETE for a run that stopped before its end (which never passes)."""
     return "PASS" if report.passed else "INCOMPLETE" if report.incomplete else "FAIL"
+
+
+def render_quiet(report: Report, console: Console) -> None:
+    """Only the findings, one a line, and the verdict (``--quiet``)."""
+    for f in report.findings:
+        where = f" [{f.utterance}]" if f.utterance else ""
+        console.print(f"{f.severity} {f.rule}{where}: {f.message}", highlight=False, markup=False)
+    console.print(f"Verdict: {verdict_word(report)}" + (f" ({report.incomplete})" if report.incomplete else ""))
 
 
 def _incomplete_line(report: Report) -> Text:

@@ -25,7 +25,7 @@ def report_markdown(report: Report) -> str:
     lines = [
         f"## wyoming-rt: {verdict}",
         "",
-        f"STT `{stt.uri if stt else '-'}` → TTS `{tts.uri if tts else '-'}`, corpus `{report.settings.get('corpus', '-')}`: "
+        f"STT `{stt.uri if stt else '-'}` → TTS `{tts.uri if tts else '-'}`, corpus `{report.corpus_label}`: "
         f"**{summary.utterances - summary.failed}/{summary.utterances}** utterances passed, WER **{wer}**, back WER {back}.",
         "",
         *(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
 from wyoming_rt.records.emulator_options import EmulatorOptions
 from wyoming_rt.records.options import Group, at_least, non_negative_int, option, positive_float, positive_int
+from wyoming_rt.records.shard import Shard
 
 if TYPE_CHECKING:
     from wyoming_rt.checks.audio_quality import AudioThresholds
@@ -145,6 +146,13 @@ class ValidateOptions(EmulatorOptions):
     tts_container: str | None = option(
         None, metavar="NAME", group="Servers", help="the TTS server's container: CPU and memory from its cgroup"
     )
+    shard: Shard | None = option(
+        None, metavar="I/N", parse=Shard.parse, group="Corpus", toml=False, pytest=False,
+        help="run shard I of N: the utterances and speech-free clips whose id hashes to it (stable when files are "
+        "added elsewhere); the conformance probes run in shard 1 only. `wyoming-rt merge` pools the shards' JSON "
+        "reports into the report of one run",
+    )  # fmt: skip
+    """Run one shard of the corpus (`wyoming_rt.records.shard`); ``None``: all of it."""
     started_pids: tuple[int, ...] = ()
     """Processes this run started itself (the reference servers), reported as ``started``."""
 

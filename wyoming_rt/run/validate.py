@@ -18,6 +18,8 @@ from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.records.findings import Finding
 from wyoming_rt.records.results import NegativeResult, ProbeName, RoundTripResult
+from wyoming_rt.records.shard import shard_corpus
+from wyoming_rt.records.version import __version__
 from wyoming_rt.report.model import ConcurrencyReport, PhaseRecord, Report, ServerReport, UtteranceReport
 from wyoming_rt.run.build_report import build_report, unanalysed_report, utterance_reports_of
 from wyoming_rt.run.health import HealthMonitor
@@ -51,6 +53,9 @@ async def validate(
     latency (one round trip at a time: what one HA user waits), concurrency (N sessions at
     once), the speech-free clips, and the conformance probes last, so that nothing they leave
     behind meets a measurement. Then the checks and the gates.
+
+    With ``options.shard``, the run takes that shard's share of ``corpus`` (and shard 1 alone
+    runs the probes); `wyoming_rt.run.merge` pools the shards' reports.
 
     ``on_result`` sees each latency-phase round trip as it ends, ``on_phase`` each phase's name
     as it starts. Raises `ServerUnavailableError` when a server cannot be connected to at the start.
@@ -96,6 +101,10 @@ class ValidationRun:
         on_result: Callable[[RoundTripResult], None] | None = None,
         on_phase: Callable[[str], None] | None = None,
     ) -> None:
+        self.shard_settings: dict[str, Any] | None = None
+        if options.shard is not None:  # a share of the corpus; the report says of what
+            sharded = shard_corpus(corpus, options.shard)
+            corpus, self.shard_settings = sharded.corpus, sharded.settings()
         self.stt, self.tts, self.corpus, self.options = stt, tts, corpus, options
         self.on_result, self.on_phase = on_result, on_phase
         self.emulator = HAEmulator(options.emulator_config())
@@ -293,7 +302,7 @@ class ValidationRun:
     async def _probes_phase(
         self, servers: dict[str, ServerReport], breakers: Breakers, streaming: bool, results: list[RoundTripResult]
     ) -> None:
-        if not self.options.probes:
+        if not self.options.probes or (self.options.shard is not None and not self.options.shard.runs_probes):
             return
         with self.phase("probes") as record:
             succeeded_alone = _succeeded_alone(results)
@@ -316,6 +325,8 @@ class ValidationRun:
         options = self.options
         return {
             "corpus": self.corpus.name,
+            "shard": self.shard_settings,
+            "wyoming_rt_version": __version__,
             "concurrency": options.concurrency,
             "latency_phase": "one round trip at a time (one Home Assistant user)",
             "timeout_s": options.timeout_s,
