@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 
 from wyoming_rt.records.errors import ServerStartError
+from wyoming_rt.servers.joined_model import MULTILINGUAL_WHISPER_NAME, multilingual_model
 
 EXTRA_HINT = "install the reference servers and models with: pip install 'wyoming-rt[reference]'"
 
@@ -41,9 +42,12 @@ def packaged_piper_voice() -> Path:
 
 
 def resolve_whisper_model(spec: str | None) -> tuple[str, Path]:
-    """``(name, directory)`` of a faster-whisper model: the packaged one, or a local directory."""
+    """``(name, directory)`` of a faster-whisper model: the packaged tiny.en, the packaged
+    multilingual base (the ``multilingual`` extra, joined on first use), or a local directory."""
     if spec is None or spec == DEFAULT_WHISPER_NAME:
         return DEFAULT_WHISPER_NAME, packaged_whisper_model()
+    if spec == MULTILINGUAL_WHISPER_NAME:
+        return MULTILINGUAL_WHISPER_NAME, multilingual_model()
     path = Path(spec).expanduser()
     if path.is_dir():
         if not (path / "model.bin").is_file():
@@ -51,7 +55,8 @@ def resolve_whisper_model(spec: str | None) -> tuple[str, Path]:
         return path.name, path
     raise ServerStartError(
         f"model {spec!r} is not a local directory and wyoming-rt never downloads models: "
-        f"pass the path of a CTranslate2 model directory, or {DEFAULT_WHISPER_NAME!r} for the packaged one"
+        f"pass the path of a CTranslate2 model directory, {DEFAULT_WHISPER_NAME!r} for the packaged one, or "
+        f"{MULTILINGUAL_WHISPER_NAME!r} for the packaged multilingual one (the multilingual extra)"
     )
 
 
