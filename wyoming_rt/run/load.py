@@ -121,12 +121,12 @@ async def closed_sessions(
     the last is answered, from ``start_in_s`` from now; latency counts from each request's start.
     Returns the records (crosstalk judged against ``utterances``) and the seconds from the start
     to the last answer."""
-    await anyio.sleep(start_in_s)
+    started = time.perf_counter() + start_in_s  # the elapsed time counts from the start as given
+    await anyio.sleep_until(anyio.current_time() + start_in_s)
 
     async def timed(utterance: Utterance) -> TimedRoundTrip:
         return await _one(emulator, utterance, target, time.perf_counter_ns())
 
-    started = time.perf_counter()
     results = await map_limited(timed, work, concurrency) if work else []
     return request_records(results, utterances), time.perf_counter() - started
 
