@@ -128,7 +128,8 @@ async def closed_sessions(
         return await _one(emulator, utterance, target, time.perf_counter_ns())
 
     results = await map_limited(timed, work, concurrency) if work else []
-    return request_records(results, utterances), time.perf_counter() - started
+    elapsed_s = time.perf_counter() - started  # the level's time, not the judging of its answers after
+    return request_records(results, utterances), elapsed_s
 
 
 def closed_work(utterances: Sequence[Utterance], count: int) -> list[Utterance]:
