@@ -118,7 +118,7 @@ async def _ray_runner(
     ray = import_ray()
     started = not ray.is_initialized()  # a cluster this process joined already (tests) is left as it is
     if started:
-        await anyio.to_thread.run_sync(partial(_init, ray, settings.address))
+        await _start(ray, settings.address)
     actors: list[Any] = []
     try:
         cpus = float(ray.cluster_resources().get("CPU", 1.0))
@@ -147,6 +147,19 @@ async def _ray_runner(
             ray.kill(actor, no_restart=True)
         if started:
             ray.shutdown()
+
+
+async def _start(ray: ModuleType, address: str) -> None:
+    """Start or join the cluster off the event loop, under the start watchdog; a failure is one line."""
+    where = "start a local Ray cluster" if address == LOCAL else f"join the Ray cluster at {address}"
+    try:
+        with anyio.fail_after(START_TIMEOUT_S):
+            await anyio.to_thread.run_sync(partial(_init, ray, address), abandon_on_cancel=True)
+    except TimeoutError:
+        raise RayLoadError(f"could not {where} within {START_TIMEOUT_S:g} s") from None
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RayLoadError(f"could not {where}: {reason}") from exc
 
 
 def _init(ray: ModuleType, address: str) -> None:
