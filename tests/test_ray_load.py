@@ -5,18 +5,22 @@ One cluster for the module; no timed assertions."""
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
 import numpy as np
 import pytest
 import ray
+from anyio.from_thread import start_blocking_portal
 
 from tests.test_load import null_utterances
 from wyoming_rt.checks.load_stats import LevelResult
@@ -128,6 +132,21 @@ async def test_an_actor_that_dies_is_a_one_line_error_naming_it(cluster: None) -
             stop.set()
             killer.join(30)
     assert "\n" not in str(error.value)
+
+
+def test_the_command_line_starts_a_local_cluster_for_the_run_and_stops_it(tmp_path: Path) -> None:
+    """``--ray local`` in a process of its own, longer than a worker thread lives idle: the
+    cluster must live as long as the run (its processes die with the thread that started them)."""
+    report = tmp_path / "load.json"
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(run_null_server()) as endpoint:
+        command = [sys.executable, "-m", "wyoming_rt", "validate", "--stt", endpoint.uri, "--tts", endpoint.uri]
+        command += ["--rate", "2", "--duration", "12", "--ray", "local", "--ray-actors", "2", "--endpointing", "none"]
+        command += ["--no-resources", "--json", str(report)]
+        done = subprocess.run(command, cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=WATCHDOG_S)
+    assert done.returncode == 0, done.stderr[-2000:]
+    document = json.loads(report.read_text())
+    assert document["levels"][0]["round_trips"] == 24 and document["levels"][0]["errors"] == 0
+    assert document["settings"]["ray"]["round_trips_per_actor"] == {"2/s": [12, 12]}
 
 
 def test_ray_without_a_load_run_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

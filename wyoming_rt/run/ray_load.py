@@ -42,6 +42,8 @@ LOCAL = "local"
 """``--ray local``: start a Ray cluster on this machine for the run, and stop it after."""
 START_TIMEOUT_S = 300.0
 """For the actors to start and plan their uploads (HA's voice detector over the corpus)."""
+REACH_TIMEOUT_S = 10.0
+"""For a cluster's address to accept a connection, before ``ray.init`` is given it."""
 BARRIER_LEAD_S = 2.0
 """How far ahead of the driver's clock a level's common start is set."""
 LEVEL_SLACK_S = 120.0
@@ -150,16 +152,30 @@ async def _ray_runner(
 
 
 async def _start(ray: ModuleType, address: str) -> None:
-    """Start or join the cluster off the event loop, under the start watchdog; a failure is one line."""
+    """Start or join the cluster; a failure is one line. ``ray.init`` runs on this thread, blocking
+    the event loop for its few seconds before any load: the processes of a local cluster die with
+    the thread that started them (PR_SET_PDEATHSIG), so a worker thread cannot start them."""
     where = "start a local Ray cluster" if address == LOCAL else f"join the Ray cluster at {address}"
+    await _reachable(address, where)
     try:
-        with anyio.fail_after(START_TIMEOUT_S):
-            await anyio.to_thread.run_sync(partial(_init, ray, address), abandon_on_cancel=True)
-    except TimeoutError:
-        raise RayLoadError(f"could not {where} within {START_TIMEOUT_S:g} s") from None
+        _init(ray, address)
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RayLoadError(f"could not {where}: {reason}") from exc
+
+
+async def _reachable(address: str, where: str) -> None:
+    """A cluster given as ``[ray://]host:port`` must accept a connection within 10 s: ``ray.init``
+    itself keeps retrying an address that does not answer for minutes."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if address == LOCAL or not host or not port.isdigit():
+        return  # "auto", or a form ray.init resolves itself
+    try:
+        with anyio.fail_after(REACH_TIMEOUT_S):
+            stream = await anyio.connect_tcp(host.strip("[]"), int(port))
+        await stream.aclose()
+    except (OSError, TimeoutError) as exc:
+        raise RayLoadError(f"could not {where}: nothing answers at {host}:{port} ({exc or 'timed out'})") from None
 
 
 def _init(ray: ModuleType, address: str) -> None:
