@@ -144,6 +144,7 @@ def test_the_command_line_starts_a_local_cluster_for_the_run_and_stops_it(tmp_pa
         command += ["--no-resources", "--json", str(report)]
         done = subprocess.run(command, cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=WATCHDOG_S)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "load: open on Ray, 2 actors over 1 node(s)" in done.stdout
     document = json.loads(report.read_text())
     assert document["levels"][0]["round_trips"] == 24 and document["levels"][0]["errors"] == 0
     assert document["settings"]["ray"]["round_trips_per_actor"] == {"2/s": [12, 12]}
