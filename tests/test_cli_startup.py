@@ -23,6 +23,8 @@ HEAVY = (
     "wyoming_rt.report",
     "wyoming_rt.run.validate",
     "wyoming_rt.emulator",
+    "wyoming_rt.run.ray_load",
+    "ray",
 )
 """Modules (with their submodules) a command may load when it runs, not before."""
 

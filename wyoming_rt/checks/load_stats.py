@@ -1,16 +1,20 @@
 """Figures of round trips run under load (a load level, the concurrency phase): errors,
-crosstalk between sessions, throughput and latency percentiles, the knee of a sweep. Pure."""
+crosstalk between sessions, throughput and latency percentiles, the knee of a sweep. Pure.
+
+A level keeps every latency sample, so that levels measured apart (Ray actors, shards) pool
+exactly: percentiles of the union, never an average of percentiles (`pool_levels`).
+"""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from wyoming_rt.checks.scoring import score
-from wyoming_rt.checks.stats import LatencyStats, latency_stats
+from wyoming_rt.checks.stats import LatencyStats, latency_stats_ms
 from wyoming_rt.records.corpus import Utterance
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.resources import ServerResources
@@ -20,6 +24,8 @@ from wyoming_rt.records.rules import LOAD_CROSSTALK, LOAD_ERRORS
 KNEE_FRACTION = 0.9
 """The knee is the smallest level that reaches this fraction of the best throughput."""
 MIXED_MAX_WER = 0.5
+LOAD_STAGES = ("stt", "tts_total", "round_trip")
+"""The latency stages of a load level; ``round_trip`` counts from the request's due time."""
 
 
 @dataclass
@@ -36,6 +42,9 @@ class LevelResult:
     throughput_per_s: float
     latency: dict[str, LatencyStats | None]
     error_kinds: dict[str, int] = field(default_factory=dict)
+    samples_ms: dict[str, list[float]] = field(default_factory=dict)
+    """Every latency sample per stage, in ms to 1 µs: ``latency`` is computed from these (empty
+    for a level read from a document written before they were kept)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,7 +58,30 @@ class LevelResult:
             "wall_s": round(self.wall_s, 3),
             "throughput_per_s": round(self.throughput_per_s, 3),
             "latency_ms": {k: v.to_dict() if v else None for k, v in self.latency.items()},
+            "latency_samples_ms": {k: [round(v, 3) for v in values] for k, values in self.samples_ms.items()},
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LevelResult:
+        """The inverse of `to_dict`; a document without ``latency_samples_ms`` gives no samples."""
+        return cls(
+            label=data["label"],
+            concurrency=data["concurrency"],
+            offered_per_s=data["offered_per_s"],
+            round_trips=data["round_trips"],
+            errors=data["errors"],
+            mixed=data["mixed"],
+            wall_s=data["wall_s"],
+            throughput_per_s=data["throughput_per_s"],
+            latency={stage: None if stats is None else LatencyStats(**stats) for stage, stats in data["latency_ms"].items()},
+            error_kinds=dict(data["error_kinds"]),
+            samples_ms={stage: [float(v) for v in values] for stage, values in data.get("latency_samples_ms", {}).items()},
+        )
+
+    @property
+    def succeeded(self) -> int:
+        """Round trips that got a transcript and audio back (each has a ``round_trip`` sample)."""
+        return len(self.samples_ms.get("round_trip", ()))
 
 
 @dataclass
@@ -109,30 +141,102 @@ def _wer(reference: str, hypothesis: str) -> float:
     return math.inf if wer is None else wer
 
 
-def level_result(
-    label: str, timed: list[TimedRoundTrip], utterances: Sequence[Utterance], wall_s: float, **kwargs: Any
-) -> LevelResult:
-    ok = [t for t in timed if t.result.tts is not None]
-    failures = Counter(
-        (t.result.stt_error or t.result.tts_error).kind  # type: ignore[union-attr]
-        for t in timed
-        if t.result.stt_error or t.result.tts_error
+class RequestRecord(NamedTuple):
+    """One request of a load level, compact (what a Ray actor sends back): its stage latencies
+    in ms (``round_trip`` from its due time), its error kind, whether it succeeded, and
+    whether its transcript was another utterance's (`is_mixed`, judged where the utterances are)."""
+
+    stt_ms: float | None
+    tts_total_ms: float | None
+    round_trip_ms: float | None
+    error: str | None
+    ok: bool
+    mixed: bool
+
+
+def request_record(timed: TimedRoundTrip, utterances: Sequence[Utterance]) -> RequestRecord:
+    result = timed.result
+    error = result.stt_error or result.tts_error
+    ok = result.tts is not None
+    return RequestRecord(
+        stt_ms=result.stt.latency_s * 1000 if result.stt else None,
+        tts_total_ms=result.tts.total_s * 1000 if result.tts else None,
+        round_trip_ms=(timed.end_ns - timed.due_ns) / 1e6 if ok else None,
+        error=error.kind if error else None,
+        ok=ok,
+        mixed=is_mixed(result, utterances),
     )
-    latency = {
-        "stt": latency_stats([t.result.stt.latency_s for t in timed if t.result.stt]),
-        "tts_total": latency_stats([t.result.tts.total_s for t in ok]),  # type: ignore[union-attr]
-        "round_trip": latency_stats([(t.end_ns - t.due_ns) / 1e9 for t in ok]),
+
+
+def request_records(timed: Iterable[TimedRoundTrip], utterances: Sequence[Utterance]) -> list[RequestRecord]:
+    return [request_record(t, utterances) for t in timed]
+
+
+def level_result(label: str, records: Sequence[RequestRecord], wall_s: float, **kwargs: Any) -> LevelResult:
+    """A level's figures from its requests' records (``kwargs``: ``concurrency``, ``offered_per_s``)."""
+    samples = {  # to 1 µs, as the document keeps them: a level read back pools as the original
+        "stt": [round(r.stt_ms, 3) for r in records if r.stt_ms is not None],
+        "tts_total": [round(r.tts_total_ms, 3) for r in records if r.ok and r.tts_total_ms is not None],
+        "round_trip": [round(r.round_trip_ms, 3) for r in records if r.ok and r.round_trip_ms is not None],
     }
+    failures = Counter(r.error for r in records if r.error)
+    mixed = sum(r.mixed for r in records)
+    return _level(label, len(records), failures, mixed, wall_s, samples, **kwargs)
+
+
+def pool_levels(label: str, levels: Sequence[LevelResult], wall_s: float | None = None) -> LevelResult:
+    """Levels measured apart (Ray actors, shards) as one, exactly: counts and error kinds summed,
+    samples concatenated and the percentiles computed over the union (never averaged);
+    throughput = successful round trips / ``wall_s`` (default: the sum of the levels' wall times).
+    Concurrency and offered rate are summed when every level has one.
+
+    Raises `ValueError` for a level with round trips but no samples (read from an older document)."""
+    for level in levels:
+        if level.round_trips and not level.samples_ms:
+            raise ValueError(f"{level.label}: no latency samples (an older document); levels pool only from their samples")
+    stages = list(dict.fromkeys(stage for level in levels for stage in (*LOAD_STAGES, *level.samples_ms)))
+    samples = {stage: [v for level in levels for v in level.samples_ms.get(stage, ())] for stage in stages}
+    failures: Counter[str] = Counter()
+    for level in levels:
+        failures.update(level.error_kinds)
+    concurrency = [level.concurrency for level in levels]
+    offered = [level.offered_per_s for level in levels]
+    return _level(
+        label,
+        sum(level.round_trips for level in levels),
+        failures,
+        sum(level.mixed for level in levels),
+        sum(level.wall_s for level in levels) if wall_s is None else wall_s,
+        samples,
+        concurrency=sum(c for c in concurrency if c is not None) if None not in concurrency and levels else None,
+        offered_per_s=sum(o for o in offered if o is not None) if None not in offered and levels else None,
+    )
+
+
+def _level(
+    label: str,
+    round_trips: int,
+    failures: Counter[str],
+    mixed: int,
+    wall_s: float,
+    samples: dict[str, list[float]],
+    *,
+    concurrency: int | None,
+    offered_per_s: float | None,
+) -> LevelResult:
+    succeeded = len(samples.get("round_trip", ()))
     return LevelResult(
         label=label,
-        round_trips=len(timed),
+        concurrency=concurrency,
+        offered_per_s=offered_per_s,
+        round_trips=round_trips,
         errors=sum(failures.values()),
         error_kinds=dict(failures),
-        mixed=sum(is_mixed(t.result, utterances) for t in timed),
+        mixed=mixed,
         wall_s=wall_s,
-        throughput_per_s=len(ok) / wall_s if wall_s > 0 else 0.0,
-        latency=latency,
-        **kwargs,
+        throughput_per_s=succeeded / wall_s if wall_s > 0 else 0.0,
+        latency={stage: latency_stats_ms(values) for stage, values in samples.items()},
+        samples_ms=samples,
     )
 
 

@@ -26,8 +26,13 @@ class LatencyStats:
 
 def latency_stats(values_s: Sequence[float]) -> LatencyStats | None:
     """P50/P95/P99, mean and max (ms) of latencies given in seconds; ``None`` when empty."""
-    if not values_s:
+    return latency_stats_ms([v * 1000.0 for v in values_s])
+
+
+def latency_stats_ms(values_ms: Sequence[float]) -> LatencyStats | None:
+    """The same statistics of latencies already in milliseconds (samples kept as a level keeps them)."""
+    if not values_ms:
         return None
-    ms = np.asarray(values_s, dtype=np.float64) * 1000.0
+    ms = np.asarray(values_ms, dtype=np.float64)
     p50, p95, p99 = np.percentile(ms, [50, 95, 99])
     return LatencyStats(len(ms), float(p50), float(p95), float(p99), float(ms.mean()), float(ms.max()))

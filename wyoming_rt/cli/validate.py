@@ -97,6 +97,15 @@ def add_parser(commands: Commands) -> None:
     load.add_argument(
         "--duration", type=positive_float, default=30.0, metavar="S", help="seconds of arrivals for --rate (default 30)"
     )
+    load.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run the load generators as Ray actors spread over a cluster's nodes (the ray extra): a cluster's address "
+        "for ray.init, or 'local' to start one on this machine for the run (docs/distributed-load.md)",
+    )
+    load.add_argument(
+        "--ray-actors", type=positive_int, metavar="N", help="load generators on Ray (default: one per CPU of the cluster)"
+    )
     outputs = groups["Outputs"]
     outputs.add_argument(
         "--json",

@@ -35,7 +35,7 @@ from wyoming_rt.report.junit import write_junit
 from wyoming_rt.report.markdown import write_markdown
 from wyoming_rt.report.model import Report
 from wyoming_rt.run.config import load_config
-from wyoming_rt.run.load import load_validate
+from wyoming_rt.run.load import RunnerFactory, load_validate, local_runner
 from wyoming_rt.run.options import ValidateOptions
 from wyoming_rt.run.validate import ValidationRun
 from wyoming_rt.servers.reference import Flavour, run_reference_server, server_name, wait_all_ready
@@ -96,6 +96,10 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     options = options_from(args)
     for warning in options.gates.percent_like():  # still run: a WER above 1 is possible
         err.print(f"wyoming-rt: warning: {warning}", highlight=False, markup=False, soft_wrap=True)
+    if (args.ray or args.ray_actors) and not (args.concurrency_sweep or args.rate):
+        raise UsageError("--ray and --ray-actors are for load runs: add --concurrency-sweep or --rate")
+    if args.ray_actors and not args.ray:
+        raise UsageError("--ray-actors needs --ray ADDRESS (or --ray local)")
     corpus = _load_corpus(args)
     if args.concurrency_sweep or args.rate:
         if options.shard is not None:
@@ -157,6 +161,7 @@ async def _run_load(
 ) -> int:
     if args.concurrency_sweep and args.rate:
         raise UsageError("use either --concurrency-sweep or --rate, not both")
+    runner = _load_runner(args)
     say = status_lines(err, quiet=args.quiet)
     async with _servers(stt, tts, args.reference, say) as (stt_endpoint, tts_endpoint, pids):
         options = _with_started(options, pids)
@@ -165,7 +170,8 @@ async def _run_load(
             if args.rate
             else f"concurrency levels {args.concurrency_sweep}"
         )
-        say(f"load run over {len(corpus)} utterances: {what}")
+        where = f" on Ray ({args.ray})" if args.ray else ""
+        say(f"load run over {len(corpus)} utterances{where}: {what}")
         report = await load_validate(
             stt_endpoint,
             tts_endpoint,
@@ -174,8 +180,19 @@ async def _run_load(
             sweep=args.concurrency_sweep or (),
             rate_per_s=args.rate,
             duration_s=args.duration,
+            runner=runner,
         )
     if args.json:
         write_json(report, args.json)
     render_load_report(report, err if is_stdout(args.json) else out)
     return EXIT_PASS if report.passed else EXIT_FAIL
+
+
+def _load_runner(args: argparse.Namespace) -> RunnerFactory:
+    """This process, or Ray actors for ``--ray`` (whose module, and Ray, load only then)."""
+    if not args.ray:
+        return local_runner
+    from wyoming_rt.run import ray_load
+
+    ray_load.import_ray()  # a missing extra is a one-line error before any server starts
+    return ray_load.ray_runner(ray_load.RaySettings(args.ray, args.ray_actors))

@@ -192,9 +192,11 @@ def _incomplete_line(report: Report) -> Text:
 def render_load_report(report: LoadReport, console: Console) -> None:
     """Print a load run: one row per level, the knee, findings and the verdict."""
     settings = report.settings
+    ray = settings.get("ray")
+    on_ray = f" on Ray, {ray['actors']} actors over {ray['nodes']} node(s)" if isinstance(ray, dict) else ""
     console.print(
         f"[bold]STT[/] {settings.get('stt', '-')}   [bold]TTS[/] {settings.get('tts', '-')}"
-        f"   {settings.get('utterances', '?')} distinct utterances   load: {report.mode}"
+        f"   {settings.get('utterances', '?')} distinct utterances   load: {report.mode}{on_ray}"
     )
     table = Table(title="Load", title_justify="left", expand=False)
     table.add_column("level", no_wrap=True)

@@ -314,12 +314,7 @@ class ConcurrencyReport:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConcurrencyReport:
         """The inverse of `to_dict` (``failed_only_under_load`` is the level's error kinds)."""
-        level = LevelResult(
-            label=data["label"], concurrency=data["concurrency"], offered_per_s=data["offered_per_s"],
-            round_trips=data["round_trips"], errors=data["errors"], mixed=data["mixed"], wall_s=data["wall_s"],
-            throughput_per_s=data["throughput_per_s"], error_kinds=dict(data["error_kinds"]),
-            latency={stage: _latency(stats) for stage, stats in data["latency_ms"].items()},
-        )  # fmt: skip
+        level = LevelResult.from_dict(data)
         return cls(level, data["sessions_started"], data["sessions_ended"], data["timeouts"])
 
 

@@ -13,7 +13,7 @@ from functools import partial
 
 import anyio
 
-from wyoming_rt.checks.load_stats import TimedRoundTrip, level_result
+from wyoming_rt.checks.load_stats import TimedRoundTrip, level_result, request_records
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.corpus import Utterance
@@ -154,7 +154,11 @@ async def run_concurrency_phase(
         for number in range(sessions):
             tg.start_soon(session, number)
     level = level_result(
-        f"{sessions} sessions", timed, utterances, time.perf_counter() - started, concurrency=sessions, offered_per_s=None
+        f"{sessions} sessions",
+        request_records(timed, utterances),
+        time.perf_counter() - started,
+        concurrency=sessions,
+        offered_per_s=None,
     )
     return ConcurrencyReport(level, sessions, allowed, timeouts)
 
