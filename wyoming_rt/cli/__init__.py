@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from wyoming_rt.cli import compare, rules, serve, validate, wait
+from wyoming_rt.cli import compare, merge, rules, serve, validate, wait
 from wyoming_rt.cli.parser import EXIT_CANNOT_RUN as EXIT_CANNOT_RUN
 from wyoming_rt.cli.parser import EXIT_FAIL as EXIT_FAIL
 from wyoming_rt.cli.parser import EXIT_INTERRUPTED as EXIT_INTERRUPTED
@@ -26,7 +26,7 @@ from wyoming_rt.records.errors import WyomingRTError
 
 def build_parser() -> argparse.ArgumentParser:
     parser, commands = top_parser()
-    for command in (validate, compare, wait, rules, serve):
+    for command in (validate, compare, merge, wait, rules, serve):
         command.add_parser(commands)
     return parser
 
@@ -51,9 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False)
     if args.command == "rules":
         return rules.run()
-    if args.command == "compare":
+    if args.command in ("compare", "merge"):
         try:
-            return compare.run(args, out)
+            return {"compare": compare.run, "merge": merge.run}[args.command](args, out)
         except WyomingRTError as exc:
             sys.stderr.write(f"wyoming-rt: error: {exc}\n")
             return EXIT_CANNOT_RUN

@@ -67,9 +67,16 @@ class Comparison:
         }
 
 
+MAX_REPORT_BYTES = 1 << 30
+"""A report file larger than this (1 GiB, some 300,000 utterances) is refused before it is read."""
+
+
 def load_report(path: Path) -> Report:
     """Read a ``--json`` report back into a `Report`; a one-line `UsageError` when it is not one."""
     try:
+        size = path.stat().st_size
+        if size > MAX_REPORT_BYTES:
+            raise UsageError(f"{path}: {size / 2**20:.0f} MB, over the {MAX_REPORT_BYTES >> 20} MB a report may have")
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"{path}: not a readable JSON report ({exc})") from exc
