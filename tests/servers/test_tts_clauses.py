@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wyoming_rt.llm_stream import token_deltas
+from wyoming_rt.llm_stream import ha_tts_chunks, token_deltas
 from wyoming_rt.servers.tts_segments import MAX_PIECE_CHARS, ClauseSegmenter, PieceLimits, segment
 
 
@@ -60,6 +60,19 @@ def test_an_unpunctuated_answer_still_starts_and_is_cut_into_bounded_pieces() ->
     assert len(pieces[0]) == limits.first_piece_words
     assert all(len(p) <= limits.max_piece_words for p in pieces)
     assert [w for p in pieces for w in p] == words  # cut at word gaps, nothing lost or split
+
+
+def test_a_clause_end_already_there_is_preferred_to_a_cut_at_the_word_limit() -> None:
+    text = "The front door is locked and the alarm is armed, so the house is secure for the night."
+    clause = "The front door is locked and the alarm is armed,"  # 10 words: past the first piece's limit of 8
+    assert streamed(text, [text])[0][1] == clause  # all there at once (HA's first chunk holds 60 characters)
+    assert [p for _, p in streamed(text, ha_chunk_texts(text))][0] == clause
+    one_by_one = streamed(text)  # token by token, the 8th word is cut as soon as it is complete
+    assert one_by_one[0][1] == "The front door is locked and the alarm"
+
+
+def ha_chunk_texts(text: str) -> list[str]:
+    return [chunk.text for chunk in ha_tts_chunks(text)]
 
 
 def test_later_sentences_are_cut_at_their_clauses_too() -> None:

@@ -92,7 +92,8 @@ class TtsEngine:
 
     async def render_text(self, text: str, speaker_id: int | None, *, last: bool) -> bytes:
         """`render_text_sync` in a worker thread, within the engine's limit of syntheses at once.
-        ``last``: nothing else is waiting to be rendered for this request, so memory goes back after it."""
+        ``last``: the request's last piece, so the voice's arena memory goes back after it (a
+        stream's pieces keep it: at most what the longest piece, bounded in characters, took)."""
         job = functools.partial(self.render_text_sync, text, speaker_id, last=last)
         return await anyio.to_thread.run_sync(job, limiter=self.limiter)
 

@@ -9,7 +9,8 @@ a piece as soon as the text so far ends one:
   after an abbreviation (``Dr.``, ``e.g.``, an initial);
 - with no such boundary, after ``first_piece_words`` words for the first piece (so that an
   unpunctuated answer still starts) and ``max_piece_words`` for the others (so that a long
-  sentence does not hold audio back), and never longer than `MAX_PIECE_CHARS`.
+  sentence does not hold audio back), unless the text already there ends a clause within
+  `LOOKAHEAD_WORDS` more; never longer than `MAX_PIECE_CHARS`.
 
 A boundary counts only once the text after it has begun (a space, a new word): ``3.5``,
 ``10:30`` and ``1,000`` are never cut, nor is any word. The phoneme level keeps its own bound
@@ -29,6 +30,10 @@ FIRST_PIECE_WORDS = 8
 MAX_PIECE_WORDS = 20
 """With no boundary, a later piece ends after this many words (about 100-130 phonemes, well under
 `MAX_SEGMENT_PHONEMES`)."""
+LOOKAHEAD_WORDS = 4
+"""Past the word limit, a clause boundary that has already arrived within this many more words
+ends the piece rather than a cut between two words of a clause (HA sends an LLM's first 60
+characters at once)."""
 MAX_PIECE_CHARS = 200
 """No piece is longer: words are cut at a word gap before it, a single longer "word" hard."""
 MAX_SEGMENT_PHONEMES = 200
@@ -101,22 +106,27 @@ class ClauseSegmenter:
         limit = max(1, self._word_limit())
         words = 0
         last_end = 0
+        at_limit: int | None = None
         for match in _WORD.finditer(text):
             start, end = match.span()
             if end - start > MAX_PIECE_CHARS:
                 return last_end or start + MAX_PIECE_CHARS  # one "word" longer than a piece: cut it hard
             if end > MAX_PIECE_CHARS and last_end:
-                return last_end  # the piece is full: it ends before this word
+                return at_limit or last_end  # the piece is full: it ends before this word
             if end == len(text) and not final:
-                return None  # the word may go on in the next delta
+                return at_limit  # the word may go on in the next delta
             word = match.group()
             words += word not in _DASHES
             if _LINE_BREAK.match(text, end) or _ends_sentence(word):
                 return end
-            if words >= limit or (words >= self.limits.min_clause_words and _ends_clause(word)):
+            if words >= self.limits.min_clause_words and _ends_clause(word):
                 return end
+            if words >= limit + LOOKAHEAD_WORDS:
+                return at_limit or end
+            if words >= limit and at_limit is None:
+                at_limit = end  # cut here, unless the text already there ends a clause soon after
             last_end = end
-        return None
+        return at_limit
 
 
 def _ends_sentence(word: str) -> bool:

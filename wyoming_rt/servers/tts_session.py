@@ -156,8 +156,9 @@ class Voice:
             tg.start_soon(self._send_audio, to_send, tg.cancel_scope)
             with rendered, pieces:
                 async for piece in pieces:
-                    idle_after = pieces.statistics().current_buffer_used == 0
-                    pcm = await self.engine.render_text(piece, self.speaker_id, last=idle_after)
+                    queue = pieces.statistics()
+                    last = queue.current_buffer_used == 0 and queue.open_send_streams == 0  # the request's last piece
+                    pcm = await self.engine.render_text(piece, self.speaker_id, last=last)
                     if pcm:
                         await rendered.send(pcm)  # waits until the audio before it is sent
         if self.gone is not None:
