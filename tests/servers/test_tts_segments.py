@@ -1,4 +1,4 @@
-from wyoming_rt.servers.tts import _cut
+from wyoming_rt.servers.tts_segments import _cut
 
 
 def phonemes(text: str) -> list[str]:
@@ -31,7 +31,7 @@ def test_no_cut_leaves_a_tiny_tail() -> None:
 
 
 def test_every_long_sentence_is_split_into_bounded_pieces() -> None:
-    from wyoming_rt.servers.tts import split_long
+    from wyoming_rt.servers.tts_segments import split_long
 
     unpunctuated = phonemes(" ".join(["lights"] * 3_000))  # 20,999 "phonemes", one sentence
     pieces = split_long(unpunctuated, 400)

@@ -39,8 +39,8 @@ def add_parser(commands: Commands) -> None:
     tts = roles.add_parser(
         "tts",
         help="text-to-speech on Piper",
-        description="A Wyoming TTS server on Piper (en_US-joe-medium by default, packaged: no download); its audio "
-        "goes out sentence by sentence, the first sentence cut early for a fast first audio.",
+        description="A Wyoming TTS server on Piper (en_US-joe-medium by default, packaged: no download); text is "
+        "spoken in pieces cut at clause boundaries, so streamed text (an LLM's answer) is spoken while it arrives.",
     )
     tts.add_argument(
         "--uri", default="tcp://127.0.0.1:10200", help="where to listen (default: tcp://127.0.0.1:10200, loopback only)"
@@ -48,8 +48,13 @@ def add_parser(commands: Commands) -> None:
     tts.add_argument("--voice", help="'en_US-joe-medium' (packaged, default) or a local .onnx voice (with its .onnx.json)")
     tts.add_argument("--workers", type=positive_int, default=1, help="syntheses at once (default: 1)")
     tts.add_argument(
-        "--first-segment-phonemes", type=non_negative_int, default=18,
-        help="cut the first sentence after about this many phonemes for a faster first audio (0: never; default: 18)",
+        "--first-piece-words", type=non_negative_int, default=8,
+        help="the first audio starts at the first clause boundary after 4 words, or, with none, after this many "
+        "words (0: like later pieces; default: 8)",
+    )  # fmt: skip
+    tts.add_argument(
+        "--max-piece-words", type=positive_int, default=20,
+        help="later pieces also end at clause boundaries, or, with none, after this many words (default: 20)",
     )  # fmt: skip
     null = roles.add_parser(
         "null",
@@ -107,6 +112,9 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
     else:
         from wyoming_rt.servers.tts import TtsSettings, serve_tts
 
-        voice = TtsSettings(voice=args.voice, workers=args.workers, first_segment_phonemes=args.first_segment_phonemes)
+        voice = TtsSettings(
+            voice=args.voice, workers=args.workers, first_piece_words=args.first_piece_words,
+            max_piece_words=args.max_piece_words,
+        )  # fmt: skip
         await serve_tts(endpoint, voice, max_connections=args.max_connections)
     return EXIT_PASS

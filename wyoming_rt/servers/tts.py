@@ -1,12 +1,11 @@
-"""The reference text-to-speech server, on piper-tts.
+"""The reference text-to-speech server, on piper-tts: the voice and its engine.
 
-The voice is loaded once per process. Synthesis runs in a worker thread per segment, bounded
-by a limiter, so ``describe`` and other connections stay responsive and concurrent requests
-interleave segment by segment instead of queueing behind whole texts. Audio goes out as soon
-as each segment exists: sentence by sentence, with the first sentence cut at a clause or word
-boundary when it is long, so that the first audio arrives after a fraction of a sentence, and
-every sentence cut to at most `MAX_SEGMENT_PHONEMES`, so that memory per segment is bounded;
-what a request used is given back once it is answered (`load_voice`, `release_heap`).
+The voice is loaded once per process. Synthesis runs in a worker thread per piece, bounded by a
+limiter, so ``describe`` and other connections stay responsive and concurrent requests
+interleave piece by piece instead of queueing behind whole texts. Text is cut into pieces at
+clause boundaries (`tts_segments`), so that the first audio comes after a clause and an LLM's
+answer is spoken while it arrives (`tts_session`); what a request used is given back once it is
+answered (`load_voice`, `release_heap`).
 """
 
 from __future__ import annotations
@@ -16,30 +15,20 @@ import functools
 import json
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import anyio
 import numpy as np
-from wyoming.audio import AudioChunk, AudioStart, AudioStop
 from wyoming.info import Attribution, Info, TtsProgram, TtsVoice, TtsVoiceSpeaker
-from wyoming.tts import SynthesizeStopped
 
-from wyoming_rt.records.text import first_unencodable
 from wyoming_rt.records.version import __version__
-from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError, Connection
+from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError
 from wyoming_rt.servers.models import require_module, resolve_piper_voice
-from wyoming_rt.wire import ReceivedEvent
-
-MAX_TEXT_CHARS = 20_000
-MAX_SEGMENT_PHONEMES = 200
-"""No segment is synthesised longer than this (about 12 s of speech): Piper's memory grows with
-the length of what it renders at once, and one unpunctuated sentence of 20,000 characters would
-take it past 4 GB."""
-_CLAUSE_END = {",", ";", ":", "—", "–"}
-_WORD_GAP = " "
+from wyoming_rt.servers.tts_segments import MAX_SEGMENT_PHONEMES, PieceLimits, segment, split_long
+from wyoming_rt.servers.tts_session import TtsSession
 
 
 @dataclass(frozen=True)
@@ -47,13 +36,19 @@ class TtsSettings:
     voice: str | None = None
     """Packaged voice name (``en_US-joe-medium``) or a local ``.onnx`` path."""
     workers: int = 1
-    first_segment_phonemes: int = 18
-    """Cut the first sentence after about this many phonemes (0: never cut)."""
+    first_piece_words: int = PieceLimits.first_piece_words
+    """With no clause boundary, the first piece ends after this many words (0: like the others)."""
+    max_piece_words: int = PieceLimits.max_piece_words
+    """With no clause boundary, a later piece ends after this many words."""
     samples_per_chunk: int = 1024
+
+    @property
+    def piece_limits(self) -> PieceLimits:
+        return PieceLimits(first_piece_words=self.first_piece_words, max_piece_words=self.max_piece_words)
 
 
 class TtsEngine:
-    """A loaded Piper voice, its limiter, and the segment planner."""
+    """A loaded Piper voice, its limiter, and the piece planner."""
 
     def __init__(self, settings: TtsSettings) -> None:
         self.settings = settings
@@ -70,11 +65,10 @@ class TtsEngine:
     # -- planning and rendering (worker threads) --------------------------------------
 
     def plan(self, text: str, *, cut_first: bool = False) -> list[list[str]]:
-        """Phoneme segments for ``text``: one per sentence, the first cut short when asked."""
-        segments = [p for p in self.voice.phonemize(text) if p]
-        if cut_first and segments and self.settings.first_segment_phonemes > 0:
-            head, tail = _cut(segments[0], self.settings.first_segment_phonemes)
-            segments[0:1] = [head, tail] if tail else [head]
+        """Phoneme segments for ``text``, at most `MAX_SEGMENT_PHONEMES` each: one per sentence,
+        or, with ``cut_first``, one per piece as the server cuts a whole text (`tts_segments`)."""
+        texts = segment(text, self.settings.piece_limits) if cut_first else [text]
+        segments = [p for t in texts for p in self.voice.phonemize(t) if p]
         return [piece for segment in segments for piece in split_long(segment, MAX_SEGMENT_PHONEMES)]
 
     def render_sync(self, phonemes: list[str], speaker_id: int | None, *, last: bool = True) -> bytes:
@@ -91,12 +85,17 @@ class TtsEngine:
             audio = audio / peak
         return bytes((np.clip(audio, -1.0, 1.0) * 32767).astype("<i2").tobytes())
 
-    async def render(self, phonemes: list[str], speaker_id: int | None, *, last: bool) -> bytes:
-        job = functools.partial(self.render_sync, phonemes, speaker_id, last=last)
-        return await anyio.to_thread.run_sync(job, limiter=self.limiter)
+    def render_text_sync(self, text: str, speaker_id: int | None, *, last: bool) -> bytes:
+        """16-bit PCM for one piece of text (usually one segment; more when espeak splits it)."""
+        segments = self.plan(text)
+        return b"".join(self.render_sync(p, speaker_id, last=last and i == len(segments) - 1) for i, p in enumerate(segments))
 
-    async def plan_async(self, text: str, *, cut_first: bool) -> list[list[str]]:
-        return await anyio.to_thread.run_sync(lambda: self.plan(text, cut_first=cut_first), limiter=self.limiter)
+    async def render_text(self, text: str, speaker_id: int | None, *, last: bool) -> bytes:
+        """`render_text_sync` in a worker thread, within the engine's limit of syntheses at once.
+        ``last``: the request's last piece, so the voice's arena memory goes back after it (a
+        stream's pieces keep it: at most what the longest piece, bounded in characters, took)."""
+        job = functools.partial(self.render_text_sync, text, speaker_id, last=last)
+        return await anyio.to_thread.run_sync(job, limiter=self.limiter)
 
     async def release_memory(self) -> None:
         """Once a request is answered: the heap memory it freed goes back to the system."""
@@ -199,18 +198,6 @@ def _malloc_trim() -> Callable[[int], int] | None:
         return None
 
 
-def _checked_text(value: Any) -> str:
-    """A text to speak: a string of valid Unicode without NUL, else a named ``bad-text`` error."""
-    if not isinstance(value, str):
-        raise ClientError("text must be a string", "bad-text")
-    surrogate = first_unencodable(value)
-    if surrogate is not None:
-        raise ClientError(f"text is not valid Unicode (a lone surrogate at {surrogate})", "bad-text")
-    if "\0" in value:
-        raise ClientError("text contains a NUL character", "bad-text")
-    return value
-
-
 def _voice_language(path: Any, espeak_voice: str) -> str:
     """``en_US`` from the voice config's ``language.code``, else from the espeak voice."""
     try:
@@ -221,134 +208,6 @@ def _voice_language(path: Any, espeak_voice: str) -> str:
         return code
     lang, _, region = espeak_voice.partition("-")
     return f"{lang}_{region.upper()}" if region else lang
-
-
-def _cut(phonemes: list[str], target: int) -> tuple[list[str], list[str]]:
-    """Split a sentence's phonemes near ``target``: after a clause mark if there is one before
-    it, else at the last word gap before it. No cut when either part would be tiny."""
-    minimum = max(6, target // 3)
-    if len(phonemes) < target + minimum:
-        return phonemes, []
-    window = range(min(target, len(phonemes) - minimum), minimum - 1, -1)
-    for i in window:
-        if phonemes[i - 1] in _CLAUSE_END:
-            return phonemes[:i], phonemes[i:]
-    for i in window:
-        if phonemes[i] == _WORD_GAP:
-            return phonemes[:i], phonemes[i + 1 :]
-    return phonemes, []
-
-
-def split_long(phonemes: list[str], limit: int) -> list[list[str]]:
-    """``phonemes`` in pieces of at most ``limit``: at clause marks or word gaps where there are
-    some (`_cut`), else hard at the limit. Every sentence, not just the first, so that memory per
-    piece is bounded whatever the text."""
-    pieces = []
-    while len(phonemes) > limit:
-        head, tail = _cut(phonemes, limit)
-        if not tail or len(head) > limit:
-            head, tail = phonemes[:limit], phonemes[limit:]
-        pieces.append(head)
-        phonemes = tail
-    return [*pieces, phonemes] if phonemes else pieces
-
-
-def _chunks(pcm: bytes, size: int) -> Iterator[bytes]:
-    for offset in range(0, len(pcm), size):
-        yield pcm[offset : offset + size]
-
-
-class TtsSession:
-    """One connection: plain ``synthesize``, or the streaming synthesize-start/chunk/stop sequence."""
-
-    def __init__(self, engine: TtsEngine, conn: Connection) -> None:
-        self.engine = engine
-        self.conn = conn
-        self.streaming = False
-        self.stream_speaker: int | None = None
-        self.sentences = _sentence_detector()
-        self.stream_chars = 0
-        self.started = False
-        self.sentences_sent = 0
-
-    async def handle(self, received: ReceivedEvent) -> None:
-        event = received.event
-        kind = event.type
-        if kind == "synthesize":
-            if self.streaming:
-                return  # the compatibility copy of a stream: never answered twice
-            text = self._text(event.data.get("text"))
-            speaker = self.engine.speaker_id(event.data.get("voice"))
-            self.started, self.sentences_sent = False, 0
-            await self._speak(text, speaker)
-            await self._finish_audio()
-            await self.engine.release_memory()
-        elif kind == "synthesize-start":
-            self.stream_speaker = self.engine.speaker_id(event.data.get("voice"))
-            self.streaming, self.started, self.sentences_sent = True, False, 0
-            self.sentences = _sentence_detector()
-            self.stream_chars = 0
-        elif kind == "synthesize-chunk":
-            if not self.streaming:
-                raise ClientError("synthesize-chunk outside a synthesize-start ... synthesize-stop stream", "unexpected-event")
-            delta = _checked_text(event.data.get("text"))
-            self.stream_chars += len(delta)
-            if self.stream_chars > MAX_TEXT_CHARS:
-                raise ClientError(f"text longer than {MAX_TEXT_CHARS} characters", "text-too-long")
-            for sentence in self.sentences.add_chunk(delta):  # complete sentences only
-                await self._speak(sentence, self.stream_speaker)
-        elif kind == "synthesize-stop":
-            if not self.streaming:
-                raise ClientError("synthesize-stop without synthesize-start", "unexpected-event")
-            rest = self.sentences.finish()
-            if rest.strip():
-                await self._speak(rest, self.stream_speaker)
-            if self.started:
-                await self._finish_audio()
-            self.streaming = False
-            await self.conn.send(SynthesizeStopped().event())
-            await self.engine.release_memory()
-        # Any other event type is ignored, as the protocol asks.
-
-    def _text(self, value: Any) -> str:
-        value = _checked_text(value)
-        if len(value) > MAX_TEXT_CHARS:
-            raise ClientError(f"text longer than {MAX_TEXT_CHARS} characters", "text-too-long")
-        return " ".join(value.split())
-
-    async def _speak(self, text: str, speaker: int | None) -> None:
-        """Synthesise and send ``text`` segment by segment."""
-        if not text.strip():
-            if not self.streaming:
-                await self._start_audio()  # an empty but well-formed answer
-            return
-        segments = await self.engine.plan_async(text, cut_first=self.sentences_sent == 0)
-        for i, phonemes in enumerate(segments):
-            pcm = await self.engine.render(phonemes, speaker, last=i == len(segments) - 1)
-            await self._start_audio()
-            rate = self.engine.sample_rate
-            for piece in _chunks(pcm, self.engine.settings.samples_per_chunk * 2):
-                await self.conn.send(AudioChunk(rate=rate, width=2, channels=1, audio=piece).event())
-        self.sentences_sent += len(segments)
-
-    async def _start_audio(self) -> None:
-        if not self.started:
-            self.started = True
-            await self.conn.send(AudioStart(rate=self.engine.sample_rate, width=2, channels=1).event())
-
-    async def _finish_audio(self) -> None:
-        self.started = False
-        await self.conn.send(AudioStop().event())
-
-    async def close(self) -> None:
-        self.streaming = False
-
-
-def _sentence_detector() -> Any:
-    """sentence-stream's detector: yields each sentence once the next one has begun."""
-    from sentence_stream import SentenceBoundaryDetector
-
-    return SentenceBoundaryDetector()
 
 
 async def serve_tts(
