@@ -24,7 +24,7 @@ import numpy as np
 from anyio.abc import TaskGroup
 from wyoming.asr import Transcript, TranscriptChunk, TranscriptStart, TranscriptStop
 
-from wyoming_rt.endpointing import CHUNK_S
+from wyoming_rt.endpointing import CHUNK_S, VoiceCommandSegmenter
 from wyoming_rt.pcm import to_ha_format
 from wyoming_rt.records.audio import AudioFormat, PcmAudio
 from wyoming_rt.servers.base import ClientError, Connection
@@ -44,6 +44,11 @@ MAX_STREAM_BYTES = 24 << 20
 16-bit is 9.6 MB): a wide declared format cannot turn 300 s into gigabytes."""
 MAX_BUFFERED_BYTES = 192 << 20
 """Audio all connections together may buffer; past it a new chunk is refused as ``busy``."""
+HA_SILENCE_CHUNKS = round(VoiceCommandSegmenter().silence_seconds / CHUNK_S) - 1
+"""Chunks of silence after the speech that HA's pipeline sends before ``audio-stop`` (it does not
+pass on the chunk that ends the command)."""
+PARTIALS_MAX_S = 30.0
+"""No partial decodes past this much audio (Whisper's window): each would cost one more window."""
 LISTEN_INLINE_BYTES = 64 << 10
 """A chunk larger than this is heard in a worker thread, not on the event loop (2 s of HA audio)."""
 
@@ -192,7 +197,11 @@ class SttSession:
             and listener.silence_chunks >= round(s.speculate_after_s / CHUNK_S)
         ):
             self.speculation = self._start("speculative", listener)
-        elif self.agreement is not None and listener.speech_chunks - self.partial_mark >= round(s.partial_every_s / CHUNK_S):
+        elif (
+            self.agreement is not None
+            and listener.speech_chunks - self.partial_mark >= round(s.partial_every_s / CHUNK_S)
+            and listener.chunks * CHUNK_S <= PARTIALS_MAX_S
+        ):
             self.partial_mark = listener.speech_chunks
             self._start("partial", listener)
 
@@ -203,7 +212,10 @@ class SttSession:
     def _start(self, kind: Literal["speculative", "partial"], listener: Listener) -> Decode:
         job = Decode(kind, self.request, self.buffered, listener.chunks)
         self.job = job
-        self.jobs.start_soon(self._run, job, self._samples(), self.language)
+        samples = self._samples()
+        if kind == "speculative":
+            samples = with_silence_to_come(samples, listener.silence_chunks)
+        self.jobs.start_soon(self._run, job, samples, self.language)
         return job
 
     async def _run(self, job: Decode, samples: np.ndarray, language: str | None) -> None:
@@ -258,6 +270,19 @@ class SttSession:
         if self.job is not None:
             self.job.scope.cancel()  # its thread finishes (holding its worker), and its result is dropped
         self._reset_audio()
+
+
+def with_silence_to_come(samples: np.ndarray, silence_chunks: int) -> np.ndarray:
+    """``samples`` (16 kHz) that end in ``silence_chunks`` chunks of silence, followed by as much
+    more of it (the same silence, repeated) as HA's pipeline sends before ``audio-stop``: Whisper
+    hears the length of the audio (its features are padded to 30 s with zeros, not with silence),
+    and with the silence still to come its transcript is the one the full audio gets."""
+    per_chunk = round(16000 * CHUNK_S)
+    missing = (HA_SILENCE_CHUNKS - silence_chunks) * per_chunk
+    if missing <= 0 or silence_chunks <= 0 or samples.size < silence_chunks * per_chunk:
+        return samples
+    tail = samples[-silence_chunks * per_chunk :]
+    return np.concatenate([samples, np.tile(tail, -(-missing // tail.size))[:missing]])
 
 
 __all__ = ["MAX_AUDIO_S", "MAX_BUFFERED_BYTES", "MAX_STREAM_BYTES", "Decode", "SttSession"]
