@@ -26,7 +26,8 @@ def add_parser(commands: Commands) -> None:
     stt = roles.add_parser(
         "stt",
         help="speech-to-text on faster-whisper",
-        description="A Wyoming STT server on faster-whisper (tiny.en by default, packaged: no download).",
+        description="A Wyoming STT server on faster-whisper (tiny.en by default, packaged: no download). It listens "
+        "while the audio arrives and decodes as soon as the speech stops, so the transcript is ready at audio-stop.",
     )
     stt.add_argument(
         "--uri", default="tcp://127.0.0.1:10300", help="where to listen (default: tcp://127.0.0.1:10300, loopback only)"
@@ -36,6 +37,20 @@ def add_parser(commands: Commands) -> None:
     stt.add_argument("--compute-type", default="int8", help="CTranslate2 compute type (default: int8)")
     stt.add_argument("--cpu-threads", type=non_negative_int, default=0, help="threads per transcription (default: one per core)")
     stt.add_argument("--workers", type=positive_int, default=1, help="transcriptions at once (default: 1)")
+    stt.add_argument(
+        "--endpointing", choices=("ha", "server"), default="ha",
+        help="ha: the client ends the upload (requires_external_vad, default); server: the server hears the end of "
+        "the command itself (HA's voice detector) and sends the transcript before audio-stop",
+    )  # fmt: skip
+    stt.add_argument(
+        "--no-speculation", dest="speculation", action="store_false",
+        help="decode only at audio-stop (default: decode as soon as the speech stops, and answer with it at "
+        "audio-stop when only silence followed)",
+    )  # fmt: skip
+    stt.add_argument(
+        "--streaming-transcripts", action="store_true",
+        help="send transcript-start and transcript-chunks of the words two decodes agree on while the user speaks",
+    )  # fmt: skip
     tts = roles.add_parser(
         "tts",
         help="text-to-speech on Piper",
@@ -106,7 +121,8 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
 
         settings = SttSettings(
             model=args.model, beam_size=args.beam_size, compute_type=args.compute_type,
-            cpu_threads=args.cpu_threads, workers=args.workers,
+            cpu_threads=args.cpu_threads, workers=args.workers, endpointing=args.endpointing,
+            speculation=args.speculation, streaming_transcripts=args.streaming_transcripts,
         )  # fmt: skip
         await serve_stt(endpoint, settings, max_connections=args.max_connections)
     else:

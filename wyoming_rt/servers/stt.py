@@ -3,34 +3,27 @@
 The model is loaded once per process and shared by every connection. Transcription runs in
 worker threads bounded by a limiter, so ``describe`` and other connections are answered
 while a transcription is running. Defaults are chosen for latency on a CPU at equal accuracy:
-int8 weights, beam search 3, no timestamps, no conditioning on earlier text.
+int8 weights, beam search 3, no timestamps, no conditioning on earlier text. Each connection
+listens while its audio arrives (`wyoming_rt.servers.stt_session`): the transcript is usually
+ready when ``audio-stop`` comes.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import astuple, dataclass
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import anyio
 import numpy as np
-from wyoming.asr import Transcript
 from wyoming.info import AsrModel, AsrProgram, Attribution, Info
 
-from wyoming_rt.pcm import to_ha_format
-from wyoming_rt.records.audio import AudioFormat, PcmAudio
 from wyoming_rt.records.version import __version__
-from wyoming_rt.servers.base import MAX_CONNECTIONS, ClientError, Connection
+from wyoming_rt.servers.base import MAX_CONNECTIONS
 from wyoming_rt.servers.models import require_module, resolve_whisper_model
-from wyoming_rt.wire import ReceivedEvent
+from wyoming_rt.servers.stt_session import MAX_AUDIO_S, MAX_BUFFERED_BYTES, MAX_STREAM_BYTES, SttSession
 
-MAX_AUDIO_S = 300.0
-"""Longest utterance accepted; more is refused rather than buffered without bound."""
-MAX_STREAM_BYTES = 24 << 20
-"""Audio one connection may buffer, whatever its declared format (300 s of HA's 16 kHz mono
-16-bit is 9.6 MB): a wide declared format cannot turn 300 s into gigabytes."""
-MAX_BUFFERED_BYTES = 192 << 20
-"""Audio all connections together may buffer; past it a new chunk is refused as ``busy``."""
+Endpointing = Literal["ha", "server"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +36,17 @@ class SttSettings:
     """0: one per core."""
     workers: int = 1
     """Transcriptions that may run at once."""
+    endpointing: Endpointing = "ha"
+    """``ha``: the client ends the upload (``requires_external_vad``); ``server``: the server ends
+    the command itself, as HA's voice detector would, and answers before ``audio-stop``."""
+    speculation: bool = True
+    """Decode as soon as the speech stops, so that the answer is ready at ``audio-stop``."""
+    speculate_after_s: float = 0.15
+    """Silence after speech (as the voice detector hears it) that starts a speculative decode."""
+    streaming_transcripts: bool = False
+    """Send ``transcript-chunk``s of the words two decodes agree on while the user speaks."""
+    partial_every_s: float = 1.0
+    """Speech heard between two partial decodes (streaming transcripts)."""
 
 
 class SttEngine:
@@ -101,87 +105,10 @@ class SttEngine:
             description="wyoming-rt reference speech-to-text (faster-whisper)",
             version=__version__,
             models=[model],
-            supports_transcript_streaming=False,
+            supports_transcript_streaming=self.settings.streaming_transcripts,
+            requires_external_vad=self.settings.endpointing == "ha",
         )
         return Info(asr=[program])
-
-
-class SttSession:
-    """One connection's state: ``transcribe`` -> ``audio-start`` -> chunks -> ``audio-stop`` -> ``transcript``."""
-
-    def __init__(self, engine: SttEngine, conn: Connection) -> None:
-        self.engine = engine
-        self.conn = conn
-        self.language: str | None = None
-        self.format: AudioFormat | None = None
-        self.parts: list[bytes] = []
-        self.buffered = 0
-
-    def _reset_audio(self) -> None:
-        self.engine.buffered_bytes -= self.buffered  # given back to the server-wide budget
-        self.format, self.parts, self.buffered = None, [], 0
-
-    def _take_format(self, data: dict[str, object]) -> AudioFormat:
-        values = (data.get("rate"), data.get("width"), data.get("channels"))
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values):
-            raise ClientError(f"audio format needs positive integer rate/width/channels, got {values}", "bad-audio-format")
-        fmt = AudioFormat.playable(*values)
-        if fmt is None:
-            rate, width, channels = values
-            raise ClientError(f"unsupported audio format rate={rate} width={width} channels={channels}", "bad-audio-format")
-        return fmt
-
-    async def handle(self, received: ReceivedEvent) -> None:
-        event = received.event
-        if event.type == "transcribe":
-            language = event.data.get("language")
-            if language is not None and (not isinstance(language, str) or language not in self.engine.languages):
-                raise ClientError(
-                    f"language {language!r} is not supported (supported: {', '.join(self.engine.languages[:10])})",
-                    "unsupported-language",
-                )
-            self.language = language
-            self._reset_audio()
-        elif event.type == "audio-start":
-            self._reset_audio()
-            self.format = self._take_format(event.data)
-        elif event.type == "audio-chunk":
-            fmt = self._take_format(event.data)
-            if self.format is None:
-                self.format = fmt  # lenient: chunks carry their own format
-            elif fmt != self.format:
-                raise ClientError(
-                    f"audio-chunk format {astuple(fmt)} differs from audio-start {astuple(self.format)}", "bad-audio-format"
-                )
-            payload = event.payload or b""
-            if self.buffered + len(payload) > min(MAX_STREAM_BYTES, MAX_AUDIO_S * self.format.bytes_per_s):
-                self._reset_audio()
-                raise ClientError(f"audio longer than {MAX_AUDIO_S:g} s or {MAX_STREAM_BYTES >> 20} MiB", "audio-too-long")
-            if self.engine.buffered_bytes + len(payload) > MAX_BUFFERED_BYTES:
-                self._reset_audio()
-                raise ClientError("server busy: too much audio buffered by all connections together", "busy")
-            self.buffered += len(payload)
-            self.engine.buffered_bytes += len(payload)
-            self.parts.append(payload)
-        elif event.type == "audio-stop":
-            text = await self.engine.transcribe(self._samples(), self.language)
-            self._reset_audio()
-            await self.conn.send(Transcript(text=text, language=self.language).event())
-        # Any other event type is ignored, as the protocol asks.
-
-    def _samples(self) -> np.ndarray:
-        if self.format is None or not self.parts:
-            return np.zeros(0, dtype=np.float32)
-        fmt = self.format
-        pcm = b"".join(self.parts)
-        pcm = pcm[: len(pcm) - len(pcm) % fmt.frame_bytes]
-        if not pcm:
-            return np.zeros(0, dtype=np.float32)
-        audio = to_ha_format(PcmAudio(pcm, fmt.rate_hz, fmt.width_bytes, fmt.channels))
-        return np.ascontiguousarray(audio.samples()[:, 0], dtype=np.float32)
-
-    async def close(self) -> None:
-        self._reset_audio()
 
 
 async def serve_stt(
@@ -191,4 +118,10 @@ async def serve_stt(
     from wyoming_rt.servers.base import serve
 
     engine = await anyio.to_thread.run_sync(SttEngine, settings)
-    await serve(endpoint, engine.info, lambda conn: SttSession(engine, conn), on_ready=on_ready, max_connections=max_connections)
+    async with anyio.create_task_group() as jobs:  # the sessions' background decodes
+        await serve(
+            endpoint, engine.info, lambda conn: SttSession(engine, conn, jobs), on_ready=on_ready, max_connections=max_connections
+        )
+
+
+__all__ = ["MAX_AUDIO_S", "MAX_BUFFERED_BYTES", "MAX_STREAM_BYTES", "Endpointing", "SttEngine", "SttSettings", "serve_stt"]
