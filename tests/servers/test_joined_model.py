@@ -81,8 +81,10 @@ async def test_our_stt_server_serves_the_multilingual_model() -> None:
         with anyio.fail_after(600):
             described = await emulator.describe(server.endpoint)
             results = [await emulator.transcribe(server.endpoint, u.audio, "en") for u in clips]
+            told = await emulator.transcribe(server.endpoint, clips[0].audio, None)  # no language: Whisper tells it
     assert described.info is not None
     model = described.info.asr[0].models[0]
     assert model.name == "base" and {"en", "de", "fr", "es", "zh", "ja"} <= set(model.languages)
     wer = [score(u.reference, r.text).wer for u, r in zip(clips, results, strict=True)]
     assert all(w is not None and w <= 0.2 for w in wer), [r.text for r in results]
+    assert (score(clips[0].reference, told.text).wer or 0) <= 0.2, told.text

@@ -32,7 +32,11 @@ def add_parser(commands: Commands) -> None:
     stt.add_argument(
         "--uri", default="tcp://127.0.0.1:10300", help="where to listen (default: tcp://127.0.0.1:10300, loopback only)"
     )
-    stt.add_argument("--model", help="'tiny.en' (packaged, default) or a local CTranslate2 model directory")
+    stt.add_argument(
+        "--model",
+        help="'tiny.en' (packaged, default), 'base' (OpenAI's multilingual Whisper base, packaged in the multilingual "
+        "extra: every language Whisper knows) or a local CTranslate2 model directory",
+    )
     stt.add_argument("--beam-size", type=positive_int, default=3, help="beam size (default: 3)")
     stt.add_argument("--compute-type", default="int8", help="CTranslate2 compute type (default: int8)")
     stt.add_argument("--cpu-threads", type=non_negative_int, default=0, help="threads per transcription (default: one per core)")

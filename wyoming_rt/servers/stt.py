@@ -65,8 +65,8 @@ class SttEngine:
             cpu_threads=settings.cpu_threads or (os.cpu_count() or 1),
             num_workers=settings.workers,
         )
-        multilingual = bool(getattr(self.model, "model", None) and self.model.model.is_multilingual)
-        self.languages: list[str] = list(self.model.supported_languages) if multilingual else ["en"]
+        self.multilingual = bool(getattr(self.model, "model", None) and self.model.model.is_multilingual)
+        self.languages: list[str] = list(self.model.supported_languages) if self.multilingual else ["en"]
         self.limiter = anyio.CapacityLimiter(settings.workers)
         self.buffered_bytes = 0
         """Audio buffered by every connection together (see `MAX_BUFFERED_BYTES`)."""
@@ -77,7 +77,7 @@ class SttEngine:
             return ""
         segments, _ = self.model.transcribe(
             samples,
-            language=language or self.languages[0],
+            language=language or (None if self.multilingual else "en"),  # None: Whisper tells the language
             beam_size=self.settings.beam_size,
             without_timestamps=True,
             condition_on_previous_text=False,
