@@ -71,7 +71,7 @@ ANSWERS = [
 
 
 def server_argvs(port: dict[str, int], work: Path, before: Path | None) -> dict[str, tuple[list[str], dict[str, str]]]:
-    ours = [sys.executable, "-m", "wyoming_rt", "serve", "tts", "--uri"]
+    ours = [sys.executable, "-P", "-m", "wyoming_rt", "serve", "tts", "--uri"]  # -P: PYTHONPATH, not the working directory
     here = str(Path(__file__).resolve().parents[1])
     servers = {"ours": ([*ours, f"tcp://127.0.0.1:{port['ours']}"], {"PYTHONPATH": here})}
     if before is not None:

@@ -66,7 +66,7 @@ def test_a_clause_end_already_there_is_preferred_to_a_cut_at_the_word_limit() ->
     text = "The front door is locked and the alarm is armed, so the house is secure for the night."
     clause = "The front door is locked and the alarm is armed,"  # 10 words: past the first piece's limit of 8
     assert streamed(text, [text])[0][1] == clause  # all there at once (HA's first chunk holds 60 characters)
-    assert [p for _, p in streamed(text, ha_chunk_texts(text))][0] == clause
+    assert streamed(text, ha_chunk_texts(text))[0][1] == clause
     one_by_one = streamed(text)  # token by token, the 8th word is cut as soon as it is complete
     assert one_by_one[0][1] == "The front door is locked and the alarm"
 

@@ -13,8 +13,11 @@ from typing import Any
 import anyio
 import numpy as np
 import pytest
+from wyoming.info import Describe
+from wyoming.ping import Ping
 from wyoming.tts import Synthesize, SynthesizeChunk, SynthesizeStart, SynthesizeStop
 
+from tests.integration.wire_client import exchange
 from wyoming_rt.checks.audio_quality import FRAME_S, analyse, frame_rms_dbfs
 from wyoming_rt.checks.scoring import normalize
 from wyoming_rt.emulator import EmulatorConfig, HAEmulator
@@ -169,3 +172,25 @@ async def test_a_long_sentence_is_spoken_in_clauses_that_join_without_extra_paus
     back = words_of(transcribe(whisper, streamed))
     missing = [w for w in words_of(LONG_SENTENCE) if w not in back]
     assert len(missing) <= 2, (missing, back)
+
+
+async def test_during_a_stream_describe_and_ping_are_answered_and_too_much_text_is_refused(engine: RecordingEngine) -> None:
+    async with serving(engine) as endpoint:
+        events, closed = await exchange(
+            endpoint,
+            [
+                SynthesizeStart().event(),
+                SynthesizeChunk(text="Hello there, the lights are on, ").event(),
+                Describe().event(),
+                Ping(text="x").event(),
+                SynthesizeChunk(text="y" * 20_000).event(),
+            ],
+            timeout_s=WATCHDOG_S,
+        )
+        kinds = [(e.type, e.data.get("code")) for e in events if not e.type.startswith("audio-")]
+        assert closed and kinds == [("info", None), ("pong", None), ("error", "text-too-long")]
+        # a client that goes away mid-stream leaves the server serving the next one
+        async with await connect(endpoint, 5.0) as stream:
+            await stream.send(encode_event(SynthesizeStart().event()) + encode_event(SynthesizeChunk(text=ANSWER).event()))
+        result = await HAEmulator(EmulatorConfig(timeout_s=WATCHDOG_S)).synthesize(endpoint, "Still here.", streaming=True)
+        assert result.audio is not None and result.audio.duration_s > 0.3
