@@ -41,7 +41,7 @@ class SttSettings:
     the command itself, as HA's voice detector would, and answers before ``audio-stop``."""
     speculation: bool = True
     """Decode as soon as the speech stops, so that the answer is ready at ``audio-stop``."""
-    speculate_after_s: float = 0.15
+    speculate_after_s: float = 0.1
     """Silence after speech (as the voice detector hears it) that starts a speculative decode."""
     streaming_transcripts: bool = False
     """Send ``transcript-chunk``s of the words two decodes agree on while the user speaks."""
