@@ -161,12 +161,25 @@ def same_transcripts(results: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+async def sample_load(into: list[float]) -> None:
+    while True:
+        into.append(round(load_average(), 2))
+        await anyio.sleep(10)
+
+
 async def measure(configs: list[str], corpora: dict[str, Path], work: Path) -> dict[str, Any]:
+    """Each configuration in turn, with the machine's 1-minute load average every 10 s during it
+    (the machine is shared: a busy neighbour slows every decode, and the figures with it)."""
     runs = {}
     for config in configs:
         started = time.monotonic()
-        runs[config] = await run_config(config, corpora, work)
+        loads: list[float] = []
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sample_load, loads)
+            runs[config] = await run_config(config, corpora, work)
+            tg.cancel_scope.cancel()
         runs[config]["wall_s"] = round(time.monotonic() - started, 1)
+        runs[config]["load_average_max"] = max(loads)
     return {"configs": configs, "corpora": list(corpora), "runs": runs}
 
 
