@@ -215,12 +215,11 @@ def _pooled_resources(reports: Sequence[Report]) -> dict[str, ServerResources]:
     pooled = {}
     for role in sorted({role for r in reports for role in r.resources}):
         each = [r.resources.get(role) for r in reports]
-        unmeasured = next((s for s in each if s is None or not s.phases), None)
-        if unmeasured is not None or any(s is None for s in each):
-            why = unmeasured.unavailable if unmeasured is not None and unmeasured.unavailable else "not measured in every shard"
+        present = [s for s in each if s is not None and s.phases]
+        if len(present) < len(each):
+            why = next((s.unavailable for s in each if s is not None and s.unavailable), "not measured in every shard")
             pooled[role] = ServerResources(role, unavailable=why)
             continue
-        present = [s for s in each if s is not None]
         names = list(dict.fromkeys(p.phase for s in present for p in s.phases))
         phases = [_pooled_phase(name, [p for s in present if (p := s.phase(name)) is not None]) for name in names]
         idle = [s.idle_rss_mb for s in present if s.idle_rss_mb is not None]
