@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -15,7 +17,8 @@ import soundfile
 from wyoming_rt.pcm import from_float, to_ha_format
 from wyoming_rt.records.audio import AudioFormat, PcmAudio
 from wyoming_rt.records.corpus import Corpus, Utterance
-from wyoming_rt.records.errors import CorpusError
+from wyoming_rt.records.errors import CorpusError, UsageError
+from wyoming_rt.records.language import LANGUAGE_TAG, base_language, same_language
 from wyoming_rt.records.text import is_encodable
 
 
@@ -28,9 +31,89 @@ def bundled_corpus_dir() -> Path:
     raise CorpusError(f"bundled corpus not found (looked in {package_dir / '_corpus'} and {package_dir.parent / 'corpus'})")
 
 
-def load_bundled_corpus() -> Corpus:
-    """The bundled corpus of spoken smart-home commands."""
-    return load_corpus(bundled_corpus_dir(), name="bundled")
+BUNDLED_DEFAULT_LANGUAGE = "en"
+"""The language of the bundled corpus's top directory; the others live in ``<code>/`` below it."""
+
+
+def bundled_languages() -> tuple[str, ...]:
+    """The languages with a bundled corpus: English and each ``<code>/`` with a ``corpus.json``."""
+    root = bundled_corpus_dir()
+    others = sorted(d.name for d in root.iterdir() if (d / CORPUS_FILE).is_file() and d.name == base_language(d.name))
+    return (BUNDLED_DEFAULT_LANGUAGE, *others)
+
+
+def load_bundled_corpus(language: str | None = None) -> Corpus:
+    """The bundled corpus of spoken smart-home commands in ``language`` (a code such as ``de`` or
+    ``de-DE``; default English). Every language shares the speech-free clips. `CorpusError` names
+    the bundled languages when there is none for ``language``."""
+    root = bundled_corpus_dir()
+    base = bundled_language_of(language)
+    if base == BUNDLED_DEFAULT_LANGUAGE:
+        return load_corpus(root, name="bundled")
+    corpus = load_corpus(root / base, name=f"bundled:{base}")
+    problems = list(corpus.problems)
+    negatives = load_negatives(root, problems)
+    return replace(corpus, negatives=negatives, problems=problems)
+
+
+def bundled_language_of(language: str | None) -> str:
+    """The bundled corpus that serves ``language`` (``de-DE`` → ``de``, ``zh-Hans`` → ``zh``);
+    `CorpusError` when there is none."""
+    if language is None:
+        return BUNDLED_DEFAULT_LANGUAGE
+    base = base_language(language) or BUNDLED_DEFAULT_LANGUAGE
+    available = bundled_languages()
+    if base not in available:
+        raise CorpusError(
+            f"no bundled corpus for language {language!r} (bundled: {', '.join(available)}); "
+            "give --corpus DIR with your own recordings"
+        )
+    return base
+
+
+BUNDLED = "bundled"
+"""``--corpus bundled`` (the default) or ``bundled:LANG``; a directory of that name is ``./bundled``."""
+
+
+def load_named_corpus(spec: str | None, language: str | None) -> Corpus:
+    """The corpus ``--corpus`` names: a bundled one (``bundled``, ``bundled:de``; without a
+    language, the one in ``language``) or a directory. `UsageError` when ``language`` and the
+    corpus's own language disagree: the server would be asked for one language and sent another."""
+    if spec is None or spec == BUNDLED or spec.startswith(f"{BUNDLED}:"):
+        named = (spec or "").partition(":")[2] or None
+        corpus = load_bundled_corpus(named or language)
+    else:
+        corpus = load_corpus(Path(spec))
+    if language is not None and corpus.language is not None and not same_language(language, corpus.language):
+        raise UsageError(
+            f"--language {language} but the corpus {corpus.name} is in {corpus.language}: "
+            f"drop --language, or use a corpus in {language}"
+        )
+    return corpus
+
+
+CORPUS_FILE = "corpus.json"
+"""A corpus directory may say its language here: ``{"language": "de"}``."""
+MAX_CORPUS_FILE_BYTES = 64 << 10
+
+
+def read_corpus_language(directory: Path) -> str | None:
+    """The language a corpus directory's ``corpus.json`` names; ``None`` without the file.
+    `CorpusError` for a file that is unreadable, not a JSON object, or names no usable code."""
+    path = directory / CORPUS_FILE
+    if not path.exists():
+        return None
+    _regular_file(path, MAX_CORPUS_FILE_BYTES, "corpus.json")
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CorpusError(f"{path}: unreadable corpus.json ({_short(exc)})") from exc
+    language = data.get("language") if isinstance(data, dict) else None
+    if language is None:
+        return None
+    if not isinstance(language, str) or not LANGUAGE_TAG.fullmatch(language):
+        raise CorpusError(f'{path}: \'language\' must be a language code such as "de" or "pt-BR", not {language!r}')
+    return language
 
 
 MAX_AUDIO_FILE_BYTES = 512 << 20
@@ -172,7 +255,8 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
 
     A bad pair is kept in `Corpus.problems` and the others load; so is a transcript with no audio
     next to it and an audio file in a format libsndfile does not read. Raises `CorpusError` when
-    the directory is missing (or a file) or holds no usable utterance at all.
+    the directory is missing (or a file) or holds no usable utterance at all, or when its
+    ``corpus.json`` (the corpus's language, optional) is unusable.
     """
     directory = Path(directory)
     if directory.is_file():
@@ -182,6 +266,7 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
         )
     if not directory.is_dir():
         raise CorpusError(f"{directory}: corpus directory not found")
+    language = read_corpus_language(directory)
     utterances: list[Utterance] = []
     problems: list[CorpusError] = []
     for audio in _audio_files(directory, problems, paired=True):
@@ -192,6 +277,12 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
     if not utterances:
         detail = f": {problems[0]}" if problems else f": no NAME.wav + NAME.txt pairs (audio: {_readable_list()})"
         raise CorpusError(f"{directory}: no usable utterance{detail}")
+    negatives = load_negatives(directory, problems)
+    return Corpus(name=name or str(directory), utterances=utterances, problems=problems, negatives=negatives, language=language)
+
+
+def load_negatives(directory: Path, problems: list[CorpusError]) -> list[Utterance]:
+    """The speech-free clips in ``directory/negative`` (none without the folder); bad ones go to ``problems``."""
     negatives: list[Utterance] = []
     negative_dir = directory / "negative"
     if negative_dir.is_dir():
@@ -200,7 +291,7 @@ def load_corpus(directory: Path, name: str | None = None) -> Corpus:
                 negatives.append(Utterance(id=f"negative/{audio.stem}", reference="", audio=read_audio(audio), source=audio))
             except CorpusError as exc:
                 problems.append(exc)
-    return Corpus(name=name or str(directory), utterances=utterances, problems=problems, negatives=negatives)
+    return negatives
 
 
 def _audio_files(directory: Path, problems: list[CorpusError], *, paired: bool) -> list[Path]:

@@ -4,7 +4,7 @@ Loaded automatically (entry point ``pytest11``) where wyoming-rt is installed.
 
 Options:
     --wyoming-stt URI / --wyoming-tts URI   the servers under test (host:port, tcp://, unix://)
-    --wyoming-corpus DIR                     the corpus for ``wyoming_report`` (default: bundled)
+    --wyoming-corpus DIR|bundled[:LANG]      the corpus for ``wyoming_report`` (default: bundled)
     --wyoming-<flag>                         each run option of ``validate --<flag>`` (`ValidateOptions`),
                                              for ``wyoming_report``; ``[tool.wyoming_rt]`` in the rootdir's
                                              pyproject.toml sets gates and options beneath them
@@ -22,7 +22,6 @@ Fixtures (all session-scoped except ``wyoming_emulator``; none needs an async te
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -55,7 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wyoming-stt", metavar="URI", help="the STT server under test (default: a reference server)")
     group.addoption("--wyoming-tts", metavar="URI", help="the TTS server under test (default: a reference server)")
     group.addoption(
-        "--wyoming-corpus", metavar="DIR", help="the corpus for the wyoming_report fixture (default: the bundled one)"
+        "--wyoming-corpus",
+        metavar="DIR|bundled[:LANG]",
+        help="the corpus for the wyoming_report fixture (default: the bundled one in --wyoming-language)",
     )
     for spec in RUN_OPTIONS:
         group.addoption(option_flag(spec), dest=_dest(spec), **spec.argparse_kwargs())
@@ -132,13 +133,12 @@ def wyoming_emulator() -> HAEmulator:
 def wyoming_report(request: pytest.FixtureRequest, wyoming_stt: Endpoint, wyoming_tts: Endpoint) -> Report:
     """One `validate` run of the corpus against the servers under test, shared by the session: with
     the ``--wyoming-<flag>`` options over ``[tool.wyoming_rt]`` of the rootdir's pyproject.toml."""
-    from wyoming_rt.corpus import load_bundled_corpus, load_corpus
+    from wyoming_rt.corpus import load_named_corpus
     from wyoming_rt.run.config import load_config
     from wyoming_rt.run.validate import validate
 
     given = {spec.name: request.config.getoption(_dest(spec)) for spec in RUN_OPTIONS}
     options = load_config(None, cwd=request.config.rootpath).validate_options(given)
-    corpus_dir = request.config.getoption("--wyoming-corpus")
-    corpus = load_corpus(Path(corpus_dir)) if corpus_dir else load_bundled_corpus()
+    corpus = load_named_corpus(request.config.getoption("--wyoming-corpus"), options.language)
     with start_blocking_portal() as portal:
         return portal.call(validate, wyoming_stt, wyoming_tts, corpus, options)

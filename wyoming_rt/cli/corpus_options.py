@@ -1,4 +1,5 @@
-"""``--only`` and ``--repeat``: the corpus a ``validate`` run sends, shaped before the run."""
+"""``--only`` and ``--repeat``: the corpus a ``validate`` run sends, shaped before the run
+(``--corpus`` names it: `wyoming_rt.corpus.load_named_corpus`)."""
 
 from __future__ import annotations
 

@@ -69,8 +69,10 @@ def add_parser(commands: Commands) -> None:
         "or the upstream wyoming-faster-whisper / wyoming-piper",
     )  # fmt: skip
     groups["Corpus"].add_argument(
-        "--corpus", metavar="DIR", type=Path, help="directory of NAME.wav (.flac, .ogg, .mp3) + NAME.txt pairs (default: bundled)"
-    )
+        "--corpus", metavar="DIR|bundled[:LANG]",
+        help="directory of NAME.wav (.flac, .ogg, .mp3) + NAME.txt pairs, with an optional corpus.json naming its "
+        "language; or a bundled corpus: bundled:de, bundled:zh, ... (default: the bundled one in --language)",
+    )  # fmt: skip
     groups["Corpus"].add_argument(
         "--only", metavar="ID_GLOB", action="append", default=[],
         help="only the utterances (and speech-free clips) whose id matches, e.g. '0*' or '*_slt' (repeatable)",

@@ -21,7 +21,7 @@ from wyoming_rt.cli.gate_options import gates_from_args
 from wyoming_rt.cli.incomplete import write_incomplete
 from wyoming_rt.cli.parser import EXIT_FAIL, EXIT_PASS
 from wyoming_rt.cli.progress import RunProgress, status_lines
-from wyoming_rt.corpus import load_bundled_corpus, load_corpus
+from wyoming_rt.corpus import load_named_corpus
 from wyoming_rt.endpoint import Endpoint, parse_endpoint
 from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.records.errors import UsageError
@@ -52,17 +52,17 @@ def options_from(args: argparse.Namespace) -> ValidateOptions:
     return options
 
 
-def _load_corpus(args: argparse.Namespace) -> Corpus:
-    corpus = load_bundled_corpus() if args.corpus is None else load_corpus(args.corpus)
+def _load_corpus(args: argparse.Namespace, language: str | None) -> Corpus:
+    corpus = load_named_corpus(args.corpus, language)
     return corpus_options.repeat(corpus_options.only(corpus, args.only), args.repeat)
 
 
 @asynccontextmanager
 async def _servers(
-    stt: Endpoint | None, tts: Endpoint | None, flavour: Flavour, say: Callable[[str], None]
+    stt: Endpoint | None, tts: Endpoint | None, flavour: Flavour, say: Callable[[str], None], language: str | None
 ) -> AsyncIterator[tuple[Endpoint, Endpoint, dict[str, int]]]:
     """The endpoints to test: the given ones, or reference servers started for this run (and
-    the processes of those, by role)."""
+    the processes of those, by role); a reference STT server for ``language``."""
     async with AsyncExitStack() as stack:
         started = []
         pids: dict[str, int] = {}
@@ -70,8 +70,10 @@ async def _servers(
             work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wyoming-rt-")))
             since = time.monotonic()
             if stt is None:
-                say(f"starting {server_name(flavour, 'stt')} ...")
-                started.append(await stack.enter_async_context(run_reference_server(flavour, "stt", work, wait=False)))
+                say(f"starting {server_name(flavour, 'stt', language)} ...")
+                started.append(
+                    await stack.enter_async_context(run_reference_server(flavour, "stt", work, wait=False, language=language))
+                )
                 stt, pids["stt"] = started[-1].endpoint, started[-1].process.pid
             if tts is None:
                 say(f"starting {server_name(flavour, 'tts')} ...")
@@ -100,14 +102,15 @@ async def run(args: argparse.Namespace, out: Console, err: Console) -> int:
         raise UsageError("--ray and --ray-actors are for load runs: add --concurrency-sweep or --rate")
     if args.ray_actors and not args.ray:
         raise UsageError("--ray-actors needs --ray ADDRESS (or --ray local)")
-    corpus = _load_corpus(args)
+    corpus = _load_corpus(args, options.language)
+    options = options.for_corpus(corpus)
     if args.concurrency_sweep or args.rate:
         if options.shard is not None:
             raise UsageError("--shard splits a conformance run's corpus; a load run takes the whole corpus")
         return await _run_load(args, stt, tts, corpus, options, out, err)
     sent = corpus if options.shard is None else shard_corpus(corpus, options.shard).corpus
     progress = RunProgress(err, len(sent), quiet=args.quiet)
-    async with _servers(stt, tts, args.reference, progress.line) as (stt_endpoint, tts_endpoint, pids):
+    async with _servers(stt, tts, args.reference, progress.line, options.language) as (stt_endpoint, tts_endpoint, pids):
         options = _with_started(options, pids)
         progress.line(
             f"validating with {len(sent)} utterances{_of_shard(options, corpus)}: STT {stt_endpoint} -> TTS {tts_endpoint}"
@@ -163,7 +166,7 @@ async def _run_load(
         raise UsageError("use either --concurrency-sweep or --rate, not both")
     runner = _load_runner(args)
     say = status_lines(err, quiet=args.quiet)
-    async with _servers(stt, tts, args.reference, say) as (stt_endpoint, tts_endpoint, pids):
+    async with _servers(stt, tts, args.reference, say, options.language) as (stt_endpoint, tts_endpoint, pids):
         options = _with_started(options, pids)
         what = (
             f"arrivals at {args.rate:g}/s for {args.duration:g} s"

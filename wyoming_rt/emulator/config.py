@@ -10,6 +10,9 @@ from wyoming_rt.records.emulator_options import Pace as Pace
 from wyoming_rt.records.ha_release import HaRelease, ha_release
 from wyoming_rt.wire import WireLimits
 
+DEFAULT_LANGUAGE = "en"
+"""What the emulator sends with transcribe when no language is set."""
+
 
 @dataclass(frozen=True)
 class EmulatorConfig(EmulatorOptions):
@@ -48,6 +51,8 @@ class EmulatorConfig(EmulatorOptions):
         release = ha_release(self.ha_mode)
         if not self.version:
             object.__setattr__(self, "version", release.wyoming_version)
+        if self.language is None:  # HA always sends one
+            object.__setattr__(self, "language", DEFAULT_LANGUAGE)
         if self.describe_timeout_s <= 0:
             object.__setattr__(self, "describe_timeout_s", release.describe_timeout_s)
 

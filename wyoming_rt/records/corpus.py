@@ -20,6 +20,8 @@ class Corpus:
     """Files that could not be used; each names its file. The usable ones still run."""
     negatives: Sequence[Utterance] = ()
     """Clips with no speech (``negative/*.wav``): the expected transcript is empty."""
+    language: str | None = None
+    """The language the utterances are spoken in (``corpus.json``), ``None`` when unsaid."""
 
     def __iter__(self) -> Iterator[Utterance]:
         return iter(self.utterances)

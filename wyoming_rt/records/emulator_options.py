@@ -30,7 +30,12 @@ class EmulatorOptions:
         help="watchdog for each STT or TTS request (default: 30)",
     )  # fmt: skip
     """Watchdog for one whole STT or TTS operation (HA itself has none)."""
-    language: str = option("en", group=_HA, help="language HA sends with transcribe (default: en)")
+    language: str | None = option(
+        None, group=_HA,
+        help="language HA sends with transcribe, e.g. de or de-DE (default: the corpus's; en for the bundled one); "
+        "with the bundled corpus it also picks that language's corpus",
+    )  # fmt: skip
+    """The language HA sends; ``None``: the corpus's (`ValidateOptions.for_corpus`), else English."""
     voice: str | None = option(None, group=_HA, help="voice name HA sends with synthesize (default: none, the server's default)")
     speaker: str | None = option(None, group=_HA, help="speaker of the voice (with --voice)")
     ha_mode: HaMode = option(

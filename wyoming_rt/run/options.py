@@ -8,10 +8,11 @@ options value is made, not before.
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from wyoming_rt.llm_stream import DEFAULT_TOKENS_PER_S
+from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.records.emulator_options import EmulatorOptions
 from wyoming_rt.records.options import Group, at_least, non_negative_int, option, positive_float, positive_int
 from wyoming_rt.records.shard import Shard
@@ -155,6 +156,12 @@ class ValidateOptions(EmulatorOptions):
     """Run one shard of the corpus (`wyoming_rt.records.shard`); ``None``: all of it."""
     started_pids: tuple[int, ...] = ()
     """Processes this run started itself (the reference servers), reported as ``started``."""
+
+    def for_corpus(self, corpus: Corpus) -> ValidateOptions:
+        """These options with the language resolved: as set, else the corpus's, else English."""
+        if self.language is not None:
+            return self
+        return replace(self, language=corpus.language or "en")
 
     def emulator_config(self) -> EmulatorConfig:
         """The emulator for this run: every `EmulatorOptions` field as set here, and a connect

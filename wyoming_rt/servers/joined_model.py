@@ -39,6 +39,14 @@ def _data_dir(package: str) -> Path:
     return Path(spec.origin).parent / "data"
 
 
+def require_multilingual(why: str = "") -> None:
+    """Raise `ServerStartError` naming the extra when the model's packages are not installed
+    (before any server starts); ``why`` says what needed it."""
+    for package in PART_PACKAGES:
+        if find_spec(package) is None:
+            raise ServerStartError(f"{why or 'the multilingual Whisper model'} needs {package}; {MULTILINGUAL_HINT}")
+
+
 def model_parts() -> tuple[Path, list[Path]]:
     """The first part's data directory and the two halves of ``model.bin``, in order."""
     first, second = (_data_dir(p) for p in PART_PACKAGES)

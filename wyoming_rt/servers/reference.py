@@ -9,12 +9,15 @@ import tempfile
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
 import anyio
 
 from wyoming_rt.endpoint import Endpoint, free_tcp_port
+from wyoming_rt.records.language import base_language
+from wyoming_rt.servers.joined_model import MULTILINGUAL_WHISPER_NAME, multilingual_model, require_multilingual
 from wyoming_rt.servers.models import require_module
 from wyoming_rt.servers.process import RunningServer, python_module_argv, run_server, wait_until_ready
 from wyoming_rt.servers.upstream import faster_whisper_argv, piper_argv
@@ -33,38 +36,60 @@ _NEEDS: dict[tuple[Flavour, Role], tuple[str, ...]] = {
 }
 
 
-def server_name(flavour: Flavour, role: Role) -> str:
+def multilingual_stt(language: str | None) -> bool:
+    """Whether the reference STT for ``language`` is the multilingual Whisper base (any language
+    but English; tiny.en knows English only)."""
+    return base_language(language) not in (None, "en")
+
+
+def server_name(flavour: Flavour, role: Role, language: str | None = None) -> str:
+    whisper = f"base, {base_language(language)}" if multilingual_stt(language) else "tiny.en"
     if flavour == "ours":
-        return f"wyoming-rt {role} (faster-whisper tiny.en)" if role == "stt" else f"wyoming-rt {role} (piper en_US-joe-medium)"
-    return "wyoming-faster-whisper (tiny.en)" if role == "stt" else "wyoming-piper (en_US-joe-medium)"
+        return f"wyoming-rt {role} (faster-whisper {whisper})" if role == "stt" else f"wyoming-rt {role} (piper en_US-joe-medium)"
+    return f"wyoming-faster-whisper ({whisper})" if role == "stt" else "wyoming-piper (en_US-joe-medium)"
 
 
-def _require(flavour: Flavour, role: Role) -> None:
+def _require(flavour: Flavour, role: Role, language: str | None = None) -> None:
     """Raise `ServerStartError` with the install hint when that server's modules are missing."""
     for module in _NEEDS[(flavour, role)]:
         require_module(module)
+    if role == "stt" and multilingual_stt(language):
+        require_multilingual(f"the reference STT server for {language!r}")
 
 
-def server_argv(flavour: Flavour, role: Role, port: int, work_dir: Path) -> list[str]:
-    """The command line that starts one reference server on ``127.0.0.1:port``."""
-    _require(flavour, role)
+def server_argv(flavour: Flavour, role: Role, port: int, work_dir: Path, language: str | None = None) -> list[str]:
+    """The command line that starts one reference server on ``127.0.0.1:port``; the STT server
+    for a language other than English serves the multilingual Whisper base."""
+    _require(flavour, role, language)
+    multilingual = role == "stt" and multilingual_stt(language)
     if flavour == "ours":
-        return python_module_argv("wyoming_rt", "serve", role, "--uri", f"tcp://127.0.0.1:{port}")
+        model = ("--model", MULTILINGUAL_WHISPER_NAME) if multilingual else ()
+        return python_module_argv("wyoming_rt", "serve", role, "--uri", f"tcp://127.0.0.1:{port}", *model)
     data_dir = work_dir / f"{role}-data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    return faster_whisper_argv(port, data_dir) if role == "stt" else piper_argv(port, data_dir)
+    if role == "tts":
+        return piper_argv(port, data_dir)
+    if multilingual:
+        return faster_whisper_argv(port, data_dir, multilingual_model(), language=base_language(language) or "en")
+    return faster_whisper_argv(port, data_dir)
 
 
 @asynccontextmanager
 async def run_reference_server(
-    flavour: Flavour, role: Role, work_dir: Path, *, startup_timeout_s: float = 120.0, wait: bool = True
+    flavour: Flavour,
+    role: Role,
+    work_dir: Path,
+    *,
+    startup_timeout_s: float = 120.0,
+    wait: bool = True,
+    language: str | None = None,
 ) -> AsyncIterator[RunningServer]:
     """Start one reference server on a free loopback port; stop it on exit and on Ctrl-C.
-    ``wait=False``: yield it at once, for `wait_all_ready`."""
+    ``wait=False``: yield it at once, for `wait_all_ready`. ``language``: the STT server serves it."""
     port = free_tcp_port()
-    argv = server_argv(flavour, role, port, work_dir)
+    argv = await anyio.to_thread.run_sync(partial(server_argv, flavour, role, port, work_dir, language))  # may join a model
     async with run_server(
-        server_name(flavour, role), argv, Endpoint("127.0.0.1", port),
+        server_name(flavour, role, language), argv, Endpoint("127.0.0.1", port),
         startup_timeout_s=startup_timeout_s, log_dir=work_dir, env=_OFFLINE_ENV, wait=wait,
     ) as server:  # fmt: skip
         yield server

@@ -12,8 +12,11 @@ from wyoming_rt.servers.models import packaged_piper_voice, packaged_whisper_mod
 from wyoming_rt.servers.process import python_module_argv
 
 
-def faster_whisper_argv(port: int, data_dir: Path, model: Path | None = None, *, host: str = "127.0.0.1") -> list[str]:
-    """Command line of ``wyoming-faster-whisper`` on a local model, never downloading."""
+def faster_whisper_argv(
+    port: int, data_dir: Path, model: Path | None = None, *, host: str = "127.0.0.1", language: str = "en"
+) -> list[str]:
+    """Command line of ``wyoming-faster-whisper`` on a local model, never downloading; ``language``
+    is its default (HA sends one with every request)."""
     require_module("wyoming_faster_whisper")
     model = model or packaged_whisper_model()
     threads = str(max(1, os.cpu_count() or 1))
@@ -22,7 +25,7 @@ def faster_whisper_argv(port: int, data_dir: Path, model: Path | None = None, *,
         "--uri", f"tcp://{host}:{port}",
         "--model", str(model),
         "--data-dir", str(data_dir),
-        "--language", "en",
+        "--language", language,
         "--cpu-threads", threads,
         "--local-files-only",
     )  # fmt: skip
