@@ -132,7 +132,8 @@ def test_merged_findings_and_gates_are_the_single_runs(runs: tuple[list[dict[str
     for stage, samples in concurrency["latency_samples_ms"].items():
         assert sorted(samples) == sorted(v for d in shards for v in d["concurrency"]["latency_samples_ms"][stage])
         stats = latency_stats([v / 1000 for v in samples])
-        assert concurrency["latency_ms"][stage] == (stats.to_dict() if stats else None)
+        # the same samples, summed in another order for the mean: equal up to the last rounded digit
+        assert concurrency["latency_ms"][stage] == (pytest.approx(stats.to_dict(), abs=0.0015) if stats else None)
     # gates given to merge replace the shards' own
     loose = merge_reports(_named(shards), Gates(max_wer=None)).to_dict()
     assert "gate.max-wer" not in {f["rule"] for f in loose["findings"]}
