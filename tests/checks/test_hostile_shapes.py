@@ -32,6 +32,8 @@ EVENT_TYPES = st.sampled_from(
 def test_info_of_any_shape_gives_findings_not_exceptions(info: dict) -> None:  # type: ignore[type-arg]
     check_stt_info(info, None)
     check_tts_info(info, None)
+    check_stt_info(info, None, "de")
+    check_tts_info(info, None, "de-DE")
     SttCapabilities.from_info(info)
     assert isinstance(advertised_voices(info, 3), list)
 

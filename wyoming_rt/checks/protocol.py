@@ -8,13 +8,16 @@ from typing import Any
 from wyoming_rt.checks.trace_rules import SttCapabilities, check_compat_answered, check_stt_trace, check_tts_trace
 from wyoming_rt.records.errors import FramingError, WyomingRTError
 from wyoming_rt.records.findings import Finding, Rule, finding
-from wyoming_rt.records.info import installed
+from wyoming_rt.records.info import installed, stt_languages, tts_languages
+from wyoming_rt.records.language import same_language
 from wyoming_rt.records.results import ProbeName, ProbeOutcome
 from wyoming_rt.records.rules import (
+    INFO_LANGUAGE_NOT_LISTED,
     INFO_NO_ASR,
     INFO_NO_TTS,
     INFO_SLOW,
     INFO_SLOW_WHILE_BUSY,
+    INFO_TTS_LANGUAGE_NOT_LISTED,
     INFO_UNPARSEABLE,
     INFO_VOICE_UNUSABLE,
     PROBE_EMPTY_AUDIO,
@@ -84,22 +87,41 @@ def failure_finding(stage: str, error: WyomingRTError, utterance: str | None = N
     return finding(failure_rule(stage, error.kind), str(error), utterance)
 
 
-def check_stt_info(info_data: dict[str, Any], parse_error: str | None) -> list[Finding]:
-    """Rules for the info an STT server advertises."""
+def check_stt_info(info_data: dict[str, Any], parse_error: str | None, language: str | None = None) -> list[Finding]:
+    """Rules for the info an STT server advertises; with ``language``, that HA would offer the
+    server for it."""
     if parse_error:
         return [finding(INFO_UNPARSEABLE, f"STT info: {parse_error}")]
     if not any(installed(p, "models") for p in installed(info_data, "asr")):
         return [finding(INFO_NO_ASR, "STT info has no installed asr program with an installed model")]
+    listed = stt_languages(info_data) or []
+    if language is not None and not any(same_language(language, tag) for tag in listed):
+        return [finding(INFO_LANGUAGE_NOT_LISTED, f"asked for {language!r}; the STT server's models list {_some(listed)}")]
     return []
 
 
-def check_tts_info(info_data: dict[str, Any], parse_error: str | None) -> list[Finding]:
-    """Rules for the info a TTS server advertises."""
+def check_tts_info(info_data: dict[str, Any], parse_error: str | None, language: str | None = None) -> list[Finding]:
+    """Rules for the info a TTS server advertises; with ``language``, that it has a voice in it."""
     if parse_error:
         return [finding(INFO_UNPARSEABLE, f"TTS info: {parse_error}")]
     if not any(installed(p, "voices") for p in installed(info_data, "tts")):
         return [finding(INFO_NO_TTS, "TTS info has no installed tts program with an installed voice")]
+    listed = tts_languages(info_data) or []
+    if language is not None and not any(same_language(language, tag) for tag in listed):
+        message = f"the run is in {language!r}; the TTS server's voices speak {_some(listed)}"
+        return [finding(INFO_TTS_LANGUAGE_NOT_LISTED, message)]
     return []
+
+
+SHOWN_LANGUAGES = 8
+
+
+def _some(tags: list[str]) -> str:
+    """A few language tags for a message: ``'de', 'en' and 3 more``; ``no language`` for none."""
+    if not tags:
+        return "no language"
+    shown = ", ".join(repr(t[:16]) for t in tags[:SHOWN_LANGUAGES])
+    return shown + (f" and {len(tags) - SHOWN_LANGUAGES} more" if len(tags) > SHOWN_LANGUAGES else "")
 
 
 def check_describe_attempts(role: str, attempts: int, failures: list[str]) -> list[Finding]:

@@ -44,6 +44,22 @@ INFO_NO_TTS = Rule(
     "HA uses the first installed tts program and offers only installed voices.",
     ref="HA data.py / tts.py: the first installed tts program",
 )
+INFO_LANGUAGE_NOT_LISTED = Rule(
+    "info.language-not-listed",
+    "error",
+    "The language HA asks for is not among the languages of the STT server's installed models.",
+    "HA offers an STT engine only for the languages of its installed models: a pipeline in this language cannot "
+    "use the server at all.",
+    ref="HA wyoming stt.py: supported_languages from the installed models of info.asr[0]",
+)
+INFO_TTS_LANGUAGE_NOT_LISTED = Rule(
+    "info.tts-language-not-listed",
+    "warning",
+    "The TTS server lists no installed voice in the run's language; the round trip sends it the text anyway.",
+    "HA offers a TTS engine only for the languages of its installed voices: a pipeline in this language cannot "
+    "pick it, and the back WER of this run measures a voice speaking another language.",
+    ref="HA wyoming tts.py: supported_languages from the installed voices",
+)
 INFO_NO_ANSWER = Rule(
     "info.no-answer",
     "error",
@@ -202,6 +218,15 @@ STT_EMPTY_TRANSCRIPT = Rule(
     "The transcript of a spoken utterance is empty.",
     "HA reports 'no text recognised'; the round trip cannot continue.",
     ref="HA stt.py: empty transcript text means 'no text recognised'",
+)
+STT_WRONG_LANGUAGE = Rule(
+    "stt.wrong-language",
+    "error",
+    "The transcripts are in another language than the one HA asked for (the language was dropped: Whisper "
+    "auto-detected or translated, or the model knows only English).",
+    "HA hands the transcript to the conversation agent of the pipeline's language: a command transcribed into "
+    "another language matches no intent, and the user hears 'Sorry, I couldn't understand that'.",
+    ref="HA stt.py: transcribe{language}; wyoming-rt language check (docs/checks.md)",
 )
 STT_HALLUCINATION = Rule(
     "stt.hallucination",

@@ -126,7 +126,7 @@ async def preflight(
                 (breakers.stt if role == "stt" else breakers.tts).declare_dead(f"no answer to describe: {outcome}")
             continue
         check = check_stt_info if role == "stt" else check_tts_info
-        run_findings.extend(check(outcome.info_data, outcome.parse_error))
+        run_findings.extend(check(outcome.info_data, outcome.parse_error, options.language))
         run_findings.extend(check_describe_attempts(role.upper(), outcome.attempts, outcome.failures))
         servers[role] = ServerReport(role, endpoint.uri, outcome.info_data, outcome.latency_s * 1000)
 
