@@ -40,6 +40,8 @@ from unicode_rbnf import RbnfEngine
 from unicode_rbnf.engine import RbnfError
 from whisper_normalizer.english import EnglishTextNormalizer
 
+from wyoming_rt.records.language import base_language
+
 _UNSPACED = frozenset({"zh", "yue", "ja", "th", "lo", "km", "my", "bo"})
 """Languages written without spaces between words: their normalised text has no spaces, and
 their headline error rate is CER (a "word" error rate would count whole sentences)."""
@@ -60,13 +62,6 @@ MAX_SPELLED_DIGITS = 500
 """Digits spelled out per text; the numbers after them stay in digits. A text of 5,000 characters
 of large numbers would otherwise cost 0.1-0.2 s (a number of 12 digits takes 0.3 ms to spell),
 and a server can send one with every answer."""
-
-
-def base_language(code: str | None) -> str | None:
-    """The language subtag of a language code, lower case: "de-DE" → "de", "pt_BR" → "pt",
-    "zh-Hans" → "zh", "EN" → "en"; ``None`` for an empty or missing code."""
-    tag = _tag(code)
-    return tag.language if tag else None
 
 
 def is_unspaced(language: str | None) -> bool:
