@@ -1,8 +1,11 @@
-"""Word and character error rates, raw and after English normalisation (jiwer).
+"""Word and character error rates, raw and after normalisation for the language (jiwer).
 
 "Raw" compares the words as written (case and punctuation count). "Normalised" first applies
-Whisper's English normaliser, so "ten" and "10", "Kansas?" and "kansas", "50 percent" and
-"50%" agree: the figure that says whether the server understood the words.
+Whisper's English normaliser (other languages: `wyoming_rt.checks.language_text`), so "ten" and
+"10", "Kansas?" and "kansas", "50 percent" and "50%" agree: the figure that says whether the
+server understood the words. A language written without spaces (Chinese, Japanese) has its
+normalised WER counted over characters, so that WER = CER there: the headline rate and the WER
+gate mean the same thing in every language.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from functools import lru_cache
 
 import jiwer
 from whisper_normalizer.english import EnglishTextNormalizer
+
+from wyoming_rt.checks.language_text import is_unspaced, normalize_for_language
+from wyoming_rt.records.language import base_language
 
 
 @lru_cache(maxsize=1)
@@ -27,10 +33,15 @@ _CLOCK_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b")
 
 
 @lru_cache(maxsize=1024)
-def normalize(text: str) -> str:
-    """Whisper's English normalisation (clock times split first), whitespace folded. Kept for the
-    texts seen last: a run normalises each reference many times (WER, back WER, crosstalk checks),
-    and the normaliser's regular expressions are most of what scoring costs."""
+def normalize(text: str, language: str | None = None) -> str:
+    """The normalised words of ``text``, single-spaced: Whisper's English normalisation (clock
+    times split first) for English or no language, else `normalize_for_language` (a language
+    written without spaces comes back as its characters, space-separated). Kept for the texts seen
+    last: a run normalises each reference many times (WER, back WER, crosstalk checks), and the
+    normalisers' regular expressions are most of what scoring costs."""
+    if base_language(language) not in (None, "en"):
+        normalised = normalize_for_language(text, language)
+        return " ".join(normalised.replace(" ", "")) if is_unspaced(language) else " ".join(normalised.split())
     return " ".join(_normalizer()(_CLOCK_TIME.sub(r"\1 \2", text)).split())
 
 
@@ -131,21 +142,26 @@ def _counts(reference: str, hypothesis: str, characters: bool) -> ErrorCounts | 
     return ErrorCounts(out.substitutions, out.deletions, out.insertions, out.hits + out.substitutions + out.deletions)
 
 
-def count_errors(reference: str, hypothesis: str) -> ScoreCounts:
-    """The edit counts of one transcript, normalised and raw (texts capped as `score` caps them)."""
+def count_errors(reference: str, hypothesis: str, language: str | None = None) -> ScoreCounts:
+    """The edit counts of one transcript, normalised for ``language`` and raw (texts capped as
+    `score` caps them). Without spaces between words (`is_unspaced`), the normalised CER is over
+    the characters alone, not the spaces `normalize` puts between them."""
     reference, hypothesis = cap_text(reference), cap_text(hypothesis)
-    norm_ref, norm_hyp, raw_ref, raw_hyp = normalize(reference), normalize(hypothesis), _raw(reference), _raw(hypothesis)
+    norm_ref, norm_hyp = normalize(reference, language), normalize(hypothesis, language)
+    raw_ref, raw_hyp = _raw(reference), _raw(hypothesis)
+    char_ref, char_hyp = (norm_ref.replace(" ", ""), norm_hyp.replace(" ", "")) if is_unspaced(language) else (norm_ref, norm_hyp)
     return ScoreCounts(
         _counts(norm_ref, norm_hyp, characters=False),
-        _counts(norm_ref, norm_hyp, characters=True),
+        _counts(char_ref, char_hyp, characters=True),
         _counts(raw_ref, raw_hyp, characters=False),
         _counts(raw_ref, raw_hyp, characters=True),
     )
 
 
-def score(reference: str, hypothesis: str) -> Score:
-    """Score one transcript. Rates are ``None`` when the reference has no words."""
-    return score_corpus([reference], [hypothesis])
+def score(reference: str, hypothesis: str, language: str | None = None) -> Score:
+    """Score one transcript (normalised for ``language``: default English). Rates are ``None``
+    when the reference has no words."""
+    return score_corpus([reference], [hypothesis], language)
 
 
 MAX_SCORED_CHARS = 5_000
@@ -161,12 +177,13 @@ def cap_text(text: str) -> str:
     return cut[: cut.rfind(" ")] if " " in cut else cut
 
 
-def score_corpus(references: Sequence[str], hypotheses: Sequence[str]) -> Score:
+def score_corpus(references: Sequence[str], hypotheses: Sequence[str], language: str | None = None) -> Score:
     """Corpus-level rates: total errors over total reference words (not a mean of rates)."""
     if len(references) != len(hypotheses):
         raise ValueError("references and hypotheses differ in length")
     capped = any(len(t) > MAX_SCORED_CHARS for t in (*references, *hypotheses))
-    return Score.of_counts(sum_counts(count_errors(r, h) for r, h in zip(references, hypotheses, strict=True)), capped)
+    counts = (count_errors(r, h, language) for r, h in zip(references, hypotheses, strict=True))
+    return Score.of_counts(sum_counts(counts), capped)
 
 
 def sum_counts(counts: Iterable[ScoreCounts]) -> ScoreCounts:

@@ -78,7 +78,7 @@ def render_report(report: Report, console: Console) -> None:
     streaming = tts.notes.get("streaming") if tts else None
     console.print(
         f"[bold]STT[/] {stt.uri if stt else '-'}   [bold]TTS[/] {tts.uri if tts else '-'}"
-        f" ({'streaming' if streaming else 'plain'} synthesis)   corpus: {report.corpus_label}"
+        f" ({'streaming' if streaming else 'plain'} synthesis)   corpus: {report.corpus_label}   language: {report.language}"
         f"   HA {report.settings.get('ha_mode', 'latest')}, {report.settings.get('upload', 'burst')} upload"
     )
     if report.incomplete:
@@ -110,7 +110,7 @@ def render_report(report: Report, console: Console) -> None:
 
     s = report.summary
     console.print(
-        f"WER {_rate3(s.score.wer)} (raw {_rate3(s.score.wer_raw)})   CER {_rate3(s.score.cer)} (raw {_rate3(s.score.cer_raw)})"
+        f"{report.wer_label} {_rate3(s.score.wer)} (raw {_rate3(s.score.wer_raw)})   CER {_rate3(s.score.cer)} (raw {_rate3(s.score.cer_raw)})"
         f"   utterances {s.utterances}, failed {s.failed}"
     )
     extras = []

@@ -24,7 +24,8 @@ def figures_html(report: Report) -> str:
     s = report.summary
     boxes = [
         ("utterances passed", f"{s.utterances - s.failed} of {s.utterances}"),
-        ("WER", rate(s.score.wer)),
+        ("language", report.language),
+        (report.wer_label, rate(s.score.wer)),
         ("CER", rate(s.score.cer)),
         ("WER raw", rate(s.score.wer_raw)),
         ("back WER", rate(s.back_score.wer if s.back_score else None)),

@@ -25,8 +25,9 @@ def report_markdown(report: Report) -> str:
     lines = [
         f"## wyoming-rt: {verdict}",
         "",
-        f"STT `{stt.uri if stt else '-'}` → TTS `{tts.uri if tts else '-'}`, corpus `{report.corpus_label}`: "
-        f"**{summary.utterances - summary.failed}/{summary.utterances}** utterances passed, WER **{wer}**, back WER {back}.",
+        f"STT `{stt.uri if stt else '-'}` → TTS `{tts.uri if tts else '-'}`, corpus `{report.corpus_label}` "
+        f"({report.language}): **{summary.utterances - summary.failed}/{summary.utterances}** utterances passed, "
+        f"{report.wer_label} **{wer}**, back WER {back}.",
         "",
         *(
             [f"**INCOMPLETE**: {_cell(report.incomplete)}; the figures cover only the round trips that finished.", ""]

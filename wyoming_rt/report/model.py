@@ -8,10 +8,12 @@ from typing import Any
 
 from wyoming_rt.checks.audio import AudioValidation
 from wyoming_rt.checks.audio_quality import AudioQuality
+from wyoming_rt.checks.language_text import is_unspaced
 from wyoming_rt.checks.load_stats import LevelResult
 from wyoming_rt.checks.scoring import Score, ScoreCounts
 from wyoming_rt.checks.stats import LatencyStats
 from wyoming_rt.checks.timing import gap_summary_ms
+from wyoming_rt.checks.transcript_language import LanguageVerdict
 from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.findings import Finding
 from wyoming_rt.records.gates import GateResult
@@ -128,6 +130,9 @@ class UtteranceReport:
     """Real-time factors: processing time / audio duration (STT: audio-stop -> transcript over
     the input's length; TTS: total time over the returned audio's length)."""
     chunk_gaps: GapSummary = GapSummary()
+    transcript_language: LanguageVerdict | None = None
+    """The language the transcript is most likely in, when it could be judged
+    (`wyoming_rt.checks.transcript_language`)."""
 
     @property
     def passed(self) -> bool:
@@ -159,8 +164,10 @@ class UtteranceReport:
             "chunk_gaps_ms": self.chunk_gaps.to_dict(),
             "chunk_gap_samples_ms": [round(g * 1000, 3) for g in self.chunk_gaps_s],
             "rtf": {k: _round(v) for k, v in self.rtf.items()},
+            "transcript_language": None if (heard := self.transcript_language) is None
+            else {"language": heard.language, "confidence": _round(heard.confidence)},
             "findings": [f.to_dict() for f in self.findings],
-        }
+        }  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UtteranceReport:
@@ -172,6 +179,8 @@ class UtteranceReport:
             back_score=_back_score(data["back_wer"], data.get("back_errors")), rtf=dict(data["rtf"]),
             chunk_gaps=GapSummary.from_dict(data["chunk_gaps_ms"]),
             chunk_gaps_s=[g / 1000 for g in data.get("chunk_gap_samples_ms", [])],
+            transcript_language=None if (heard := data.get("transcript_language")) is None
+            else LanguageVerdict(heard["language"], heard["confidence"]),
         )  # fmt: skip
 
 
@@ -374,6 +383,17 @@ class Report:
         if isinstance(merged, dict):
             return f"{name} ({merged.get('shards')} shards merged)"
         return name
+
+    @property
+    def language(self) -> str:
+        """The language HA asked the STT server for (``en`` in a report written before it was kept)."""
+        language = self.settings.get("language")
+        return language if isinstance(language, str) else "en"
+
+    @property
+    def wer_label(self) -> str:
+        """What the headline WER is: ``WER``, or over characters in a language written without spaces."""
+        return f"WER (by character: {self.language} has no spaces)" if is_unspaced(self.language) else "WER"
 
     def findings_for(self, utterance_id: str) -> list[Finding]:
         """The findings of one utterance (or speech-free clip), by its id."""

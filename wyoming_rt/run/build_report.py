@@ -16,6 +16,7 @@ from wyoming_rt.checks.scoring import Score, score, sum_counts
 from wyoming_rt.checks.stats import latency_stats
 from wyoming_rt.checks.timing import stream_timing
 from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, check_tts_trace
+from wyoming_rt.checks.transcript_language import transcript_language, wrong_language_findings
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.health import HealthCheck
 from wyoming_rt.records.resources import ServerResources
@@ -42,9 +43,13 @@ from wyoming_rt.run.gates import Gates, apply_gates
 
 
 def utterance_report(
-    result: RoundTripResult, thresholds: AudioThresholds | None = None, stt_caps: SttCapabilities | None = None
+    result: RoundTripResult,
+    thresholds: AudioThresholds | None = None,
+    stt_caps: SttCapabilities | None = None,
+    language: str | None = None,
 ) -> UtteranceReport:
-    """Apply every per-utterance check to one round trip."""
+    """Apply every per-utterance check to one round trip; ``language``: the one HA asked for
+    (scoring normalises for it, and the transcript's own language is told)."""
     uid = result.utterance.id
     findings: list[Finding] = []
     latency = _no_latencies()
@@ -55,13 +60,15 @@ def utterance_report(
     back_score = None
     transcript = None
     utterance_score = None
+    heard = None
     audio = None
     if result.stt_error is not None:
         findings.append(failure_finding("stt", result.stt_error, uid))
     elif result.stt is not None:
         transcript = result.stt.text
         findings.extend(check_stt_trace(result.stt.trace, stt_caps, uid))
-        utterance_score = score(result.utterance.reference, transcript)
+        utterance_score = score(result.utterance.reference, transcript, language)
+        heard = transcript_language(result.utterance.reference, transcript, language)
         if utterance_score.capped:
             findings.append(
                 finding(SCORE_CAPPED, f"transcript of {len(transcript)} characters: scored over its beginning only", uid)
@@ -101,7 +108,7 @@ def utterance_report(
         findings.append(finding(BACK_TRANSCRIPTION_FAILED, f"back transcription of the TTS audio: {result.back_stt_error}", uid))
     elif result.back_stt is not None and transcript is not None:
         back_transcript = result.back_stt.text
-        back_score = score(transcript, back_transcript)
+        back_score = score(transcript, back_transcript, language)
         if back_score.capped:
             findings.append(
                 finding(
@@ -111,7 +118,7 @@ def utterance_report(
     return UtteranceReport(
         uid, result.utterance.reference, transcript, utterance_score, audio, latency, findings,
         quality=quality, back_transcript=back_transcript, back_score=back_score, chunk_gaps_s=gaps, rtf=rtf,
-        chunk_gaps=GapSummary.of(gaps),
+        chunk_gaps=GapSummary.of(gaps), transcript_language=heard,
     )  # fmt: skip
 
 
@@ -140,6 +147,7 @@ def utterance_reports_of(
     servers: dict[str, ServerReport],
     thresholds: AudioThresholds | None = None,
     deadline_s: float | None = None,
+    language: str | None = None,
 ) -> list[UtteranceReport]:
     """Every per-utterance check (the CPU-heavy part of a report: audio analysis, scoring).
 
@@ -153,7 +161,7 @@ def utterance_reports_of(
         if ends_at is not None and time.monotonic() >= ends_at:
             reports.append(unanalysed_report(result, f"not analysed: the analysis deadline of {deadline_s:g} s had passed"))
         else:
-            reports.append(utterance_report(result, thresholds, stt_caps))
+            reports.append(utterance_report(result, thresholds, stt_caps, language))
     return reports
 
 
@@ -192,10 +200,14 @@ def build_report(
     """The report of a run, complete: per-utterance checks, corpus scores and latency
     percentiles, the audio sent and returned, the time it was built, and with ``gates`` the verdict they give.
     ``utterance_reports``: `utterance_reports_of` ``results`` when already made."""
-    utterances = list(utterance_reports) if utterance_reports is not None else utterance_reports_of(results, servers, thresholds)
+    language = (settings or {}).get("language")
+    if utterance_reports is None:
+        utterance_reports = utterance_reports_of(results, servers, thresholds, language=language)
+    utterances = list(utterance_reports)
     summary = summary_of(utterances)
+    heard = [(u.id, u.transcript or "", u.transcript_language) for u in utterances]
     report = Report(
-        summary, utterances, servers, list(run_findings), settings or {}, [negative_report(n) for n in negatives],
+        summary, utterances, servers, [*run_findings, *wrong_language_findings(heard, language)], settings or {}, [negative_report(n) for n in negatives],
         phases=list(phases), concurrency=concurrency, health_checks=list(health_checks),
         audio={r.utterance.id: r.tts.audio for r in results if r.tts is not None and r.tts.audio is not None},
         inputs={u.id: u.audio for u in [*(r.utterance for r in results), *(n.utterance for n in negatives)]},

@@ -101,6 +101,7 @@ class ValidationRun:
         on_result: Callable[[RoundTripResult], None] | None = None,
         on_phase: Callable[[str], None] | None = None,
     ) -> None:
+        options = options.for_corpus(corpus)
         self.shard_settings: dict[str, Any] | None = None
         if options.shard is not None:  # a share of the corpus; the report says of what
             sharded = shard_corpus(corpus, options.shard)
@@ -213,7 +214,9 @@ class ValidationRun:
         results = list(self.finished)
         analysed = self.analysed if len(self.analysed) == len(results) else None
         if analysed is None:
-            analysed = utterance_reports_of(results, self.servers, self.options.audio_thresholds, PARTIAL_ANALYSIS_S)
+            analysed = utterance_reports_of(
+                results, self.servers, self.options.audio_thresholds, PARTIAL_ANALYSIS_S, self.options.language
+            )
         report = build_report(
             results, self.servers, self.findings, self._settings(self.streaming), self.options.audio_thresholds,
             utterance_reports=analysed, phases=self.phases,
@@ -285,7 +288,9 @@ class ValidationRun:
     ) -> None:
         """The per-utterance checks in a worker thread, under the analysis deadline."""
         deadline_s = self.options.analysis_deadline_s
-        analysis = partial(utterance_reports_of, results, servers, self.options.audio_thresholds, deadline_s)
+        analysis = partial(
+            utterance_reports_of, results, servers, self.options.audio_thresholds, deadline_s, self.options.language
+        )
         with anyio.move_on_after(deadline_s + ANALYSIS_GRACE_S):
             into.extend(await anyio.to_thread.run_sync(analysis, abandon_on_cancel=True))
             return
