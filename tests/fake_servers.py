@@ -40,6 +40,20 @@ def tts_info(*voices: str, streaming: bool = False) -> Event:
     ).event()
 
 
+def stt_info_in(*languages: str) -> Event:
+    """An STT info whose one model lists ``languages``."""
+    event = stt_info()
+    event.data["asr"][0]["models"][0]["languages"] = list(languages)
+    return event
+
+
+def tts_info_in(*languages: str) -> Event:
+    """A TTS info whose one voice speaks ``languages``."""
+    event = tts_info()
+    event.data["tts"][0]["voices"][0]["languages"] = list(languages)
+    return event
+
+
 SPEECH_WITH_PAUSE = PcmAudio(SPEECH.pcm + bytes(int(0.3 * SPEECH.rate_hz) * SPEECH.frame_bytes), SPEECH.rate_hz, 2, 1)
 
 

@@ -26,7 +26,9 @@ from tests.fake_servers import (
     speech_corpus,
     spoken,
     stt_info,
+    stt_info_in,
     tts_info,
+    tts_info_in,
 )
 from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.corpus import Corpus, Utterance
@@ -148,6 +150,19 @@ class Case:
     expected: set[str] = field(default_factory=set)
 
 
+ENGLISH_ANSWER = "Turn off the light in the kitchen."
+
+
+def german_corpus() -> Corpus:
+    """German commands (the audio is the fakes' one clip: the STT fake hears what it is told to)."""
+    texts = ("Schalte das Licht in der Küche aus.", "Stelle die Heizung im Wohnzimmer auf 21 Grad.")
+    return Corpus(
+        "de",
+        [Utterance(f"u{i}", t, a) for i, (t, a) in enumerate(zip(texts, (SPEECH, SPEECH_WITH_PAUSE), strict=True))],
+        language="de",
+    )
+
+
 CASES: dict[str, Case] = {
     # --- info
     "info.unparseable": Case(stt=FakeStt(info=without(stt_info(), "attribution"))),
@@ -162,6 +177,9 @@ CASES: dict[str, Case] = {
         options=replace(OPTIONS, ha_mode="2026.2"),
         expected={"info.no-answer", "stt.not-sent", "gate.nothing-scored"},
     ),
+    # HA offers an engine only for its installed models' and voices' languages (the fakes list en)
+    "info.language-not-listed": Case(options=replace(OPTIONS, language="de")),
+    "info.tts-language-not-listed": Case(tts=FakeTts(info=tts_info_in("de_DE"))),
     "info.voice-unusable": Case(tts=FakeTts(info=tts_info("v", "ghost"), unusable_voices=("ghost",))),
     # --- framing (on the TTS answer; the reader is shared)
     "framing.bad-header": Case(tts=FakeTts(plain=plain_reply(lambda: b"HTTP/1.1 400 Bad Request\r\n\r\n"))),
@@ -250,6 +268,14 @@ CASES: dict[str, Case] = {
     ),
     "stt.empty-audio-unanswered": Case(stt=FakeStt(after_audio_stop=lambda s, audio: send_transcript(s) if audio else close())),
     "probe.unknown-event": Case(stt=FakeStt(close_on_unknown=True)),
+    # a dropped language code: German commands, English transcripts (what upstream wyoming-faster-whisper
+    # on tiny.en does for real: tests/integration/test_languages.py)
+    "stt.wrong-language": Case(
+        stt=FakeStt(info=stt_info_in("de", "en"), after_audio_stop=on_speech(lambda s: send_transcript(s, ENGLISH_ANSWER))),
+        tts=FakeTts(info=tts_info_in("de_DE", "en_US")),
+        corpus=german_corpus,
+        options=replace(OPTIONS, gates=Gates(max_wer=None)),
+    ),
     "stt.hallucination": Case(
         corpus=lambda: replace(
             speech_corpus(), negatives=[Utterance("negative/silence", "", PcmAudio(b"\0" * 32000, 16000, 2, 1))]

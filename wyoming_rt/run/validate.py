@@ -13,6 +13,7 @@ from wyoming_rt.checks.load_stats import concurrency_findings
 from wyoming_rt.checks.long_answers import check_answer_probes
 from wyoming_rt.checks.protocol import check_probes
 from wyoming_rt.checks.trace_rules import SttCapabilities
+from wyoming_rt.checks.transcript_language import prepare_language_check
 from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.corpus import Corpus
@@ -240,6 +241,8 @@ class ValidationRun:
         plans = await self.emulator.plan_uploads(u.audio for u in (*self.utterances, *self.corpus.negatives))
         if plans is not None:
             record.notes["voice_detector_plans"] = plans.to_dict()
+        # the language detector's models load here, holding the GIL for a second: never beside a measurement
+        await anyio.to_thread.run_sync(prepare_language_check, self.options.language)
 
     async def _measured_phases(
         self, breakers: Breakers, streaming: bool
