@@ -16,9 +16,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 from wyoming_rt.checks.load_stats import pool_levels
+from wyoming_rt.checks.transcript_language import wrong_language_findings
 from wyoming_rt.records.errors import UsageError
 from wyoming_rt.records.findings import Finding
 from wyoming_rt.records.resources import PhaseResources, ServerResources
+from wyoming_rt.records.rules import STT_WRONG_LANGUAGE
 from wyoming_rt.records.shard import ids_digest, shard_number
 from wyoming_rt.report.model import ConcurrencyReport, Report
 from wyoming_rt.run.build_report import summary_of
@@ -162,7 +164,10 @@ def merge_reports(shards: Sequence[tuple[str, Report]], gates: Gates | None = No
     ordered = sorted((_restored(r) for _, r in shards), key=lambda r: r.settings["shard"]["index"])
     first = ordered[0]
     utterances = sorted((u for r in ordered for u in r.utterances), key=lambda u: u.id)
-    run_findings = list(dict.fromkeys(f for r in ordered for f in r.run_findings))  # the same finding once
+    # the same finding once; the transcripts' language is judged again over every shard's utterances
+    run_findings = list(dict.fromkeys(f for r in ordered for f in r.run_findings if f.rule != STT_WRONG_LANGUAGE.id))
+    heard = [(u.id, u.transcript or "", u.transcript_language) for u in utterances]
+    run_findings += wrong_language_findings(heard, first.settings.get("language"))
     settings = {**first.settings, "shard": None, "merged": _merged_settings(shards, first)}
     report = Report(
         summary=summary_of(utterances),
