@@ -62,23 +62,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         group.addoption(option_flag(spec), dest=_dest(spec), **spec.argparse_kwargs())
 
 
-def _servers(flavour: Flavour) -> Iterator[ReferenceServers]:
+def _servers(flavour: Flavour, request: pytest.FixtureRequest) -> Iterator[ReferenceServers]:
     from wyoming_rt.servers.reference import run_reference_servers
 
-    with start_blocking_portal() as portal, portal.wrap_async_context_manager(run_reference_servers(flavour)) as servers:
+    language = request.config.getoption("wyoming_language", None)
+    started = run_reference_servers(flavour, language=language)
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(started) as servers:
         yield servers
 
 
 @pytest.fixture(scope="session")
-def wyoming_reference_servers() -> Iterator[ReferenceServers]:
-    """wyoming-rt's reference STT (faster-whisper tiny.en) and TTS (piper joe-medium) servers."""
-    yield from _servers("ours")
+def wyoming_reference_servers(request: pytest.FixtureRequest) -> Iterator[ReferenceServers]:
+    """wyoming-rt's reference STT (faster-whisper tiny.en; the multilingual base for a
+    ``--wyoming-language`` other than English) and TTS (piper joe-medium) servers."""
+    yield from _servers("ours", request)
 
 
 @pytest.fixture(scope="session")
-def wyoming_upstream_servers() -> Iterator[ReferenceServers]:
+def wyoming_upstream_servers(request: pytest.FixtureRequest) -> Iterator[ReferenceServers]:
     """The upstream wyoming-faster-whisper and wyoming-piper on the same models."""
-    yield from _servers("upstream")
+    yield from _servers("upstream", request)
 
 
 @pytest.fixture(scope="session")

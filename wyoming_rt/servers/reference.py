@@ -105,15 +105,15 @@ class ReferenceServers:
 
 @asynccontextmanager
 async def run_reference_servers(
-    flavour: Flavour = "ours", work_dir: Path | None = None, *, startup_timeout_s: float = 120.0
+    flavour: Flavour = "ours", work_dir: Path | None = None, *, startup_timeout_s: float = 120.0, language: str | None = None
 ) -> AsyncIterator[ReferenceServers]:
-    """Start an STT and a TTS reference server; stop both on exit (also on Ctrl-C)."""
-    _require(flavour, "stt")  # fail before starting anything when the extra is missing
+    """Start an STT (for ``language``) and a TTS reference server; stop both on exit (also on Ctrl-C)."""
+    _require(flavour, "stt", language)  # fail before starting anything when the extra is missing
     _require(flavour, "tts")
     with tempfile.TemporaryDirectory(prefix="wyoming-rt-") as tmp:
         base = work_dir or Path(tmp)
         async with (
-            run_reference_server(flavour, "stt", base, startup_timeout_s=startup_timeout_s, wait=False) as stt,
+            run_reference_server(flavour, "stt", base, startup_timeout_s=startup_timeout_s, wait=False, language=language) as stt,
             run_reference_server(flavour, "tts", base, startup_timeout_s=startup_timeout_s, wait=False) as tts,
         ):
             await wait_all_ready([stt, tts], startup_timeout_s)  # both load their models at the same time
