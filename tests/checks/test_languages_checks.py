@@ -7,7 +7,7 @@ from typing import Any
 
 from wyoming_rt.checks.protocol import check_stt_info, check_tts_info
 from wyoming_rt.checks.transcript_language import transcript_language, wrong_language_findings
-from wyoming_rt.records.language import base_language, same_language
+from wyoming_rt.records.language import base_language, listed_language, same_language
 
 
 def _stt_info(*languages: Any, installed: bool = True) -> dict[str, Any]:
@@ -110,3 +110,11 @@ def test_chinese_answered_in_english_is_caught() -> None:
     chinese = ["把客厅的温度调到21度", "打开厨房的灯", "现在几点了", "关闭卧室的窗帘"]
     (found,) = wrong_language_findings(_verdicts(chinese, ENGLISH[:4], "zh"), "zh")
     assert "'en'" in found.message
+
+
+def test_ha_sends_the_tag_the_server_lists() -> None:
+    assert listed_language("de-DE", ["en", "de"]) == "de"  # HA's pipeline holds the engine's own tag
+    assert listed_language("de", ["de_DE", "de_CH"]) == "de_DE"
+    assert listed_language("de-CH", ["de_DE", "de-CH"]) == "de-CH"  # listed as asked: as asked
+    assert listed_language("fr", ["en"]) == "fr"  # not listed at all: sent as asked (info.language-not-listed says so)
+    assert listed_language("de", None) == "de" and listed_language(None, ["de"]) is None

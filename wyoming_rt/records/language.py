@@ -21,3 +21,12 @@ def same_language(a: str | None, b: str | None) -> bool:
     """Whether two tags name the same language (their base codes agree), as HA matches a
     pipeline's language against the languages a server lists."""
     return base_language(a) is not None and base_language(a) == base_language(b)
+
+
+def listed_language(asked: str | None, listed: list[str] | None) -> str | None:
+    """The tag HA sends for ``asked`` to a server that lists ``listed``: HA's pipeline holds one of
+    the engine's own tags, so ``asked`` itself when listed, else the first listed tag of the same
+    language (``de-DE`` to a server listing ``de`` is sent as ``de``), else ``asked`` unchanged."""
+    if asked is None or not listed or asked in listed:
+        return asked
+    return next((tag for tag in listed if same_language(tag, asked)), asked)

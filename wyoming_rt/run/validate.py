@@ -18,6 +18,8 @@ from wyoming_rt.emulator import HAEmulator
 from wyoming_rt.endpoint import Endpoint
 from wyoming_rt.records.corpus import Corpus
 from wyoming_rt.records.findings import Finding
+from wyoming_rt.records.info import stt_languages
+from wyoming_rt.records.language import listed_language
 from wyoming_rt.records.results import NegativeResult, ProbeName, RoundTripResult
 from wyoming_rt.records.shard import shard_corpus
 from wyoming_rt.records.version import __version__
@@ -167,7 +169,9 @@ class ValidationRun:
         self.findings.extend(findings)
         # HA 2026.11 skips its voice detector for a server that does its own
         requires_vad = SttCapabilities.from_info(servers["stt"].info).requires_external_vad
-        self.emulator = HAEmulator(replace(self.emulator.config, requires_external_vad=requires_vad))
+        # HA's pipeline holds one of the tags the server lists: asked for de-DE, a server listing de gets de
+        language = listed_language(self.options.language, stt_languages(servers["stt"].info))
+        self.emulator = HAEmulator(replace(self.emulator.config, requires_external_vad=requires_vad, language=language))
         with self.phase("preparation") as record:
             await self._prepare(record)
 
@@ -339,6 +343,7 @@ class ValidationRun:
             "latency_phase": "one round trip at a time (one Home Assistant user)",
             "timeout_s": options.timeout_s,
             "language": options.language,
+            "language_sent": self.emulator.config.language,
             "voice": options.voice,
             "tts_streaming": streaming,
             "upload": options.pace,
