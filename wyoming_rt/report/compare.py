@@ -140,7 +140,7 @@ def _cost_changes(base: Report, new: Report, margins: Margins) -> list[Change]:
     return changes
 
 
-FIGURE_SETTINGS = ("ha_mode", "upload", "endpointing", "concurrency", "tts_streaming", "timeout_s")
+FIGURE_SETTINGS = ("language", "ha_mode", "upload", "endpointing", "concurrency", "tts_streaming", "timeout_s")
 """Settings (``Report.settings`` keys) that change the figures: two runs that differ in one of
 them measured different things. ``upload`` is ``--pace``."""
 _SETTING_NAMES = {"upload": "pace"}
