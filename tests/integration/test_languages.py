@@ -56,6 +56,8 @@ async def test_the_multilingual_reference_is_judged_in_each_bundled_language(
     assert report.settings["language"] == language
     assert "info.language-not-listed" not in rules and "stt.wrong-language" not in rules
     assert "info.tts-language-not-listed" in rules  # the reference voice speaks English only: said, not hidden
+    # ... and an English voice reading Cyrillic too fast is the pairing's doing, not a finding on the server
+    assert "audio.speaking-rate" not in rules
     heard = [u.transcript_language.language for u in report.utterances if u.transcript_language is not None]
     # lingua hears most transcripts in the language (one short command alone may read as a neighbour)
     assert heard and heard.count(language) > len(heard) / 2, [(u.transcript, u.transcript_language) for u in report.utterances]

@@ -19,10 +19,13 @@ from wyoming_rt.checks.trace_rules import SttCapabilities, check_stt_trace, chec
 from wyoming_rt.checks.transcript_language import transcript_language, wrong_language_findings
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.health import HealthCheck
+from wyoming_rt.records.info import tts_languages
+from wyoming_rt.records.language import same_language
 from wyoming_rt.records.resources import ServerResources
 from wyoming_rt.records.results import NegativeResult, RoundTripResult
 from wyoming_rt.records.rules import (
     ANALYSIS_DEADLINE,
+    AUDIO_SPEAKING_RATE,
     BACK_TRANSCRIPTION_FAILED,
     SCORE_CAPPED,
     STT_EMPTY_TRANSCRIPT,
@@ -47,9 +50,12 @@ def utterance_report(
     thresholds: AudioThresholds | None = None,
     stt_caps: SttCapabilities | None = None,
     language: str | None = None,
+    rate_judged: bool = True,
 ) -> UtteranceReport:
     """Apply every per-utterance check to one round trip; ``language``: the one HA asked for
-    (scoring normalises for it, and the transcript's own language is told)."""
+    (scoring normalises for it, and the transcript's own language is told). ``rate_judged=False``:
+    the TTS server has no voice in that language, so how fast its answer reads the text says
+    nothing about the server (HA would never send it that text)."""
     uid = result.utterance.id
     findings: list[Finding] = []
     latency = _no_latencies()
@@ -94,7 +100,7 @@ def utterance_report(
         pcm = result.tts.audio
         if audio.valid and pcm is not None and pcm.pcm:
             quality = analyse(pcm, transcript, thresholds, uid)
-            findings.extend(quality.findings)
+            findings.extend(f for f in quality.findings if rate_judged or f.rule != AUDIO_SPEAKING_RATE.id)
             bytes_per_s = pcm.rate_hz * pcm.width_bytes * pcm.channels
             timing = stream_timing(result.tts.trace, quality.leading_silence_s, bytes_per_s)
             gaps = timing.chunk_gaps_s
@@ -153,15 +159,17 @@ def utterance_reports_of(
 
     With ``deadline_s``, utterances not begun within that many seconds are not analysed: each
     gets a report with its latencies and an ``analysis.deadline`` finding instead."""
-    stt_server = servers.get("stt")
+    stt_server, tts_server = servers.get("stt"), servers.get("tts")
     stt_caps = SttCapabilities.from_info(stt_server.info if stt_server else None)
+    voices = tts_languages(tts_server.info if tts_server else None)
+    rate_judged = language is None or voices is None or any(same_language(language, v) for v in voices)
     ends_at = None if deadline_s is None else time.monotonic() + deadline_s
     reports = []
     for result in results:
         if ends_at is not None and time.monotonic() >= ends_at:
             reports.append(unanalysed_report(result, f"not analysed: the analysis deadline of {deadline_s:g} s had passed"))
         else:
-            reports.append(utterance_report(result, thresholds, stt_caps, language))
+            reports.append(utterance_report(result, thresholds, stt_caps, language, rate_judged))
     return reports
 
 
