@@ -104,7 +104,8 @@ def _tag(code: str | None) -> _Tag | None:
     return _Tag(parts[0].lower(), region)
 
 
-# English: as scoring.normalize does it (clock times split first, whitespace folded).
+# English: Whisper's English normaliser, clock times split first (it keeps "7.30" as a decimal
+# and splits "7:30" into two words), whitespace folded.
 _CLOCK_TIME_EN = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b")
 
 

@@ -9,7 +9,7 @@ from wyoming_rt.checks.trace_rules import SttCapabilities, check_compat_answered
 from wyoming_rt.records.errors import FramingError, WyomingRTError
 from wyoming_rt.records.findings import Finding, Rule, finding
 from wyoming_rt.records.info import installed, stt_languages, tts_languages
-from wyoming_rt.records.language import same_language
+from wyoming_rt.records.language import lists_language
 from wyoming_rt.records.results import ProbeName, ProbeOutcome
 from wyoming_rt.records.rules import (
     INFO_LANGUAGE_NOT_LISTED,
@@ -95,7 +95,7 @@ def check_stt_info(info_data: dict[str, Any], parse_error: str | None, language:
     if not any(installed(p, "models") for p in installed(info_data, "asr")):
         return [finding(INFO_NO_ASR, "STT info has no installed asr program with an installed model")]
     listed = stt_languages(info_data) or []
-    if language is not None and not any(same_language(language, tag) for tag in listed):
+    if language is not None and not lists_language(listed, language):
         return [finding(INFO_LANGUAGE_NOT_LISTED, f"asked for {language!r}; the STT server's models list {_some(listed)}")]
     return []
 
@@ -107,7 +107,7 @@ def check_tts_info(info_data: dict[str, Any], parse_error: str | None, language:
     if not any(installed(p, "voices") for p in installed(info_data, "tts")):
         return [finding(INFO_NO_TTS, "TTS info has no installed tts program with an installed voice")]
     listed = tts_languages(info_data) or []
-    if language is not None and not any(same_language(language, tag) for tag in listed):
+    if language is not None and not lists_language(listed, language):
         message = f"the run is in {language!r}; the TTS server's voices speak {_some(listed)}"
         return [finding(INFO_TTS_LANGUAGE_NOT_LISTED, message)]
     return []

@@ -10,39 +10,24 @@ gate mean the same thing in every language.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import jiwer
-from whisper_normalizer.english import EnglishTextNormalizer
 
 from wyoming_rt.checks.language_text import is_unspaced, normalize_for_language
-from wyoming_rt.records.language import base_language
-
-
-@lru_cache(maxsize=1)
-def _normalizer() -> EnglishTextNormalizer:
-    return EnglishTextNormalizer()
-
-
-# Clock times: "7:30", "7.30" (Whisper's usual spelling) and "7 30" must agree; the
-# Whisper normaliser keeps "7.30" as a decimal and splits "7:30" into two words.
-_CLOCK_TIME = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b")
 
 
 @lru_cache(maxsize=1024)
 def normalize(text: str, language: str | None = None) -> str:
-    """The normalised words of ``text``, single-spaced: Whisper's English normalisation (clock
-    times split first) for English or no language, else `normalize_for_language` (a language
-    written without spaces comes back as its characters, space-separated). Kept for the texts seen
-    last: a run normalises each reference many times (WER, back WER, crosstalk checks), and the
-    normalisers' regular expressions are most of what scoring costs."""
-    if base_language(language) not in (None, "en"):
-        normalised = normalize_for_language(text, language)
-        return " ".join(normalised.replace(" ", "")) if is_unspaced(language) else " ".join(normalised.split())
-    return " ".join(_normalizer()(_CLOCK_TIME.sub(r"\1 \2", text)).split())
+    """The normalised words of ``text``, single-spaced: `normalize_for_language` (Whisper's English
+    normaliser, clock times split first, for English or no language), and a language written
+    without spaces as its characters, space-separated. Kept for the texts seen last: a run
+    normalises each reference many times (WER, back WER, crosstalk checks), and the normalisers'
+    regular expressions are most of what scoring costs."""
+    normalised = normalize_for_language(text, language)
+    return " ".join(normalised.replace(" ", "")) if is_unspaced(language) else normalised
 
 
 def _raw(text: str) -> str:

@@ -23,6 +23,11 @@ def same_language(a: str | None, b: str | None) -> bool:
     return base_language(a) is not None and base_language(a) == base_language(b)
 
 
+def lists_language(tags: list[str], asked: str | None) -> bool:
+    """Whether any of the listed ``tags`` names the language of ``asked`` (`same_language`)."""
+    return any(same_language(asked, tag) for tag in tags)
+
+
 def listed_language(asked: str | None, listed: list[str] | None) -> str | None:
     """The tag HA sends for ``asked`` to a server that lists ``listed``: HA's pipeline holds one of
     the engine's own tags, so ``asked`` itself when listed, else the first listed tag of the same

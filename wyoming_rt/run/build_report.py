@@ -20,7 +20,7 @@ from wyoming_rt.checks.transcript_language import transcript_language, wrong_lan
 from wyoming_rt.records.findings import Finding, finding
 from wyoming_rt.records.health import HealthCheck
 from wyoming_rt.records.info import tts_languages
-from wyoming_rt.records.language import same_language
+from wyoming_rt.records.language import lists_language
 from wyoming_rt.records.resources import ServerResources
 from wyoming_rt.records.results import NegativeResult, RoundTripResult
 from wyoming_rt.records.rules import (
@@ -162,7 +162,7 @@ def utterance_reports_of(
     stt_server, tts_server = servers.get("stt"), servers.get("tts")
     stt_caps = SttCapabilities.from_info(stt_server.info if stt_server else None)
     voices = tts_languages(tts_server.info if tts_server else None)
-    rate_judged = language is None or voices is None or any(same_language(language, v) for v in voices)
+    rate_judged = language is None or voices is None or lists_language(voices, language)
     ends_at = None if deadline_s is None else time.monotonic() + deadline_s
     reports = []
     for result in results:
