@@ -32,9 +32,18 @@ def doubled(event_type: str) -> Callable[[], Mutator]:
     return lambda: lambda event: [event, event] if event.type == event_type else [event]
 
 
-# Findings that say so themselves when the machine, not the server, can be the cause: a busy CI
-# machine may add them to any run, so the exact comparisons below leave them out.
-ENVIRONMENT_DEPENDENT = {"warmup.slow", "info.unavailable-under-load", "tts.long-text-stall"}
+# Findings that say so themselves when the machine, not the server, can be the cause, and the
+# measured quantities (describe time, analysis time, memory) a busy CI machine can push over their
+# thresholds: they may join any run there, so the exact comparisons below leave them out.
+# (wyoming-piper's documented info.slow-while-busy is not among them: it is still required.)
+ENVIRONMENT_DEPENDENT = {
+    "warmup.slow",
+    "info.unavailable-under-load",
+    "tts.long-text-stall",
+    "info.slow",
+    "analysis.deadline",
+    "resource.memory-growth",
+}
 # Protocol rules are what these tests are about: no concurrency phase, generous watchdogs.
 OPTIONS = ValidateOptions(timeout_s=120, concurrency=0)
 
