@@ -67,3 +67,21 @@ def test_implausible_durations() -> None:
 def test_each_rule_reported_once_per_answer() -> None:
     chunks = [("audio-chunk", FMT, 3)] * 5
     assert rules(trace_of(("audio-start", FMT, 0), *chunks)).count("tts.partial-samples") == 1
+
+
+def test_a_chinese_answer_is_measured_by_its_syllables() -> None:
+    """Twelve characters are twelve syllables: about 2.5 s at a natural four to five a second, far
+    more than twelve letters of an alphabetic script would need."""
+    text = "把客厅的空调温度调成22度"
+    assert rules(trace_of(("audio-start", FMT, 0), ("audio-chunk", FMT, seconds(4.5))), text) == []
+    assert rules(trace_of(("audio-start", FMT, 0), ("audio-chunk", FMT, seconds(0.3))), text) == ["tts.duration-implausible"]
+
+
+def test_duration_not_judged_for_a_voice_of_another_language() -> None:
+    too_long = trace_of(("audio-start", FMT, 0), ("audio-chunk", FMT, seconds(30)))
+    assert [f.rule for f in validate_tts_audio(too_long, TEXT, judge_duration=False).findings] == []
+    # the format rules still apply
+    bad = {**FMT, "rate": "22050"}
+    assert "tts.format-invalid" in [
+        f.rule for f in validate_tts_audio(trace_of(("audio-start", bad, 0)), TEXT, judge_duration=False).findings
+    ]

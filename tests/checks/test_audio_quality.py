@@ -104,3 +104,13 @@ def test_short_pauses_count_as_speech_and_long_ones_do_not() -> None:
     edges = 2 * 2 * SPEECH_EDGE_FRAMES  # each of the two runs of speech widened on both sides
     assert active_seconds(levels, -50.0) == pytest.approx((30 + short_pause + edges) * FRAME_S)
     assert active_seconds(np.full(20, quiet), -50.0) == 0.0
+
+
+def test_real_chinese_speech_is_not_too_slow() -> None:
+    """The bundled Chinese corpus (Kokoro, natural Mandarin pace): under five characters a second,
+    which would read as far too slow if a character counted as one letter."""
+    for utterance in load_bundled_corpus("zh"):
+        quality = analyse(utterance.audio, utterance.reference)
+        assert "audio.speaking-rate" not in {f.rule for f in quality.findings}, utterance.id
+        assert quality.chars_per_speech_s is not None and quality.speech_s > 0
+        assert len(utterance.reference) / quality.speech_s < 6.0  # unweighted: below the natural minimum

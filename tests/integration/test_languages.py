@@ -44,7 +44,7 @@ def multilingual_stt() -> Iterator[Endpoint]:
 
 
 def test_the_bundled_languages_are_there() -> None:
-    assert {"de", "it", "ru"} <= set(LANGUAGES)
+    assert {"de", "es", "fr", "it", "nl", "pl", "pt", "ru", "zh"} <= set(LANGUAGES)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -56,12 +56,15 @@ async def test_the_multilingual_reference_is_judged_in_each_bundled_language(
     assert report.settings["language"] == language
     assert "info.language-not-listed" not in rules and "stt.wrong-language" not in rules
     assert "info.tts-language-not-listed" in rules  # the reference voice speaks English only: said, not hidden
-    # ... and an English voice reading Cyrillic too fast is the pairing's doing, not a finding on the server
-    assert "audio.speaking-rate" not in rules
+    # ... and an English voice reading Cyrillic too fast (or spelling out Chinese characters far too
+    # long) is the pairing's doing, not a finding on the server
+    assert "audio.speaking-rate" not in rules and "tts.duration-implausible" not in rules
     heard = [u.transcript_language.language for u in report.utterances if u.transcript_language is not None]
     # lingua hears most transcripts in the language (one short command alone may read as a neighbour)
     assert heard and heard.count(language) > len(heard) / 2, [(u.transcript, u.transcript_language) for u in report.utterances]
-    assert report.summary.score.wer is not None and report.summary.score.wer <= 0.3, [u.transcript for u in report.utterances]
+    # understood: a model that does not know the language is near 1 here; the corpus WER itself is
+    # bench/languages.py's (three short commands are too few for a tighter bound on any machine)
+    assert report.summary.score.wer is not None and report.summary.score.wer <= 0.5, [u.transcript for u in report.utterances]
 
 
 async def test_a_real_server_that_answers_german_in_english_is_caught(

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from wyoming_rt.checks.spoken_length import spoken_letters, weighting_note
 from wyoming_rt.pcm import to_ha_format
 from wyoming_rt.records.audio import PcmAudio
 from wyoming_rt.records.findings import Finding, finding
@@ -203,7 +204,7 @@ def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = Non
         from_s = max(0.0, leading_s - VAD_LEAD_S) if loud.size else 0.0
         heard_s = voiced_seconds(audio, t.vad_threshold, enough_s=t.speech_min_s, from_s=from_s)
         speech_s = active_seconds(levels, edge_threshold) if heard_s >= t.speech_min_s else heard_s
-    chars = len(text.strip())
+    chars = spoken_letters(text)
     rate = chars / speech_s if speech_s > 0 else None
 
     findings: list[Finding] = []
@@ -228,7 +229,7 @@ def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = Non
             report(
                 AUDIO_SPEAKING_RATE,
                 f"{rate:.1f} characters per second of speech at {audio.rate_hz} Hz as declared "
-                f"(natural: {t.chars_per_s_min:g}-{t.chars_per_s_max:g})",
+                f"(natural: {t.chars_per_s_min:g}-{t.chars_per_s_max:g}){weighting_note(text)}",
             )
     if abs(dc) > t.dc_offset_max:
         report(AUDIO_DC_OFFSET, f"mean sample value {dc:+.3f} (max ±{t.dc_offset_max:g})")

@@ -56,7 +56,7 @@ INFO_TTS_LANGUAGE_NOT_LISTED = Rule(
     "info.tts-language-not-listed",
     "warning",
     "The TTS server lists no installed voice in the run's language; the round trip sends it the text anyway "
-    "(its answers' speaking rate is then not judged).",
+    "(its answers' duration and speaking rate are then not judged).",
     "HA offers a TTS engine only for the languages of its installed voices: a pipeline in this language cannot "
     "pick it, and the back WER of this run measures a voice speaking another language.",
     ref="HA wyoming tts.py: supported_languages from the installed voices",

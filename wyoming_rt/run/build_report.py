@@ -50,12 +50,13 @@ def utterance_report(
     thresholds: AudioThresholds | None = None,
     stt_caps: SttCapabilities | None = None,
     language: str | None = None,
-    rate_judged: bool = True,
+    tts_speaks_language: bool = True,
 ) -> UtteranceReport:
     """Apply every per-utterance check to one round trip; ``language``: the one HA asked for
-    (scoring normalises for it, and the transcript's own language is told). ``rate_judged=False``:
-    the TTS server has no voice in that language, so how fast its answer reads the text says
-    nothing about the server (HA would never send it that text)."""
+    (scoring normalises for it, and the transcript's own language is told).
+    ``tts_speaks_language=False``: the TTS server has no voice in that language, so how long and
+    how fast its answer reads the text says nothing about the server (HA would never send it that
+    text): neither is judged."""
     uid = result.utterance.id
     findings: list[Finding] = []
     latency = _no_latencies()
@@ -92,7 +93,7 @@ def utterance_report(
     if result.tts_error is not None:
         findings.append(failure_finding("tts", result.tts_error, uid))
     elif result.tts is not None and transcript is not None:
-        audio = validate_tts_audio(result.tts.trace, transcript, uid)
+        audio = validate_tts_audio(result.tts.trace, transcript, uid, judge_duration=tts_speaks_language)
         findings.extend(audio.findings)
         findings.extend(check_tts_trace(result.tts.trace, uid))
         latency["tts_ttfb"] = None if result.tts.ttfb_s is None else result.tts.ttfb_s * 1000
@@ -100,7 +101,7 @@ def utterance_report(
         pcm = result.tts.audio
         if audio.valid and pcm is not None and pcm.pcm:
             quality = analyse(pcm, transcript, thresholds, uid)
-            findings.extend(f for f in quality.findings if rate_judged or f.rule != AUDIO_SPEAKING_RATE.id)
+            findings.extend(f for f in quality.findings if tts_speaks_language or f.rule != AUDIO_SPEAKING_RATE.id)
             bytes_per_s = pcm.rate_hz * pcm.width_bytes * pcm.channels
             timing = stream_timing(result.tts.trace, quality.leading_silence_s, bytes_per_s)
             gaps = timing.chunk_gaps_s
@@ -162,14 +163,14 @@ def utterance_reports_of(
     stt_server, tts_server = servers.get("stt"), servers.get("tts")
     stt_caps = SttCapabilities.from_info(stt_server.info if stt_server else None)
     voices = tts_languages(tts_server.info if tts_server else None)
-    rate_judged = language is None or voices is None or lists_language(voices, language)
+    tts_speaks_language = language is None or voices is None or lists_language(voices, language)
     ends_at = None if deadline_s is None else time.monotonic() + deadline_s
     reports = []
     for result in results:
         if ends_at is not None and time.monotonic() >= ends_at:
             reports.append(unanalysed_report(result, f"not analysed: the analysis deadline of {deadline_s:g} s had passed"))
         else:
-            reports.append(utterance_report(result, thresholds, stt_caps, language, rate_judged))
+            reports.append(utterance_report(result, thresholds, stt_caps, language, tts_speaks_language))
     return reports
 
 
