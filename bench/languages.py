@@ -4,6 +4,9 @@ the default options and gates, over the whole corpus of each language.
 
     python bench/languages.py [--languages de,fr,...] [--out docs/languages.json]
 
+A run over some languages keeps the other languages' earlier figures in ``--out``; each entry
+names the command that measured it.
+
 Per language: the exit code and verdict, WER and CER (normalised for the language; by character
 for Chinese) and raw, back WER, failed utterances, the findings by rule, the share of transcripts
 lingua hears in the language asked for, and the wall time of the whole command. Then, in one
@@ -98,7 +101,15 @@ def main() -> None:
     command = "python bench/languages.py" + (
         f" --languages {args.languages}" if args.languages != ",".join(bundled_languages()) else ""
     )
-    args.out.write_text(json.dumps({"command": command, "cpus": os.cpu_count(), "languages": results,
+    # languages not run this time keep their earlier figures, with the command that measured them
+    earlier = json.loads(args.out.read_text()) if args.out.is_file() else {}
+    for result in results:
+        result["command"] = command
+    ran = {r["language"] for r in results}
+    kept = [{"command": earlier.get("command", ""), **r} for r in earlier.get("languages", []) if r["language"] not in ran]
+    order = {language: i for i, language in enumerate(bundled_languages())}
+    merged = sorted(kept + results, key=lambda r: order.get(r["language"], len(order)))
+    args.out.write_text(json.dumps({"command": command, "cpus": os.cpu_count(), "languages": merged,
                                     "language_check": cost}, indent=2) + "\n")  # fmt: skip
 
 
