@@ -219,7 +219,11 @@ async def test_a_server_that_hangs_for_good_ends_within_two_watchdogs() -> None:
     the warm-up request times out, so does the describe before a trial, and nothing more is sent."""
     stuck = anyio.Event()
 
+    requests = 0
+
     async def hang_for_good(stream: SocketStream, request: Event) -> None:
+        nonlocal requests
+        requests += 1
         stuck.set()
         await anyio.sleep_forever()
 
@@ -236,9 +240,11 @@ async def test_a_server_that_hangs_for_good_ends_within_two_watchdogs() -> None:
         elapsed = anyio.current_time() - started
     assert [f.rule for f in report.findings if f.utterance] == ["tts.not-sent"] * 8
     assert "did not answer describe" in report.findings_for("u0")[0].message
+    assert requests == 1  # nothing more is sent to a server that hangs
     # two watchdogs, a pause, and the rest at once, counted from the first request (not the
-    # client's own preparation before it, which a busy machine makes longer)
-    assert elapsed - before_requests_s(report) < 2 * TIMEOUT_S + TRIAL_PAUSE_S + 1.5
+    # client's own preparation before it, which a busy machine makes longer); the slack is for a
+    # busy machine (5.1 s was seen beside two CPU hogs), still far from a watchdog per utterance
+    assert elapsed - before_requests_s(report) < 2 * TIMEOUT_S + TRIAL_PAUSE_S + 3.0 < 8 * TIMEOUT_S
 
 
 async def test_a_server_that_answers_describe_but_no_request_is_given_up_on_after_a_few_trials() -> None:

@@ -211,11 +211,13 @@ def own_endpointing_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         yield server
 
 
-def padded_corpus(directory: Path, count: int) -> Path:
-    """The first ``count`` bundled clips, each followed by 1.5 s of silence (a microphone keeps recording)."""
+def padded_corpus(directory: Path, count: int, silence_s: float = 4.0) -> Path:
+    """The first ``count`` bundled clips, each followed by ``silence_s`` of silence (a microphone
+    keeps recording): time enough, even on a busy machine, for the server to decode at the end of
+    the speech and answer before the audio stops (1.5 s was not, beside two CPU hogs)."""
     for utterance in list(load_bundled_corpus())[:count]:
         audio = to_ha_format(utterance.audio)
-        (directory / f"{utterance.id}.wav").write_bytes(wav_bytes(PcmAudio(audio.pcm + silence(1.5), 16000, 2, 1)))
+        (directory / f"{utterance.id}.wav").write_bytes(wav_bytes(PcmAudio(audio.pcm + silence(silence_s), 16000, 2, 1)))
         (directory / f"{utterance.id}.txt").write_text(utterance.reference)
     return directory
 
