@@ -1031,23 +1031,15 @@ def transcribe(model: Any, pcm: np.ndarray, code: str) -> tuple[str, float]:
     return text, (sum(s.avg_logprob for s in segments) / len(segments) if segments else -99.0)
 
 
-def normalise(lang: Language, text: str) -> str:
-    """The tool's own normalisation for the language (`wyoming_rt.checks.scoring.normalize`, what
-    the WER gate scores with): Chinese as characters separated by spaces."""
-    from wyoming_rt.checks.scoring import normalize
-
-    return normalize(text, lang.code)
-
-
 def errors(lang: Language, reference: str, hypothesis: str) -> tuple[int, int]:
-    """(edit errors, reference length): characters for Chinese, words otherwise."""
-    import jiwer
+    """(edit errors, reference length) as the WER gate counts them (`count_errors`, normalised for
+    the language): words, or characters for Chinese."""
+    from wyoming_rt.checks.scoring import count_errors
 
-    ref_units, hyp_units = normalise(lang, reference).split(), normalise(lang, hypothesis).split()
-    if not hyp_units:
-        return len(ref_units), len(ref_units)
-    out = jiwer.process_words(" ".join(ref_units), " ".join(hyp_units))
-    return out.substitutions + out.deletions + out.insertions, len(ref_units)
+    counts = count_errors(reference, hypothesis, lang.code).wer
+    if counts is None:
+        return 0, 0
+    return counts.substitutions + counts.deletions + counts.insertions, counts.reference
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,11 @@ def test_rate_declared_twice_too_high() -> None:
     assert rules(PcmAudio(SPEECH.audio.pcm, 32000, 2, 1)) == {"audio.speaking-rate"}
 
 
+def test_speaking_rate_not_judged_for_a_voice_of_another_language() -> None:
+    quality = analyse(PcmAudio(SPEECH.audio.pcm, 32000, 2, 1), SPEECH.reference, judge_rate=False)
+    assert quality.findings == [] and quality.chars_per_speech_s is not None  # measured, not judged
+
+
 def test_dc_offset_is_a_warning_and_does_not_hide_the_silence_at_the_ends() -> None:
     quality = analyse(from_float(SAMPLES * 0.5 + 0.1, 16000), SPEECH.reference)
     assert [(f.rule, f.severity) for f in quality.findings] == [("audio.dc-offset", "warning")]

@@ -177,8 +177,11 @@ def active_seconds(levels: np.ndarray, threshold_dbfs: float) -> float:
     return float((active.size + short_pauses) * FRAME_S)
 
 
-def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = None, utterance: str | None = None) -> AudioQuality:
-    """Measure the stream and apply the thresholds."""
+def analyse(
+    audio: PcmAudio, text: str, thresholds: AudioThresholds | None = None, utterance: str | None = None, judge_rate: bool = True
+) -> AudioQuality:
+    """Measure the stream and apply the thresholds. ``judge_rate=False``: the speaking rate is
+    measured but not held against the text (the voice does not speak its language)."""
     t = thresholds or AudioThresholds()
     samples = audio.samples()
     mono = samples.mean(axis=1) if samples.size else np.zeros(0, dtype=np.float32)
@@ -225,7 +228,7 @@ def analyse(audio: PcmAudio, text: str, thresholds: AudioThresholds | None = Non
             )
         if speech_s >= t.speech_min_s and leading_s > t.leading_silence_max_s:
             report(AUDIO_LEADING_SILENCE, f"{leading_s:.2f} s of silence before the speech (max {t.leading_silence_max_s:g} s)")
-        if rate is not None and chars >= 10 and not t.chars_per_s_min <= rate <= t.chars_per_s_max:
+        if judge_rate and rate is not None and chars >= 10 and not t.chars_per_s_min <= rate <= t.chars_per_s_max:
             report(
                 AUDIO_SPEAKING_RATE,
                 f"{rate:.1f} characters per second of speech at {audio.rate_hz} Hz as declared "

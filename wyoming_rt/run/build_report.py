@@ -25,7 +25,6 @@ from wyoming_rt.records.resources import ServerResources
 from wyoming_rt.records.results import NegativeResult, RoundTripResult
 from wyoming_rt.records.rules import (
     ANALYSIS_DEADLINE,
-    AUDIO_SPEAKING_RATE,
     BACK_TRANSCRIPTION_FAILED,
     SCORE_CAPPED,
     STT_EMPTY_TRANSCRIPT,
@@ -100,8 +99,8 @@ def utterance_report(
         latency["tts_total"] = result.tts.total_s * 1000
         pcm = result.tts.audio
         if audio.valid and pcm is not None and pcm.pcm:
-            quality = analyse(pcm, transcript, thresholds, uid)
-            findings.extend(f for f in quality.findings if tts_speaks_language or f.rule != AUDIO_SPEAKING_RATE.id)
+            quality = analyse(pcm, transcript, thresholds, uid, judge_rate=tts_speaks_language)
+            findings.extend(quality.findings)
             bytes_per_s = pcm.rate_hz * pcm.width_bytes * pcm.channels
             timing = stream_timing(result.tts.trace, quality.leading_silence_s, bytes_per_s)
             gaps = timing.chunk_gaps_s
